@@ -1,0 +1,343 @@
+// DiskManager: opening and creating the data file, and the page-level logic
+// both implementations share (verification, allocation, free list, Sync).
+#include "storage/disk_manager.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "storage/coding.h"
+#include "storage/disk_manager_impl.h"
+#include "storage/status_macros.h"
+
+namespace laura {
+
+const char* DiskManagerKindName(DiskManagerKind kind) {
+  return kind == DiskManagerKind::kMmap ? "mmap" : "pread";
+}
+
+std::string DiskStats::ToString() const {
+  return absl::StrCat(
+      "page_size=", page_size, " page_count=", page_count,
+      " free_pages=", free_pages, " pages_read=", pages_read,
+      " pages_written=", pages_written, " syncs=", syncs,
+      " file_size=", file_size, " mapped_size=", mapped_size,
+      " remaps=", remaps);
+}
+
+namespace {
+
+absl::Status Annotate(const absl::Status& s, absl::string_view path) {
+  return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
+}
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// Fills in the defaults of a kind and checks the options.
+absl::StatusOr<DiskManagerOptions> Resolve(DiskManagerKind kind,
+                                           DiskManagerOptions o) {
+  const bool mmap = kind == DiskManagerKind::kMmap;
+  if (o.env == nullptr) o.env = Env::Default();
+  LAURA_RETURN_IF_ERROR(ValidatePageSize(o.page_size));
+  if (o.initial_size == 0) {
+    o.initial_size = mmap ? kDefaultMmapInitialSize : kDefaultPreadInitialSize;
+  }
+  if (o.growth_step == 0) {
+    o.growth_step = mmap ? kDefaultMmapGrowthStep : kDefaultPreadGrowthStep;
+  }
+  if (mmap && o.initial_size > o.max_map_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "initial size ", o.initial_size, " exceeds max_map_size ",
+        o.max_map_size));
+  }
+  return o;
+}
+
+// Writes a new, empty database file: under a temporary name, synced, then
+// renamed into place and the directory synced.
+absl::Status CreateDatabaseFile(const std::string& path,
+                                const DiskManagerOptions& o) {
+  Env* env = o.env;
+  const std::string tmp = path + ".creating";
+  if (env->FileExists(tmp)) LAURA_RETURN_IF_ERROR(env->DeleteFile(tmp));
+  LAURA_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                         env->OpenFile(tmp, {.create = true, .exclusive = true}));
+  const uint64_t size = std::max<uint64_t>(RoundUp(o.initial_size, o.page_size),
+                                           2 * uint64_t{o.page_size});
+  LAURA_RETURN_IF_ERROR(file->Allocate(0, size));
+  std::string page(o.page_size, '\0');
+  Meta meta;
+  meta.page_size = o.page_size;
+  for (uint64_t generation = 0; generation < 2; ++generation) {
+    meta.generation = generation;
+    EncodeMeta(meta, page.data());
+    LAURA_RETURN_IF_ERROR(file->Write(generation * o.page_size, page));
+  }
+  LAURA_RETURN_IF_ERROR(file->Sync());
+  file.reset();
+  LAURA_RETURN_IF_ERROR(env->RenameFile(tmp, path));
+  return env->SyncDir(DirName(path));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DiskManager>> DiskManager::Open(
+    DiskManagerKind kind, const std::string& path,
+    const DiskManagerOptions& options) {
+  LAURA_ASSIGN_OR_RETURN(DiskManagerOptions o, Resolve(kind, options));
+  Env* env = o.env;
+  if (!env->FileExists(path)) {
+    if (o.read_only || !o.create_if_missing) {
+      return absl::NotFoundError(
+          absl::StrCat("database file ", path, " does not exist"));
+    }
+    if (absl::Status s = CreateDatabaseFile(path, o); !s.ok()) {
+      return Annotate(s, absl::StrCat("creating ", path));
+    }
+  }
+  LAURA_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                         env->OpenFile(path, {.read_only = o.read_only}));
+  LAURA_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+  File* raw = file.get();
+  absl::StatusOr<Meta> meta = LoadMeta(
+      [raw](uint64_t off, size_t n, char* dst) { return raw->Read(off, n, dst); },
+      size);
+  if (!meta.ok()) return Annotate(meta.status(), path);
+  absl::StatusOr<std::unique_ptr<DiskManager>> dm =
+      kind == DiskManagerKind::kMmap
+          ? NewMmapDiskManager(std::move(file), *meta, o, size)
+          : NewFileDiskManager(std::move(file), *meta, o, size);
+  if (!dm.ok()) return Annotate(dm.status(), path);
+  if (absl::Status s = (*dm)->LoadAllocator(); !s.ok()) return Annotate(s, path);
+  return dm;
+}
+
+DiskManager::DiskManager(DiskManagerKind kind, std::unique_ptr<File> file,
+                         const Meta& meta, const DiskManagerOptions& options,
+                         uint64_t file_size)
+    : kind_(kind),
+      options_(options),
+      page_size_(meta.page_size),
+      file_(std::move(file)),
+      durable_(meta) {
+  page_count_.store(meta.page_count, std::memory_order_release);
+  file_size_.store(file_size, std::memory_order_relaxed);
+}
+
+DiskManager::~DiskManager() = default;
+
+absl::Status DiskManager::LoadAllocator() {
+  absl::MutexLock lock(&mu_);
+  auto read = [this](PageId id, char* out) { return ReadPage(id, out); };
+  LAURA_ASSIGN_OR_RETURN(
+      allocator_, LoadFreeList(read, page_size_, durable_.free_list_head,
+                               durable_.free_count, durable_.page_count));
+  return absl::OkStatus();
+}
+
+Meta DiskManager::durable_meta() const {
+  absl::MutexLock lock(&mu_);
+  return durable_;
+}
+
+absl::Status DiskManager::ReadPage(PageId id, char* out) {
+  if (closed_.load(std::memory_order_relaxed)) {
+    return absl::FailedPreconditionError("disk manager is closed");
+  }
+  const uint64_t count = page_count();
+  if (id >= count) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "page ", id, " is past the end of the database (", count, " pages)"));
+  }
+  LAURA_RETURN_IF_ERROR(ReadRaw(id, out));
+  if (options_.verify_checksums) {
+    LAURA_RETURN_IF_ERROR(VerifyPage(out, page_size_, id));
+  } else if (DecodeFixed64(out + kPageIdOffset) != id) {
+    return absl::DataLossError(absl::StrCat(
+        "page ", id, " holds the contents of page ",
+        DecodeFixed64(out + kPageIdOffset)));
+  }
+  pages_read_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+absl::Status DiskManager::CheckWritable() const {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("database is opened read-only");
+  }
+  if (closed_.load(std::memory_order_relaxed)) {
+    return absl::FailedPreconditionError("disk manager is closed");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DiskManager::WritePage(PageId id, char* page) {
+  LAURA_RETURN_IF_ERROR(CheckWritable());
+  const uint64_t count = page_count();
+  if (id < kFirstDataPage || id >= count) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot write page ", id, ": data pages are 2 to ", count - 1));
+  }
+  SealPage(page, page_size_, id);
+  LAURA_RETURN_IF_ERROR(WriteRaw(id, page));
+  pages_written_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+absl::Status DiskManager::EnsureCapacity(uint64_t pages) {
+  const uint64_t needed = pages * page_size_;
+  const uint64_t current = file_size();
+  if (needed <= current) return absl::OkStatus();
+  const uint64_t step = RoundUp(options_.growth_step, page_size_);
+  const uint64_t target = std::max(RoundUp(needed, page_size_),
+                                   RoundUp(current, page_size_) + step);
+  return GrowTo(target);
+}
+
+void DiskManager::PublishPageCount() {
+  page_count_.store(allocator_.page_count(), std::memory_order_release);
+}
+
+absl::StatusOr<PageId> DiskManager::AllocatePage() {
+  LAURA_RETURN_IF_ERROR(CheckWritable());
+  absl::MutexLock lock(&mu_);
+  LAURA_RETURN_IF_ERROR(failed_);
+  if (allocator_.allocatable_count() == 0) {
+    LAURA_RETURN_IF_ERROR(EnsureCapacity(allocator_.page_count() + 1));
+  }
+  const PageId id = allocator_.Allocate();
+  PublishPageCount();
+  return id;
+}
+
+absl::Status DiskManager::FreePage(PageId id) {
+  LAURA_RETURN_IF_ERROR(CheckWritable());
+  absl::MutexLock lock(&mu_);
+  return allocator_.Free(id);
+}
+
+absl::Status DiskManager::WriteFreeList(const PageAllocator::ListPlan& plan,
+                                        Lsn lsn) {
+  std::string page(page_size_, '\0');
+  const size_t capacity = FreeListCapacity(page_size_);
+  size_t next_entry = 0;
+  for (size_t i = 0; i < plan.pages.size(); ++i) {
+    const size_t n = std::min(capacity, plan.entries.size() - next_entry);
+    const PageId next = i + 1 < plan.pages.size() ? plan.pages[i + 1] : 0;
+    EncodeFreeListPage(page.data(), page_size_, plan.pages[i], next,
+                       plan.entries.data() + next_entry, n, lsn);
+    next_entry += n;
+    LAURA_RETURN_IF_ERROR(WriteRaw(plan.pages[i], page.data()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DiskManager::SyncLocked(Lsn lsn, PageId root) {
+  // Free-list pages come from the free set first, then from the end.
+  const uint64_t list_pages = allocator_.FreeListPagesNeeded(page_size_);
+  if (list_pages > allocator_.allocatable_count()) {
+    LAURA_RETURN_IF_ERROR(EnsureCapacity(allocator_.page_count() + list_pages -
+                                         allocator_.allocatable_count()));
+  }
+  const PageAllocator::ListPlan plan = allocator_.PlanFreeList(page_size_);
+  PublishPageCount();
+  LAURA_RETURN_IF_ERROR(WriteFreeList(plan, lsn));
+  LAURA_RETURN_IF_ERROR(SyncData());
+  Meta next = durable_;
+  next.generation = durable_.generation + 1;
+  next.checkpoint_lsn = lsn;
+  next.root = root;
+  next.free_list_head = plan.pages.empty() ? 0 : plan.pages.front();
+  next.free_count = plan.entries.size();
+  next.page_count = allocator_.page_count();
+  std::string page(page_size_, '\0');
+  EncodeMeta(next, page.data());
+  const PageId meta_id = next.generation % 2;
+  LAURA_RETURN_IF_ERROR(WriteRaw(meta_id, page.data()));
+  LAURA_RETURN_IF_ERROR(SyncPage(meta_id));
+  allocator_.CommitFreeList(plan);
+  durable_ = next;
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+absl::Status DiskManager::Checkpoint(Lsn checkpoint_lsn, PageId root) {
+  LAURA_RETURN_IF_ERROR(CheckWritable());
+  absl::MutexLock lock(&mu_);
+  LAURA_RETURN_IF_ERROR(failed_);
+  if (root == 1 || (root != 0 && root >= allocator_.page_count())) {
+    return absl::InvalidArgumentError(absl::StrCat("root page ", root, " out of range"));
+  }
+  absl::Status s = SyncLocked(checkpoint_lsn, root);
+  if (!s.ok()) {
+    // A failed sync cannot be retried safely: what reached the disk is
+    // unknown. Refuse writes until the database is reopened.
+    failed_ = absl::Status(s.code(), absl::StrCat(
+        "an earlier sync failed, reopen the database: ", s.message()));
+  }
+  return s;
+}
+
+absl::Status DiskManager::Sync() {
+  Meta current = durable_meta();
+  return Checkpoint(current.checkpoint_lsn, current.root);
+}
+
+absl::Status DiskManager::Close() {
+  if (closed_.load()) return absl::FailedPreconditionError("disk manager is closed");
+  absl::Status s;
+  if (!options_.read_only) {
+    bool healthy;
+    {
+      absl::MutexLock lock(&mu_);
+      healthy = failed_.ok();
+    }
+    if (healthy) s = Sync();
+  }
+  closed_.store(true);
+  page_count_.store(0, std::memory_order_release);
+  Release();
+  return s;
+}
+
+DiskStats DiskManager::Stats() const {
+  DiskStats st;
+  st.page_size = page_size_;
+  st.page_count = page_count();
+  {
+    absl::MutexLock lock(&mu_);
+    st.free_pages = allocator_.free_count();
+  }
+  st.pages_read = pages_read_.load(std::memory_order_relaxed);
+  st.pages_written = pages_written_.load(std::memory_order_relaxed);
+  st.syncs = syncs_.load(std::memory_order_relaxed);
+  st.file_size = file_size();
+  st.mapped_size = mapped_size_.load(std::memory_order_relaxed);
+  st.remaps = remaps_.load(std::memory_order_relaxed);
+  return st;
+}
+
+absl::Status DiskManager::AdviseRandom() {
+  return Advise(AccessAdvice::kRandom, 0, page_count());
+}
+
+absl::Status DiskManager::AdviseSequential() {
+  return Advise(AccessAdvice::kSequential, 0, page_count());
+}
+
+absl::Status DiskManager::AdviseWillNeed(PageId first, PageId last) {
+  const uint64_t count = page_count();
+  if (first > last || last >= count) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "will-need range [", first, ", ", last, "] is not within pages 0 to ",
+        count - 1));
+  }
+  return Advise(AccessAdvice::kWillNeed, first, last - first + 1);
+}
+
+}  // namespace laura

@@ -1,0 +1,214 @@
+// DiskManager: pages of one data file, over pread/pwrite or over mmap.
+//
+// This is the door of the storage layer. Both implementations share one file
+// format (pages, page header, meta pages, free list: see page.h, meta.h and
+// free_list.h) and behave the same; a file written by one opens with the
+// other.
+//
+//   FileDiskManager  (kPread): pread/pwrite on a file descriptor.
+//   MmapDiskManager  (kMmap):  a MAP_SHARED mapping; the address range is
+//       reserved once (max_map_size), and each file extent is mapped into it
+//       with MAP_FIXED as the file grows, so a page pointer stays valid for
+//       the manager's lifetime. The file grows with fallocate, so a full
+//       disk is ResourceExhausted when growing, never a SIGBUS later.
+//
+// State machine:  Open() -> OPEN --Close()--> CLOSED
+//                  any failed Sync() -> FAILED (writes refused until reopen)
+// Durability: pages written since the last Sync() are not reachable from the
+// durable meta page, so losing or tearing them in a crash is harmless.
+// Sync() writes the free list, makes the data durable, then writes and syncs
+// the older meta page. Destroying a manager without Close() is a crash: what
+// was not synced is not durable.
+//
+// Thread safety: one writer thread at a time may call WritePage,
+// AllocatePage, FreePage, Sync, Checkpoint and Close. ReadPage, PageData,
+// Stats and the advice calls may run on any thread, concurrently with the
+// writer, for pages below page_count().
+#ifndef LAURA_STORAGE_DISK_MANAGER_H_
+#define LAURA_STORAGE_DISK_MANAGER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/env.h"
+#include "storage/free_list.h"
+#include "storage/meta.h"
+#include "storage/page.h"
+
+namespace laura {
+
+enum class DiskManagerKind { kPread, kMmap };
+
+// "pread" or "mmap".
+const char* DiskManagerKindName(DiskManagerKind kind);
+
+inline constexpr uint64_t kMiB = uint64_t{1} << 20;
+inline constexpr uint64_t kDefaultMmapInitialSize = 256 * kMiB;
+inline constexpr uint64_t kDefaultMmapGrowthStep = 64 * kMiB;
+inline constexpr uint64_t kDefaultPreadInitialSize = 1 * kMiB;
+inline constexpr uint64_t kDefaultPreadGrowthStep = 8 * kMiB;
+
+struct DiskManagerOptions {
+  // All I/O goes through this Env. Default: nullptr, meaning Env::Default().
+  Env* env = nullptr;
+  // Create the file if it does not exist. Default: true.
+  bool create_if_missing = true;
+  // Open read-only (O_RDONLY, PROT_READ): every write call fails with
+  // FailedPrecondition. Default: false.
+  bool read_only = false;
+  // Page size for a new file: a power of two from 4 KiB to 64 KiB. An
+  // existing file keeps the size it was created with. Default: 4096.
+  uint32_t page_size = kDefaultPageSize;
+  // File size at creation, rounded up to whole pages. Default: 0, meaning
+  // 256 MiB for mmap and 1 MiB for pread.
+  uint64_t initial_size = 0;
+  // The file grows by this many bytes (rounded up to whole pages) when it
+  // is full. Default: 0, meaning 64 MiB for mmap and 8 MiB for pread.
+  uint64_t growth_step = 0;
+  // mmap: address space reserved at open; the file cannot grow beyond it.
+  // Default: 1 TiB (costs no memory).
+  uint64_t max_map_size = uint64_t{1} << 40;
+  // ReadPage verifies each page's checksum (the page id is always checked).
+  // Default: true.
+  bool verify_checksums = true;
+  // mmap: after this many bytes written since the last Sync, start an
+  // asynchronous write-back (msync MS_ASYNC) of the written range, so the
+  // next Sync has less to wait for. Default: 0 (off).
+  uint64_t write_behind_bytes = 0;
+};
+
+struct DiskStats {
+  uint32_t page_size = 0;
+  uint64_t page_count = 0;     // pages [0, page_count) exist
+  uint64_t free_pages = 0;     // on the free list
+  uint64_t pages_read = 0;     // ReadPage calls that returned a page
+  uint64_t pages_written = 0;  // WritePage calls
+  uint64_t syncs = 0;          // completed Sync/Checkpoint calls
+  uint64_t file_size = 0;      // bytes
+  uint64_t mapped_size = 0;    // bytes mapped (0 for pread)
+  uint64_t remaps = 0;         // file extents mapped after the first
+  std::string ToString() const;
+};
+
+class DiskManager {
+ public:
+  // Opens (or creates, see options) the data file at path. Creation writes
+  // the file under a temporary name and renames it into place, so a crash
+  // never leaves a half-made database. Errors name the path and the
+  // problem: NotFound, InvalidArgument (bad options, not a LauraDB file),
+  // DataLoss (damaged or truncated file), ResourceExhausted (disk full).
+  static absl::StatusOr<std::unique_ptr<DiskManager>> Open(
+      DiskManagerKind kind, const std::string& path,
+      const DiskManagerOptions& options);
+
+  virtual ~DiskManager();
+  DiskManager(const DiskManager&) = delete;
+  DiskManager& operator=(const DiskManager&) = delete;
+
+  DiskManagerKind kind() const { return kind_; }
+  uint32_t page_size() const { return page_size_; }
+  uint64_t page_count() const { return page_count_.load(std::memory_order_acquire); }
+  bool read_only() const { return options_.read_only; }
+  // The meta page as of the last completed Sync (or as opened).
+  Meta durable_meta() const;
+
+  // Copies page id into out (page_size() bytes) and verifies it (see
+  // VerifyPage). OutOfRange for an id past the end.
+  absl::Status ReadPage(PageId id, char* out);
+  // Stamps id and checksum into page (page_size() bytes; type, flags and
+  // LSN set by the caller) and writes it. REQUIRES: id was allocated and
+  // not freed. InvalidArgument for a meta page or an id past the end.
+  absl::Status WritePage(PageId id, char* page);
+  // A free page (lowest id first) or a new one at the end, growing the file
+  // by growth_step when needed. The page's contents are undefined until
+  // written.
+  absl::StatusOr<PageId> AllocatePage();
+  // Puts id on the free list, for reuse by AllocatePage. FailedPrecondition
+  // if it is already free. The caller guarantees that no durable state
+  // still needs the page (the pager delays frees; see DESIGN.md).
+  absl::Status FreePage(PageId id);
+  // Makes every written page, the free list and the allocation state
+  // durable, keeping the checkpoint LSN and root of the last Checkpoint.
+  absl::Status Sync();
+  // Sync, recording a new checkpoint LSN and B+tree root in the meta page.
+  absl::Status Checkpoint(Lsn checkpoint_lsn, PageId root);
+  // Syncs (unless read-only) and releases the file. Later calls fail.
+  absl::Status Close();
+
+  DiskStats Stats() const;
+
+  // Access hints for the whole file (madvise for mmap, fadvise for pread).
+  absl::Status AdviseRandom();
+  absl::Status AdviseSequential();
+  // Hints that pages [first, last] will be read soon.
+  absl::Status AdviseWillNeed(PageId first, PageId last);
+
+  // Zero-copy access: a pointer to page id's bytes inside the mapping,
+  // valid until Close. Not verified. nullptr for an id past the end, and
+  // always for the pread manager.
+  virtual const char* PageData(PageId id) const { return nullptr; }
+
+ protected:
+  DiskManager(DiskManagerKind kind, std::unique_ptr<File> file,
+              const Meta& meta, const DiskManagerOptions& options,
+              uint64_t file_size);
+
+  // Implementation I/O. ReadRaw/WriteRaw move one whole page; GrowTo
+  // extends the file (and mapping) to `bytes`; SyncData makes every written
+  // page and the file size durable; SyncPage makes one page durable.
+  virtual absl::Status ReadRaw(PageId id, char* out) = 0;
+  virtual absl::Status WriteRaw(PageId id, const char* page) = 0;
+  virtual absl::Status GrowTo(uint64_t bytes) = 0;
+  virtual absl::Status SyncData() = 0;
+  virtual absl::Status SyncPage(PageId id) = 0;
+  virtual absl::Status Advise(AccessAdvice advice, PageId first,
+                              uint64_t count) = 0;
+  // Called once by Close() and the destructor of the subclass.
+  virtual void Release() = 0;
+
+  File* file() const { return file_.get(); }
+  const DiskManagerOptions& options() const { return options_; }
+  uint64_t file_size() const { return file_size_.load(std::memory_order_relaxed); }
+  void set_file_size(uint64_t bytes) { file_size_.store(bytes, std::memory_order_relaxed); }
+
+  std::atomic<uint64_t> mapped_size_{0};
+  std::atomic<uint64_t> remaps_{0};
+
+ private:
+  friend class DiskManagerOpener;
+
+  absl::Status LoadAllocator();
+  absl::Status CheckWritable() const;
+  absl::Status EnsureCapacity(uint64_t pages) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteFreeList(const PageAllocator::ListPlan& plan, Lsn lsn)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status SyncLocked(Lsn lsn, PageId root) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PublishPageCount() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const DiskManagerKind kind_;
+  const DiskManagerOptions options_;
+  const uint32_t page_size_;
+  std::unique_ptr<File> file_;
+
+  mutable absl::Mutex mu_;
+  PageAllocator allocator_ ABSL_GUARDED_BY(mu_);
+  Meta durable_ ABSL_GUARDED_BY(mu_);
+  absl::Status failed_ ABSL_GUARDED_BY(mu_);  // set by a failed Sync
+
+  std::atomic<bool> closed_{false};
+  std::atomic<uint64_t> page_count_{0};  // mirrors allocator_.page_count()
+  std::atomic<uint64_t> file_size_{0};
+  std::atomic<uint64_t> pages_read_{0};
+  std::atomic<uint64_t> pages_written_{0};
+  std::atomic<uint64_t> syncs_{0};
+};
+
+}  // namespace laura
+
+#endif  // LAURA_STORAGE_DISK_MANAGER_H_

@@ -1,0 +1,133 @@
+// Page allocation bookkeeping and free-list pages (format in free_list.h).
+#include "storage/free_list.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "storage/coding.h"
+
+namespace laura {
+
+PageAllocator::PageAllocator(uint64_t page_count, absl::btree_set<PageId> free,
+                             std::vector<PageId> list_pages)
+    : page_count_(page_count),
+      free_(std::move(free)),
+      list_pages_(std::move(list_pages)) {}
+
+PageId PageAllocator::Allocate() {
+  PageId id;
+  if (!free_.empty()) {
+    id = *free_.begin();
+    free_.erase(free_.begin());
+  } else {
+    id = page_count_++;
+  }
+  fresh_.insert(id);
+  return id;
+}
+
+absl::Status PageAllocator::Free(PageId id) {
+  if (id < 2 || id >= page_count_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot free page ", id, ": valid data pages are 2 to ", page_count_ - 1));
+  }
+  for (PageId p : list_pages_) {
+    if (p == id) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot free page ", id, ": it holds the durable free list"));
+    }
+  }
+  if (free_.contains(id) || pending_.contains(id)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("page ", id, " freed twice"));
+  }
+  // Invariant 1: only a page no durable state can reach is reusable now.
+  if (fresh_.erase(id) > 0) {
+    free_.insert(id);
+  } else {
+    pending_.insert(id);
+  }
+  return absl::OkStatus();
+}
+
+size_t PageAllocator::FreeListPagesNeeded(uint32_t page_size) const {
+  // Entries only shrink as list pages are taken from free_, so this many
+  // pages always suffice (the last may end up empty).
+  const size_t capacity = FreeListCapacity(page_size);
+  const size_t total = free_count() + list_pages_.size();
+  return (total + capacity - 1) / capacity;
+}
+
+PageAllocator::ListPlan PageAllocator::PlanFreeList(uint32_t page_size) {
+  ListPlan plan;
+  const size_t pages = FreeListPagesNeeded(page_size);
+  for (size_t i = 0; i < pages; ++i) plan.pages.push_back(Allocate());
+  plan.entries.assign(free_.begin(), free_.end());
+  plan.entries.insert(plan.entries.end(), pending_.begin(), pending_.end());
+  plan.entries.insert(plan.entries.end(), list_pages_.begin(), list_pages_.end());
+  return plan;
+}
+
+void PageAllocator::CommitFreeList(const ListPlan& plan) {
+  free_.insert(pending_.begin(), pending_.end());
+  free_.insert(list_pages_.begin(), list_pages_.end());
+  pending_.clear();
+  fresh_.clear();
+  list_pages_ = plan.pages;
+}
+
+void EncodeFreeListPage(char* page, uint32_t page_size, PageId id, PageId next,
+                        const PageId* entries, size_t n, Lsn lsn) {
+  InitPage(page, page_size, id, PageType::kFreeList, lsn);
+  EncodeFixed64(page + 32, next);
+  EncodeFixed32(page + 40, static_cast<uint32_t>(n));
+  for (size_t i = 0; i < n; ++i) {
+    EncodeFixed64(page + kFreeListEntriesOffset + 8 * i, entries[i]);
+  }
+  SealPage(page, page_size, id);
+}
+
+absl::StatusOr<PageAllocator> LoadFreeList(const ReadPageFn& read,
+                                           uint32_t page_size, PageId head,
+                                           uint64_t expected_count,
+                                           uint64_t page_count) {
+  absl::btree_set<PageId> free;
+  std::vector<PageId> list_pages;
+  absl::btree_set<PageId> seen_pages;
+  std::string page(page_size, '\0');
+  auto corrupt = [](PageId id, absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("free-list page ", id, ": ", what));
+  };
+  for (PageId id = head; id != 0;) {
+    if (id < 2 || id >= page_count) return corrupt(id, "id out of range");
+    if (!seen_pages.insert(id).second) return corrupt(id, "the chain loops");
+    if (absl::Status s = read(id, page.data()); !s.ok()) return s;
+    if (static_cast<PageType>(page[kPageTypeOffset]) != PageType::kFreeList) {
+      return corrupt(id, "wrong page type");
+    }
+    const uint32_t n = DecodeFixed32(page.data() + 40);
+    if (n > FreeListCapacity(page_size)) return corrupt(id, "entry count too large");
+    for (uint32_t i = 0; i < n; ++i) {
+      PageId entry = DecodeFixed64(page.data() + kFreeListEntriesOffset + 8 * i);
+      if (entry < 2 || entry >= page_count) {
+        return corrupt(id, absl::StrCat("entry ", entry, " out of range"));
+      }
+      if (!free.insert(entry).second) {
+        return corrupt(id, absl::StrCat("page ", entry, " listed twice"));
+      }
+    }
+    list_pages.push_back(id);
+    id = DecodeFixed64(page.data() + 32);
+  }
+  for (PageId p : list_pages) {
+    if (free.contains(p)) return corrupt(p, "lists itself as free");
+  }
+  if (free.size() != expected_count) {
+    return absl::DataLossError(absl::StrCat(
+        "free list holds ", free.size(), " pages, the meta page says ",
+        expected_count));
+  }
+  return PageAllocator(page_count, std::move(free), std::move(list_pages));
+}
+
+}  // namespace laura

@@ -1,0 +1,115 @@
+// Page allocation policy and the on-disk free list.
+//
+// PageAllocator is pure bookkeeping (no I/O, no locking): the high-water
+// mark (page count), the free page ids, and the pages that hold the durable
+// free list. Freed pages are reused, lowest id first, before the file
+// grows. Freeing a page twice, a meta page, a page past the end or a page
+// that holds the durable free list is refused.
+//
+// Invariants (an "epoch" is the time between two durable Syncs):
+//  1. A page reachable from the durable meta page is never handed out. So a
+//     page freed in this epoch goes to pending_ and becomes allocatable only
+//     when the next meta page is durable (CommitFreeList) -- unless it was
+//     allocated in this same epoch (fresh_), in which case no durable state
+//     can reach it and it is reusable at once.
+//  2. The free list written at a Sync lists free_ + pending_ + the previous
+//     list's pages: everything free once that Sync's meta page is durable.
+//     Its own pages come from free_ (or the end of the file), never from
+//     pending_, so writing it cannot touch durable state.
+//  3. free_, pending_, list_pages_ and the live pages are disjoint.
+//
+// Free-list page layout: the common page header (storage/page.h, type
+// kFreeList), then, little-endian:
+//
+//   offset  size  field
+//   32      8     next free-list page id (0 = this is the last)
+//   40      4     number of entries n on this page
+//   44      4     reserved, zero
+//   48      8*n   free page ids
+#ifndef LAURA_STORAGE_FREE_LIST_H_
+#define LAURA_STORAGE_FREE_LIST_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "storage/page.h"
+
+namespace laura {
+
+inline constexpr size_t kFreeListEntriesOffset = 48;
+
+// Free page ids that fit on one free-list page.
+inline size_t FreeListCapacity(uint32_t page_size) {
+  return (page_size - kFreeListEntriesOffset) / 8;
+}
+
+class PageAllocator {
+ public:
+  // A fresh database: only the two meta pages exist.
+  PageAllocator() = default;
+  // State loaded from disk. REQUIRES: ids in free and list_pages are in
+  // [2, page_count) and disjoint.
+  PageAllocator(uint64_t page_count, absl::btree_set<PageId> free,
+                std::vector<PageId> list_pages);
+
+  uint64_t page_count() const { return page_count_; }
+  // Free pages, allocatable now or after the next Sync.
+  size_t free_count() const { return free_.size() + pending_.size(); }
+  // Free pages allocatable now.
+  size_t allocatable_count() const { return free_.size(); }
+
+  // The lowest allocatable id, or a new page at the end (page_count grows
+  // by one).
+  PageId Allocate();
+  // Returns id to the free set; FailedPrecondition on a double free,
+  // InvalidArgument for a meta page or a page past the end.
+  absl::Status Free(PageId id);
+
+  // A plan for writing the free list: the pages to write (the chain order)
+  // and the ids to list on them. Takes the pages from the allocator
+  // (invariant 2).
+  struct ListPlan {
+    std::vector<PageId> pages;
+    std::vector<PageId> entries;
+  };
+  ListPlan PlanFreeList(uint32_t page_size);
+  // How many pages PlanFreeList will take.
+  size_t FreeListPagesNeeded(uint32_t page_size) const;
+  // After the meta pointing at plan.pages is durable: pending pages and the
+  // previous list's pages become allocatable, plan.pages become the durable
+  // list, and a new epoch starts.
+  void CommitFreeList(const ListPlan& plan);
+
+ private:
+  uint64_t page_count_ = 2;
+  absl::btree_set<PageId> free_;         // allocatable now
+  absl::btree_set<PageId> pending_;      // freed this epoch, durable before
+  absl::flat_hash_set<PageId> fresh_;    // allocated this epoch
+  std::vector<PageId> list_pages_;       // pages holding the durable free list
+};
+
+// Encodes free-list page `id` holding entries[0, n) and link `next`.
+// REQUIRES: n <= FreeListCapacity(page_size).
+void EncodeFreeListPage(char* page, uint32_t page_size, PageId id, PageId next,
+                        const PageId* entries, size_t n, Lsn lsn);
+
+// Reads page `id` (already checksum-verified) into out.
+using ReadPageFn = std::function<absl::Status(PageId id, char* out)>;
+
+// Walks the free-list chain from head and returns the allocator state.
+// DataLoss naming the page if the chain loops, an id is out of range or
+// repeated, or the entry count differs from expected_count.
+absl::StatusOr<PageAllocator> LoadFreeList(const ReadPageFn& read,
+                                           uint32_t page_size, PageId head,
+                                           uint64_t expected_count,
+                                           uint64_t page_count);
+
+}  // namespace laura
+
+#endif  // LAURA_STORAGE_FREE_LIST_H_

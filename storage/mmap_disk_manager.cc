@@ -1,0 +1,149 @@
+// MmapDiskManager: the DiskManager over a MAP_SHARED mapping of the file.
+//
+// Invariants:
+//  1. base_ never changes: max_map_size bytes of address space are reserved
+//     at open (PROT_NONE, MAP_NORESERVE) and each file extent is mapped into
+//     the reservation with MAP_FIXED, so pointers from PageData stay valid.
+//  2. Every mapped byte is backed by allocated file blocks (fallocate before
+//     mapping), so a store into the mapping can never fault for lack of
+//     disk space (no SIGBUS); a full disk is an error from GrowTo.
+//  3. [dirty_lo_, dirty_hi_) covers every byte written since the last
+//     SyncData, which msyncs exactly that range; size_dirty_ says the file
+//     grew since, and SyncData then also fdatasyncs the file size.
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "storage/disk_manager_impl.h"
+#include "storage/status_macros.h"
+
+namespace laura {
+namespace {
+
+class MmapDiskManager final : public DiskManager {
+ public:
+  MmapDiskManager(std::unique_ptr<File> file, const Meta& meta,
+                  const DiskManagerOptions& options, uint64_t file_size)
+      : DiskManager(DiskManagerKind::kMmap, std::move(file), meta, options,
+                    file_size) {}
+  ~MmapDiskManager() override { Release(); }
+
+  absl::Status Map() {
+    const uint64_t size = file_size() / page_size() * page_size();
+    if (size > options().max_map_size) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "file of ", size, " bytes exceeds max_map_size ",
+          options().max_map_size));
+    }
+    reserved_ = RoundUp(options().max_map_size, OsPageSize());
+    LAURA_ASSIGN_OR_RETURN(base_, options().env->ReserveAddressSpace(reserved_));
+    LAURA_RETURN_IF_ERROR(file()->MapAt(base_, 0, size, !read_only()));
+    mapped_size_.store(size, std::memory_order_release);
+    return absl::OkStatus();
+  }
+
+  const char* PageData(PageId id) const override {
+    if (id >= page_count()) return nullptr;
+    return base_ + id * page_size();
+  }
+
+ protected:
+  absl::Status ReadRaw(PageId id, char* out) override {
+    std::memcpy(out, base_ + id * page_size(), page_size());
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteRaw(PageId id, const char* page) override {
+    const uint64_t offset = id * page_size();
+    std::memcpy(base_ + offset, page, page_size());
+    dirty_lo_ = std::min(dirty_lo_, offset);
+    dirty_hi_ = std::max(dirty_hi_, offset + page_size());
+    unsynced_bytes_ += page_size();
+    if (options().write_behind_bytes != 0 &&
+        unsynced_bytes_ - written_behind_ >= options().write_behind_bytes) {
+      written_behind_ = unsynced_bytes_;
+      return SyncRange(dirty_lo_, dirty_hi_, /*async=*/true);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status GrowTo(uint64_t bytes) override {
+    const uint64_t mapped = mapped_size_.load(std::memory_order_relaxed);
+    if (bytes > reserved_) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "cannot grow the file to ", bytes, " bytes: max_map_size is ",
+          options().max_map_size));
+    }
+    LAURA_RETURN_IF_ERROR(file()->Allocate(mapped, bytes - mapped));
+    set_file_size(std::max(bytes, file_size()));
+    size_dirty_ = true;
+    LAURA_RETURN_IF_ERROR(
+        file()->MapAt(base_ + mapped, mapped, bytes - mapped, true));
+    mapped_size_.store(bytes, std::memory_order_release);
+    remaps_.fetch_add(1, std::memory_order_relaxed);
+    return absl::OkStatus();
+  }
+
+  absl::Status SyncData() override {
+    if (dirty_lo_ < dirty_hi_) {
+      LAURA_RETURN_IF_ERROR(SyncRange(dirty_lo_, dirty_hi_, /*async=*/false));
+    }
+    if (size_dirty_) LAURA_RETURN_IF_ERROR(file()->Sync());
+    dirty_lo_ = UINT64_MAX;
+    dirty_hi_ = 0;
+    size_dirty_ = false;
+    unsynced_bytes_ = written_behind_ = 0;
+    return absl::OkStatus();
+  }
+
+  absl::Status SyncPage(PageId id) override {
+    const uint64_t offset = id * page_size();
+    return SyncRange(offset, offset + page_size(), /*async=*/false);
+  }
+
+  absl::Status Advise(AccessAdvice advice, PageId first,
+                      uint64_t count) override {
+    const uint64_t lo = first * page_size() / OsPageSize() * OsPageSize();
+    const uint64_t hi = std::min((first + count) * page_size(),
+                                 mapped_size_.load(std::memory_order_relaxed));
+    if (hi <= lo) return absl::OkStatus();
+    return options().env->AdviseMemory(base_ + lo, hi - lo, advice);
+  }
+
+  void Release() override {
+    if (base_ == nullptr) return;
+    options().env->ReleaseAddressSpace(base_, reserved_);
+    base_ = nullptr;
+  }
+
+ private:
+  absl::Status SyncRange(uint64_t lo, uint64_t hi, bool async) {
+    lo = lo / OsPageSize() * OsPageSize();
+    return file()->SyncMapped(base_ + lo, lo, hi - lo, async);
+  }
+
+  char* base_ = nullptr;
+  uint64_t reserved_ = 0;
+  // Writer-thread state (see invariant 3).
+  uint64_t dirty_lo_ = UINT64_MAX;
+  uint64_t dirty_hi_ = 0;
+  bool size_dirty_ = false;
+  uint64_t unsynced_bytes_ = 0;
+  uint64_t written_behind_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DiskManager>> NewMmapDiskManager(
+    std::unique_ptr<File> file, const Meta& meta,
+    const DiskManagerOptions& options, uint64_t file_size) {
+  auto dm = std::make_unique<MmapDiskManager>(std::move(file), meta, options,
+                                              file_size);
+  LAURA_RETURN_IF_ERROR(dm->Map());
+  return std::unique_ptr<DiskManager>(std::move(dm));
+}
+
+}  // namespace laura
