@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install what is missing, then build and run every
+# test in four configurations:
+#   1. Release: all gtest suites and the fuzz-corpus replays (ctest)
+#   2. Debug + ASan + UBSan: the same suites again
+#   3. TSan: the suites that run threads
+#   4. libFuzzer (clang): each fuzz target for a short time from the corpus
+# Set LAURA_QUICK=1 to run only step 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+JOBS="$(nproc)"
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+build_and_test() {  # DIR CTEST_ARGS... -- CMAKE_ARGS...
+  local dir=$1; shift
+  local ctest_args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do ctest_args+=("$1"); shift; done
+  shift
+  cmake -S . -B "$dir" "$@" > /dev/null
+  cmake --build "$dir" -j "$JOBS"
+  (cd "$dir" && ctest -j "$JOBS" --output-on-failure --timeout 900 "${ctest_args[@]}")
+}
+
+step "Release build and tests"
+build_and_test build -- -DCMAKE_BUILD_TYPE=Release
+[ "${LAURA_QUICK:-0}" = 1 ] && exit 0
+
+step "ASan + UBSan build and tests"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+build_and_test build-asan -- -DCMAKE_BUILD_TYPE=Debug -DLAURA_SANITIZE=ON \
+  -DLAURA_BENCH=OFF
+
+step "TSan build, threaded tests"
+TSAN_OPTIONS=halt_on_error=1 build_and_test build-tsan -R "Readers|Concurren|Thread" \
+  -- -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAURA_TSAN=ON -DLAURA_BENCH=OFF
+
+step "libFuzzer smoke run"
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DLAURA_FUZZ=ON > /dev/null
+cmake --build build-fuzz -j "$JOBS" --target meta_page_fuzzer page_fuzzer
+for target in meta_page:meta_page page:page_header; do
+  name=${target%%:*}; corpus=${target##*:}
+  work=$(mktemp -d)
+  cp tests/fuzz/corpus/"$corpus"/* "$work"/
+  build-fuzz/tests/fuzz/"${name}"_fuzzer -max_total_time="${LAURA_FUZZ_SECONDS:-20}" \
+    -print_final_stats=0 "$work" 2>&1 | tail -n 2
+  rm -rf "$work"
+done
+echo "fuzz: 2 passed, 0 failed"
