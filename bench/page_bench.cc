@@ -4,9 +4,10 @@
 // a 4 KiB memcpy out of / into a plain mapping). Also the mmap manager's
 // zero-copy read (pointer access, no copy).
 //
-// Files live in $LAURA_BENCH_DIR (default /tmp/laura_bench): one 64 MiB
-// database per manager and one 64 MiB plain file for the baselines, all
-// warm in the page cache. Page ids are drawn from a fixed-seed sequence.
+// Files live in $LAURA_BENCH_DIR (default /tmp/laura_bench): one database
+// per manager of 64 MiB of pages, in a 128 MiB file whose unused upper half
+// holds the bare baselines (same file, same disk region), all warm in the
+// page cache. Page ids are drawn from a fixed-seed sequence.
 //
 // Run: build/bench/page_bench   (bench/page_table.py turns --benchmark_format=json
 // output into the README table)
@@ -64,16 +65,22 @@ std::string DataPage(uint64_t tag) {
   return page;
 }
 
-// A database of kPages written pages for one manager, built once.
+std::string DbPath(DiskManagerKind kind) {
+  return BenchDir() + "/page_bench_" + DiskManagerKindName(kind) + ".ldb";
+}
+
+// A database of kPages written pages for one manager, built once. The file
+// is twice that size: the upper half, which the manager never uses, is
+// where the bare baselines run, so that they and the manager share one
+// file (sync latency on a virtual disk differs from file to file).
 DiskManager* Db(DiskManagerKind kind) {
   static std::unique_ptr<DiskManager> dbs[2];
   auto& db = dbs[kind == DiskManagerKind::kMmap];
   if (db) return db.get();
-  const std::string path =
-      BenchDir() + "/page_bench_" + DiskManagerKindName(kind) + ".ldb";
+  const std::string path = DbPath(kind);
   std::filesystem::remove(path);
   DiskManagerOptions o;
-  o.initial_size = kPages * kPage;
+  o.initial_size = 2 * kPages * kPage;
   auto opened = DiskManager::Open(kind, path, o);
   if (!opened.ok()) Die(opened.status().ToString());
   db = std::move(*opened);
@@ -86,51 +93,57 @@ DiskManager* Db(DiskManagerKind kind) {
   return db.get();
 }
 
-// The plain file and mapping for the bare baselines.
+// Raw access to the upper half of a manager's file, for the baselines.
+// Page id p of the random sequence maps to file page kPages + p.
 struct Bare {
   int fd = -1;
-  char* map = nullptr;
+  char* map = nullptr;  // mapping of the upper half
+  off_t Offset(PageId id) const { return (kPages + id) * kPage; }
+  char* Addr(PageId id) const { return map + id * kPage; }
 };
 
-const Bare& BareFile() {
-  static const Bare bare = [] {
-    Bare b;
-    const std::string path = BenchDir() + "/page_bench_bare.dat";
-    b.fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
-    if (b.fd < 0 || ::posix_fallocate(b.fd, 0, kPages * kPage) != 0) Die("bare file");
-    std::string page = DataPage(1);
-    for (uint64_t i = 0; i < kPages; ++i) {
-      if (::pwrite(b.fd, page.data(), kPage, i * kPage) != kPage) Die("bare fill");
-    }
-    void* m = ::mmap(nullptr, kPages * kPage, PROT_READ | PROT_WRITE, MAP_SHARED,
-                     b.fd, 0);
-    if (m == MAP_FAILED) Die("bare mmap");
-    b.map = static_cast<char*>(m);
-    return b;
-  }();
-  return bare;
+const Bare& BareFile(DiskManagerKind kind) {
+  static Bare bares[2];
+  Bare& b = bares[kind == DiskManagerKind::kMmap];
+  if (b.fd >= 0) return b;
+  Db(kind);
+  b.fd = ::open(DbPath(kind).c_str(), O_RDWR);
+  if (b.fd < 0) Die("bare open");
+  std::string page = DataPage(1);
+  for (uint64_t i = 0; i < kPages; ++i) {
+    if (::pwrite(b.fd, page.data(), kPage, b.Offset(i)) != kPage) Die("bare fill");
+  }
+  if (::fdatasync(b.fd) != 0) Die("bare sync");
+  void* m = ::mmap(nullptr, kPages * kPage, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   b.fd, kPages * kPage);
+  if (m == MAP_FAILED) Die("bare mmap");
+  b.map = static_cast<char*>(m);
+  return b;
 }
+
+constexpr DiskManagerKind kPread = DiskManagerKind::kPread;
+constexpr DiskManagerKind kMmap = DiskManagerKind::kMmap;
 
 // --- Read page -----------------------------------------------------------
 
 void BM_ReadPage_BarePread(benchmark::State& state) {
-  const Bare& b = BareFile();
+  const Bare& b = BareFile(kPread);
   const auto& ids = RandomIds();
   alignas(64) char buf[kPage];
   size_t i = 0;
   for (auto _ : state) {
-    if (::pread(b.fd, buf, kPage, ids[i++ % kIdCount] * kPage) != kPage) Die("pread");
+    if (::pread(b.fd, buf, kPage, b.Offset(ids[i++ % kIdCount])) != kPage) Die("pread");
     benchmark::DoNotOptimize(buf);
   }
 }
 
 void BM_ReadPage_BareMemcpy(benchmark::State& state) {
-  const Bare& b = BareFile();
+  const Bare& b = BareFile(kMmap);
   const auto& ids = RandomIds();
   alignas(64) char buf[kPage];
   size_t i = 0;
   for (auto _ : state) {
-    std::memcpy(buf, b.map + ids[i++ % kIdCount] * kPage, kPage);
+    std::memcpy(buf, b.Addr(ids[i++ % kIdCount]), kPage);
     benchmark::DoNotOptimize(buf);
     benchmark::ClobberMemory();
   }
@@ -165,24 +178,24 @@ void BM_ReadPageZeroCopy(benchmark::State& state) {
 // --- Write page ----------------------------------------------------------
 
 void BM_WritePage_BarePwrite(benchmark::State& state) {
-  const Bare& b = BareFile();
+  const Bare& b = BareFile(kPread);
   const auto& ids = RandomIds();
   std::string page = DataPage(3);
   size_t i = 0;
   for (auto _ : state) {
-    if (::pwrite(b.fd, page.data(), kPage, ids[i++ % kIdCount] * kPage) != kPage) {
+    if (::pwrite(b.fd, page.data(), kPage, b.Offset(ids[i++ % kIdCount])) != kPage) {
       Die("pwrite");
     }
   }
 }
 
 void BM_WritePage_BareMemcpy(benchmark::State& state) {
-  const Bare& b = BareFile();
+  const Bare& b = BareFile(kMmap);
   const auto& ids = RandomIds();
   std::string page = DataPage(3);
   size_t i = 0;
   for (auto _ : state) {
-    std::memcpy(b.map + ids[i++ % kIdCount] * kPage, page.data(), kPage);
+    std::memcpy(b.Addr(ids[i++ % kIdCount]), page.data(), kPage);
     benchmark::ClobberMemory();
   }
 }
@@ -203,13 +216,13 @@ void BM_WritePage(benchmark::State& state, DiskManagerKind kind) {
 bool IsWrite(size_t i) { return i % 10 >= 7; }
 
 void BM_Mixed_BarePread(benchmark::State& state) {
-  const Bare& b = BareFile();
+  const Bare& b = BareFile(kPread);
   const auto& ids = RandomIds();
   alignas(64) char buf[kPage];
   std::string page = DataPage(4);
   size_t i = 0;
   for (auto _ : state) {
-    const off_t off = ids[i % kIdCount] * kPage;
+    const off_t off = b.Offset(ids[i % kIdCount]);
     ssize_t n = IsWrite(i) ? ::pwrite(b.fd, page.data(), kPage, off)
                            : ::pread(b.fd, buf, kPage, off);
     if (n != kPage) Die("mixed");
@@ -219,13 +232,13 @@ void BM_Mixed_BarePread(benchmark::State& state) {
 }
 
 void BM_Mixed_BareMemcpy(benchmark::State& state) {
-  const Bare& b = BareFile();
+  const Bare& b = BareFile(kMmap);
   const auto& ids = RandomIds();
   alignas(64) char buf[kPage];
   std::string page = DataPage(4);
   size_t i = 0;
   for (auto _ : state) {
-    char* p = b.map + ids[i % kIdCount] * kPage;
+    char* p = b.Addr(ids[i % kIdCount]);
     if (IsWrite(i)) {
       std::memcpy(p, page.data(), kPage);
     } else {
@@ -254,13 +267,19 @@ void BM_Mixed(benchmark::State& state, DiskManagerKind kind) {
 
 // --- Sync after a write --------------------------------------------------
 
+// Flushes what earlier benchmarks left dirty, outside the timed loop.
+void FlushBare(const Bare& b) {
+  if (::fdatasync(b.fd) != 0) Die("fdatasync");
+}
+
 void BM_Sync_BarePwrite(benchmark::State& state) {
-  const Bare& b = BareFile();
+  const Bare& b = BareFile(kPread);
+  FlushBare(b);
   const auto& ids = RandomIds();
   std::string page = DataPage(5);
   size_t i = 0;
   for (auto _ : state) {
-    if (::pwrite(b.fd, page.data(), kPage, ids[i++ % kIdCount] * kPage) != kPage ||
+    if (::pwrite(b.fd, page.data(), kPage, b.Offset(ids[i++ % kIdCount])) != kPage ||
         ::fdatasync(b.fd) != 0) {
       Die("sync");
     }
@@ -269,13 +288,14 @@ void BM_Sync_BarePwrite(benchmark::State& state) {
 
 // The floor of a checkpoint: data write + sync, then header write + sync.
 void BM_Sync_BarePwrite2x(benchmark::State& state) {
-  const Bare& b = BareFile();
+  const Bare& b = BareFile(kPread);
+  FlushBare(b);
   const auto& ids = RandomIds();
   std::string page = DataPage(5);
   size_t i = 0;
   for (auto _ : state) {
-    if (::pwrite(b.fd, page.data(), kPage, ids[i++ % kIdCount] * kPage) != kPage ||
-        ::fdatasync(b.fd) != 0 || ::pwrite(b.fd, page.data(), kPage, 0) != kPage ||
+    if (::pwrite(b.fd, page.data(), kPage, b.Offset(ids[i++ % kIdCount])) != kPage ||
+        ::fdatasync(b.fd) != 0 || ::pwrite(b.fd, page.data(), kPage, b.Offset(0)) != kPage ||
         ::fdatasync(b.fd) != 0) {
       Die("sync");
     }
@@ -283,19 +303,38 @@ void BM_Sync_BarePwrite2x(benchmark::State& state) {
 }
 
 void BM_Sync_BareMsync(benchmark::State& state) {
-  const Bare& b = BareFile();
+  const Bare& b = BareFile(kMmap);
+  FlushBare(b);
   const auto& ids = RandomIds();
   std::string page = DataPage(5);
   size_t i = 0;
   for (auto _ : state) {
-    char* p = b.map + ids[i++ % kIdCount] * kPage;
+    char* p = b.Addr(ids[i++ % kIdCount]);
     std::memcpy(p, page.data(), kPage);
     if (::msync(p, kPage, MS_SYNC) != 0) Die("msync");
   }
 }
 
+// The floor of a checkpoint over a mapping: data page + msync, then the
+// header page + msync.
+void BM_Sync_BareMsync2x(benchmark::State& state) {
+  const Bare& b = BareFile(kMmap);
+  FlushBare(b);
+  const auto& ids = RandomIds();
+  std::string page = DataPage(5);
+  size_t i = 0;
+  for (auto _ : state) {
+    char* p = b.Addr(ids[i++ % kIdCount]);
+    std::memcpy(p, page.data(), kPage);
+    if (::msync(p, kPage, MS_SYNC) != 0) Die("msync");
+    std::memcpy(b.Addr(0), page.data(), kPage);
+    if (::msync(b.Addr(0), kPage, MS_SYNC) != 0) Die("msync");
+  }
+}
+
 void BM_Sync(benchmark::State& state, DiskManagerKind kind) {
   DiskManager* db = Db(kind);
+  if (!db->Sync().ok()) Die("sync");  // flush earlier benchmarks' writes
   const auto& ids = RandomIds();
   std::string page = DataPage(5);
   size_t i = 0;
@@ -305,9 +344,6 @@ void BM_Sync(benchmark::State& state, DiskManagerKind kind) {
     }
   }
 }
-
-constexpr DiskManagerKind kPread = DiskManagerKind::kPread;
-constexpr DiskManagerKind kMmap = DiskManagerKind::kMmap;
 
 BENCHMARK(BM_ReadPage_BarePread);
 BENCHMARK(BM_ReadPage_BareMemcpy);
@@ -325,6 +361,7 @@ BENCHMARK_CAPTURE(BM_Mixed, mmap, kMmap);
 BENCHMARK(BM_Sync_BarePwrite);
 BENCHMARK(BM_Sync_BarePwrite2x);
 BENCHMARK(BM_Sync_BareMsync);
+BENCHMARK(BM_Sync_BareMsync2x);
 BENCHMARK_CAPTURE(BM_Sync, pread, kPread);
 BENCHMARK_CAPTURE(BM_Sync, mmap, kMmap);
 

@@ -155,8 +155,9 @@ absl::Status DiskManager::ReadPage(PageId id, char* out) {
         "page ", id, " is past the end of the database (", count, " pages)"));
   }
   LAURA_RETURN_IF_ERROR(ReadRaw(id, out));
-  if (options_.verify_checksums) {
+  if (options_.verify_checksums && !KnownValid(id)) {
     LAURA_RETURN_IF_ERROR(VerifyPage(out, page_size_, id));
+    MarkValid(id);
   } else if (DecodeFixed64(out + kPageIdOffset) != id) {
     return absl::DataLossError(absl::StrCat(
         "page ", id, " holds the contents of page ",
@@ -185,6 +186,7 @@ absl::Status DiskManager::WritePage(PageId id, char* page) {
   }
   SealPage(page, page_size_, id);
   LAURA_RETURN_IF_ERROR(WriteRaw(id, page));
+  MarkValid(id);
   pages_written_.fetch_add(1, std::memory_order_relaxed);
   return absl::OkStatus();
 }

@@ -75,7 +75,8 @@ struct DiskManagerOptions {
   // Default: 1 TiB (costs no memory).
   uint64_t max_map_size = uint64_t{1} << 40;
   // ReadPage verifies each page's checksum (the page id is always checked).
-  // Default: true.
+  // The mmap manager verifies a page once per open: its bytes change only
+  // through WritePage, which seals them. Default: true.
   bool verify_checksums = true;
   // mmap: after this many bytes written since the last Sync, start an
   // asynchronous write-back (msync MS_ASYNC) of the written range, so the
@@ -171,6 +172,11 @@ class DiskManager {
                               uint64_t count) = 0;
   // Called once by Close() and the destructor of the subclass.
   virtual void Release() = 0;
+  // True if page id's current bytes are known to be valid, so ReadPage may
+  // skip the checksum (mmap: verified once per open). Default: never.
+  virtual bool KnownValid(PageId id) const { return false; }
+  // Records that page id verified (or was just sealed by WritePage).
+  virtual void MarkValid(PageId id) {}
 
   File* file() const { return file_.get(); }
   const DiskManagerOptions& options() const { return options_; }

@@ -7,7 +7,9 @@
 //  2. Every mapped byte is backed by allocated file blocks (fallocate before
 //     mapping), so a store into the mapping can never fault for lack of
 //     disk space (no SIGBUS); a full disk is an error from GrowTo.
-//  3. [dirty_lo_, dirty_hi_) covers every byte written since the last
+//  3. A page in verified_ holds bytes that passed VerifyPage or were sealed
+//     by WritePage; only WritePage changes mapped bytes, so it stays valid.
+//  4. [dirty_lo_, dirty_hi_) covers every byte written since the last
 //     SyncData, which msyncs exactly that range; size_dirty_ says the file
 //     grew since, and SyncData then also fdatasyncs the file size.
 #include <sys/mman.h>
@@ -19,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "storage/disk_manager_impl.h"
 #include "storage/status_macros.h"
+#include "storage/verified_pages.h"
 
 namespace laura {
 namespace {
@@ -39,11 +42,15 @@ class MmapDiskManager final : public DiskManager {
           options().max_map_size));
     }
     reserved_ = RoundUp(options().max_map_size, OsPageSize());
+    verified_ = std::make_unique<VerifiedPages>(reserved_ / page_size());
     LAURA_ASSIGN_OR_RETURN(base_, options().env->ReserveAddressSpace(reserved_));
     LAURA_RETURN_IF_ERROR(file()->MapAt(base_, 0, size, !read_only()));
     mapped_size_.store(size, std::memory_order_release);
     return absl::OkStatus();
   }
+
+  bool KnownValid(PageId id) const override { return verified_->Contains(id); }
+  void MarkValid(PageId id) override { verified_->Insert(id); }
 
   const char* PageData(PageId id) const override {
     if (id >= page_count()) return nullptr;
@@ -92,16 +99,18 @@ class MmapDiskManager final : public DiskManager {
       LAURA_RETURN_IF_ERROR(SyncRange(dirty_lo_, dirty_hi_, /*async=*/false));
     }
     if (size_dirty_) LAURA_RETURN_IF_ERROR(file()->Sync());
-    dirty_lo_ = UINT64_MAX;
-    dirty_hi_ = 0;
+    ResetDirty();
     size_dirty_ = false;
-    unsynced_bytes_ = written_behind_ = 0;
     return absl::OkStatus();
   }
 
   absl::Status SyncPage(PageId id) override {
     const uint64_t offset = id * page_size();
-    return SyncRange(offset, offset + page_size(), /*async=*/false);
+    LAURA_RETURN_IF_ERROR(SyncRange(offset, offset + page_size(), /*async=*/false));
+    // Usually the meta page, written alone after SyncData: nothing is dirty
+    // any more, and the next SyncData must not start its range at page 0.
+    if (dirty_lo_ >= offset && dirty_hi_ <= offset + page_size()) ResetDirty();
+    return absl::OkStatus();
   }
 
   absl::Status Advise(AccessAdvice advice, PageId first,
@@ -120,6 +129,12 @@ class MmapDiskManager final : public DiskManager {
   }
 
  private:
+  void ResetDirty() {
+    dirty_lo_ = UINT64_MAX;
+    dirty_hi_ = 0;
+    unsynced_bytes_ = written_behind_ = 0;
+  }
+
   absl::Status SyncRange(uint64_t lo, uint64_t hi, bool async) {
     lo = lo / OsPageSize() * OsPageSize();
     return file()->SyncMapped(base_ + lo, lo, hi - lo, async);
@@ -127,7 +142,8 @@ class MmapDiskManager final : public DiskManager {
 
   char* base_ = nullptr;
   uint64_t reserved_ = 0;
-  // Writer-thread state (see invariant 3).
+  std::unique_ptr<VerifiedPages> verified_;  // pages whose checksum held
+  // Writer-thread state (see invariant 4).
   uint64_t dirty_lo_ = UINT64_MAX;
   uint64_t dirty_hi_ = 0;
   bool size_dirty_ = false;
