@@ -191,6 +191,21 @@ absl::Status DiskManager::WritePage(PageId id, char* page) {
   return absl::OkStatus();
 }
 
+absl::Status DiskManager::SealInPlace(PageId id) {
+  LAURA_RETURN_IF_ERROR(CheckWritable());
+  char* page = MutablePageData(id);
+  if (page == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot seal page ", id, " in place: ",
+        has_mapping() ? "not a data page of this file" : "no mapping (pread)"));
+  }
+  SealPage(page, page_size_, id);
+  LAURA_RETURN_IF_ERROR(NoteWrittenInPlace(id));
+  MarkValid(id);
+  pages_written_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
 absl::Status DiskManager::EnsureCapacity(uint64_t pages) {
   const uint64_t needed = pages * page_size_;
   const uint64_t current = file_size();

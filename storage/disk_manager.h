@@ -154,6 +154,16 @@ class DiskManager {
   // valid until Close. Not verified. nullptr for an id past the end, and
   // always for the pread manager.
   virtual const char* PageData(PageId id) const { return nullptr; }
+  // True if PageData and MutablePageData are available (mmap).
+  bool has_mapping() const { return kind_ == DiskManagerKind::kMmap; }
+  // Zero-copy writing (mmap only): a writable pointer to page id's bytes in
+  // the mapping, to build a page in place, then SealInPlace(id). nullptr
+  // for pread, read-only, or an id that is a meta page or past the end.
+  // REQUIRES: id was allocated and not freed.
+  virtual char* MutablePageData(PageId id) { return nullptr; }
+  // Stamps id and checksum into the mapped page built through
+  // MutablePageData; it becomes durable with the next Sync.
+  absl::Status SealInPlace(PageId id);
 
  protected:
   DiskManager(DiskManagerKind kind, std::unique_ptr<File> file,
@@ -177,6 +187,10 @@ class DiskManager {
   virtual bool KnownValid(PageId id) const { return false; }
   // Records that page id verified (or was just sealed by WritePage).
   virtual void MarkValid(PageId id) {}
+  // mmap: page id's bytes in the mapping were changed in place.
+  virtual absl::Status NoteWrittenInPlace(PageId id) {
+    return absl::UnimplementedError("no mapping");
+  }
 
   File* file() const { return file_.get(); }
   const DiskManagerOptions& options() const { return options_; }

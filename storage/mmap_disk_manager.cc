@@ -57,15 +57,30 @@ class MmapDiskManager final : public DiskManager {
     return base_ + id * page_size();
   }
 
+  char* MutablePageData(PageId id) override {
+    if (read_only() || id < kFirstDataPage || id >= page_count()) return nullptr;
+    return base_ + id * page_size();
+  }
+
  protected:
   absl::Status ReadRaw(PageId id, char* out) override {
     std::memcpy(out, base_ + id * page_size(), page_size());
     return absl::OkStatus();
   }
 
+  absl::Status NoteWrittenInPlace(PageId id) override {
+    return NoteWritten(id * page_size());
+  }
+
   absl::Status WriteRaw(PageId id, const char* page) override {
     const uint64_t offset = id * page_size();
     std::memcpy(base_ + offset, page, page_size());
+    return NoteWritten(offset);
+  }
+
+ private:
+  // Extends the dirty range by the page at offset; starts write-behind.
+  absl::Status NoteWritten(uint64_t offset) {
     dirty_lo_ = std::min(dirty_lo_, offset);
     dirty_hi_ = std::max(dirty_hi_, offset + page_size());
     unsynced_bytes_ += page_size();
@@ -76,6 +91,8 @@ class MmapDiskManager final : public DiskManager {
     }
     return absl::OkStatus();
   }
+
+ protected:
 
   absl::Status GrowTo(uint64_t bytes) override {
     const uint64_t mapped = mapped_size_.load(std::memory_order_relaxed);

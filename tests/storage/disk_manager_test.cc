@@ -17,6 +17,7 @@
 
 #include "gtest/gtest.h"
 #include "storage/coding.h"
+#include "tests/support/manager_params.h"
 #include "tests/support/temp_dir.h"
 
 namespace laura {
@@ -464,6 +465,29 @@ TEST_P(DiskManagerTest, AdviceAndStats) {
   EXPECT_NE(st.ToString().find("page_count=10"), std::string::npos);
 }
 
+TEST_P(DiskManagerTest, PagesBuiltInPlaceInTheMappingSurviveReopen) {
+  PageId id;
+  {
+    auto dm = OpenOk();
+    id = *dm->AllocatePage();
+    char* page = dm->MutablePageData(id);
+    if (GetParam() == DiskManagerKind::kPread) {
+      EXPECT_EQ(page, nullptr);
+      EXPECT_EQ(dm->SealInPlace(id).code(), absl::StatusCode::kInvalidArgument);
+      return;
+    }
+    ASSERT_NE(page, nullptr);
+    EXPECT_EQ(dm->MutablePageData(0), nullptr) << "meta pages are not writable";
+    std::string want = MakePage(dm->page_size(), 31);
+    std::memcpy(page, want.data(), want.size());
+    ASSERT_TRUE(dm->SealInPlace(id).ok());
+    ExpectTagged(dm.get(), id, 31);
+    ASSERT_TRUE(dm->Close().ok());
+  }
+  auto dm = OpenOk();
+  ExpectTagged(dm.get(), id, 31);
+}
+
 TEST_P(DiskManagerTest, WriteBehindOptionKeepsDataCorrect) {
   DiskManagerOptions o = Options();
   o.write_behind_bytes = 8 * kDefaultPageSize;
@@ -510,12 +534,7 @@ TEST_P(DiskManagerTest, ReadersRunWhileTheWriterGrowsTheFile) {
   ASSERT_TRUE(dm->Close().ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(BothManagers, DiskManagerTest,
-                         ::testing::Values(DiskManagerKind::kPread,
-                                           DiskManagerKind::kMmap),
-                         [](const auto& info) {
-                           return std::string(DiskManagerKindName(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(BothManagers, DiskManagerTest, BothManagers(), ManagerName());
 
 }  // namespace
 }  // namespace laura

@@ -13,6 +13,7 @@
 #include "storage/coding.h"
 #include "storage/disk_manager.h"
 #include "tests/support/fault_injection_env.h"
+#include "tests/support/manager_params.h"
 #include "tests/support/temp_dir.h"
 
 namespace laura {
@@ -255,12 +256,7 @@ TEST_P(FaultTest, FailedSyncRefusesWritesUntilReopen) {
   ExpectState(dm->get(), {{{a, 1}}, 0});
 }
 
-INSTANTIATE_TEST_SUITE_P(BothManagers, FaultTest,
-                         ::testing::Values(DiskManagerKind::kPread,
-                                           DiskManagerKind::kMmap),
-                         [](const auto& info) {
-                           return std::string(DiskManagerKindName(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(BothManagers, FaultTest, BothManagers(), ManagerName());
 
 }  // namespace
 }  // namespace laura
