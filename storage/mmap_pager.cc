@@ -1,0 +1,78 @@
+// MmapPager: pages read and built in place in the disk manager's mapping.
+// Zero copy: a PageRef points into the mapping and pins nothing (the
+// mapping never moves while the disk manager is open). Pages changed since
+// the last Flush are sealed (checksummed) in place by Flush.
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "storage/coding.h"
+#include "storage/pager_impl.h"
+#include "storage/status_macros.h"
+
+namespace laura {
+namespace {
+
+class MmapPager final : public Pager {
+ public:
+  explicit MmapPager(DiskManager* dm) : Pager(dm) {}
+
+  absl::StatusOr<PageRef> Fetch(PageId id) override {
+    const char* page = disk()->PageData(id);
+    if (page == nullptr) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "page ", id, " is past the end of the database (",
+          disk()->page_count(), " pages)"));
+    }
+    const PageId stored = DecodeFixed64(page + kPageIdOffset);
+    if (stored != id) {
+      return absl::DataLossError(
+          absl::StrCat("page ", id, " holds the contents of page ", stored));
+    }
+    fetches_.fetch_add(1, std::memory_order_relaxed);
+    return MakeRef(id, const_cast<char*>(page), -1);
+  }
+
+  absl::Status Flush() override {
+    for (PageId id : dirty_) LAURA_RETURN_IF_ERROR(disk()->SealInPlace(id));
+    dirty_.clear();
+    return absl::OkStatus();
+  }
+
+  PagerStats Stats() const override {
+    PagerStats st;
+    st.hits = fetches_.load(std::memory_order_relaxed);
+    return st;
+  }
+
+ protected:
+  absl::StatusOr<PageRef> NewPage(PageId id) override { return PinForWrite(id); }
+
+  absl::StatusOr<PageRef> PinForWrite(PageId id) override {
+    char* page = disk()->MutablePageData(id);
+    if (page == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("page ", id, " is not writable in the mapping"));
+    }
+    dirty_.insert(id);
+    return MakeRef(id, page, -1);
+  }
+
+  absl::Status Forget(PageId id) override {
+    dirty_.erase(id);
+    return absl::OkStatus();
+  }
+
+  void Unpin(int64_t) override {}
+
+ private:
+  absl::flat_hash_set<PageId> dirty_;  // changed since the last Flush
+  std::atomic<uint64_t> fetches_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Pager> NewMmapPager(DiskManager* dm) {
+  return std::make_unique<MmapPager>(dm);
+}
+
+}  // namespace laura

@@ -1,0 +1,82 @@
+// Pager: the parts both implementations share (PageRef, the write batch,
+// parked frees). See pager.h.
+#include "storage/pager.h"
+
+#include "absl/strings/str_cat.h"
+#include "storage/pager_impl.h"
+#include "storage/status_macros.h"
+
+namespace laura {
+
+std::string PagerStats::ToString() const {
+  return absl::StrCat("hits=", hits, " misses=", misses, " evictions=", evictions,
+                      " write_backs=", write_backs,
+                      " bytes_resident=", bytes_resident);
+}
+
+PageRef& PageRef::operator=(PageRef&& other) noexcept {
+  if (this != &other) {
+    Release();
+    pager_ = std::exchange(other.pager_, nullptr);
+    id_ = other.id_;
+    data_ = std::exchange(other.data_, nullptr);
+    frame_ = std::exchange(other.frame_, -1);
+  }
+  return *this;
+}
+
+void PageRef::Release() {
+  if (pager_ != nullptr && frame_ >= 0) pager_->Unpin(frame_);
+  pager_ = nullptr;
+  data_ = nullptr;
+  frame_ = -1;
+}
+
+absl::StatusOr<std::unique_ptr<Pager>> Pager::Create(DiskManager* dm,
+                                                     const PagerOptions& options) {
+  if (dm->has_mapping()) return NewMmapPager(dm);
+  return NewPoolPager(dm, options);
+}
+
+absl::StatusOr<PageRef> Pager::Allocate(PageType type, Lsn lsn) {
+  LAURA_ASSIGN_OR_RETURN(PageId id, dm_->AllocatePage());
+  absl::StatusOr<PageRef> ref = NewPage(id);
+  if (!ref.ok()) {
+    dm_->FreePage(id).IgnoreError();  // fresh in this epoch: reusable at once
+    return ref.status();
+  }
+  InitPage(ref->mutable_data(), page_size(), id, type, lsn);
+  fresh_.insert(id);
+  return ref;
+}
+
+absl::StatusOr<PageRef> Pager::FetchForWrite(PageId id) {
+  if (!fresh_.contains(id)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "page ", id, " is committed and cannot change; copy it"));
+  }
+  return PinForWrite(id);
+}
+
+absl::Status Pager::FreeUncommitted(PageId id) {
+  if (fresh_.erase(id) == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "page ", id, " is not part of the current write batch"));
+  }
+  LAURA_RETURN_IF_ERROR(Forget(id));
+  return dm_->FreePage(id);
+}
+
+void Pager::FreeAfter(PageId id, uint64_t txn) { parked_.emplace_back(txn, id); }
+
+absl::Status Pager::ReleaseFrees(uint64_t up_to_txn) {
+  while (!parked_.empty() && parked_.front().first <= up_to_txn) {
+    const PageId id = parked_.front().second;
+    LAURA_RETURN_IF_ERROR(Forget(id));
+    LAURA_RETURN_IF_ERROR(dm_->FreePage(id));
+    parked_.pop_front();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace laura

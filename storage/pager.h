@@ -1,0 +1,144 @@
+// Pager: the one way the B+tree touches pages (the storage layer's door for
+// upper layers, with disk_manager.h).
+//
+// Over the mmap manager, pages are read and built straight in the mapping
+// (zero copy, no frame). Over the pread manager, a pool of frames of
+// cache_bytes holds pages with a clock eviction policy; a page read from
+// disk is checksum-verified (DataLoss names the page).
+//
+// Copy-on-write contract (DESIGN.md): a page is writable only from its
+// Allocate until EndWriteBatch, i.e. within the write transaction that
+// created it; after that it is committed and never changes. Because no
+// durable state reaches a page written since the last checkpoint, a dirty
+// frame may be written back and evicted at any time.
+//
+// Freed pages: FreeAfter(id, txn) parks a page freed by write transaction
+// txn until ReleaseFrees(oldest) learns that no reader snapshot older than
+// txn is left; then it goes to the disk manager's free list (which itself
+// holds back pages the durable meta page reaches until the next Sync).
+//
+// Thread safety: Fetch, Stats and PageRef destruction may run on any
+// thread; the other calls are for the one writer thread.
+#ifndef LAURA_STORAGE_PAGER_H_
+#define LAURA_STORAGE_PAGER_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/disk_manager.h"
+
+namespace laura {
+
+struct PagerOptions {
+  // Bytes of page frames for the pread manager's pool (at least 16 frames
+  // are used). Ignored over mmap. Default: 64 MiB.
+  uint64_t cache_bytes = 64 * kMiB;
+};
+
+struct PagerStats {
+  uint64_t hits = 0;            // Fetch found the page resident
+  uint64_t misses = 0;          // Fetch read it from the disk manager
+  uint64_t evictions = 0;       // frames reused for another page
+  uint64_t write_backs = 0;     // dirty pages written to the disk manager
+  uint64_t bytes_resident = 0;  // frames in use x page size (0 over mmap)
+  std::string ToString() const;
+};
+
+class Pager;
+
+// A pinned page: its bytes stay put until the PageRef is destroyed.
+// Move-only.
+class PageRef {
+ public:
+  PageRef() = default;
+  PageRef(PageRef&& other) noexcept { *this = std::move(other); }
+  PageRef& operator=(PageRef&& other) noexcept;
+  PageRef(const PageRef&) = delete;
+  PageRef& operator=(const PageRef&) = delete;
+  ~PageRef() { Release(); }
+
+  PageId id() const { return id_; }
+  const char* data() const { return data_; }
+  // REQUIRES: the ref came from Allocate or FetchForWrite.
+  char* mutable_data() const { return data_; }
+  explicit operator bool() const { return data_ != nullptr; }
+  void Release();
+
+ private:
+  friend class Pager;
+  PageRef(Pager* pager, PageId id, char* data, int64_t frame)
+      : pager_(pager), id_(id), data_(data), frame_(frame) {}
+
+  Pager* pager_ = nullptr;
+  PageId id_ = 0;
+  char* data_ = nullptr;
+  int64_t frame_ = -1;  // pool frame, -1 over mmap
+};
+
+class Pager {
+ public:
+  // A pager over dm (not owned; must outlive the pager).
+  static absl::StatusOr<std::unique_ptr<Pager>> Create(DiskManager* dm,
+                                                       const PagerOptions& options);
+  virtual ~Pager() = default;
+
+  DiskManager* disk() const { return dm_; }
+  uint32_t page_size() const { return dm_->page_size(); }
+
+  // A committed or own page, for reading. OutOfRange past the end;
+  // DataLoss if a page read from disk fails verification.
+  virtual absl::StatusOr<PageRef> Fetch(PageId id) = 0;
+  // A new page whose header holds id, type and lsn, writable until
+  // EndWriteBatch.
+  absl::StatusOr<PageRef> Allocate(PageType type, Lsn lsn);
+  // A page allocated in the current write batch, for further changes;
+  // FailedPrecondition for a committed page (copy it instead).
+  absl::StatusOr<PageRef> FetchForWrite(PageId id);
+  // True if id was allocated in the current write batch.
+  bool IsWritable(PageId id) const { return fresh_.contains(id); }
+  // Ends the write batch: its pages become committed (read-only).
+  void EndWriteBatch() { fresh_.clear(); }
+  // Discards a page of the current write batch at once (it was never
+  // committed, so nothing can reach it).
+  absl::Status FreeUncommitted(PageId id);
+  // Parks committed page id, freed by write transaction txn.
+  void FreeAfter(PageId id, uint64_t txn);
+  // Frees the parked pages of transactions <= up_to_txn (no reader can
+  // reach them any more).
+  absl::Status ReleaseFrees(uint64_t up_to_txn);
+  size_t parked_frees() const { return parked_.size(); }
+  // Seals and writes every page changed since the last Flush, so that a
+  // following DiskManager::Checkpoint makes them durable.
+  virtual absl::Status Flush() = 0;
+  virtual PagerStats Stats() const = 0;
+
+ protected:
+  explicit Pager(DiskManager* dm) : dm_(dm) {}
+  // Space for a new page id (no read); header set by Allocate.
+  virtual absl::StatusOr<PageRef> NewPage(PageId id) = 0;
+  virtual absl::StatusOr<PageRef> PinForWrite(PageId id) = 0;
+  // Drops a resident copy of a freed page, if any.
+  virtual absl::Status Forget(PageId id) = 0;
+  virtual void Unpin(int64_t frame) = 0;
+  PageRef MakeRef(PageId id, char* data, int64_t frame) {
+    return PageRef(this, id, data, frame);
+  }
+
+ private:
+  friend class PageRef;
+  DiskManager* const dm_;
+  absl::flat_hash_set<PageId> fresh_;                  // writable pages
+  std::deque<std::pair<uint64_t, PageId>> parked_;     // (txn, page)
+};
+
+}  // namespace laura
+
+#endif  // LAURA_STORAGE_PAGER_H_

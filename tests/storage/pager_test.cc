@@ -1,0 +1,206 @@
+// Tests for the Pager over both disk managers: reading, building and
+// committing pages, the copy-on-write contract, parked frees, and, for the
+// pool over pread, eviction with write-back, verification and pinning.
+#include "storage/pager.h"
+
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "storage/coding.h"
+#include "tests/support/manager_params.h"
+#include "tests/support/temp_dir.h"
+
+namespace laura {
+namespace {
+
+class PagerTest : public ::testing::TestWithParam<DiskManagerKind> {
+ protected:
+  void Open(uint64_t cache_bytes = 64 * kMiB) {
+    pager_.reset();
+    dm_.reset();
+    DiskManagerOptions o;
+    o.initial_size = 256 * 1024;
+    o.growth_step = 256 * 1024;
+    auto dm = DiskManager::Open(GetParam(), path_, o);
+    ASSERT_TRUE(dm.ok()) << dm.status();
+    dm_ = std::move(*dm);
+    auto pager = Pager::Create(dm_.get(), {.cache_bytes = cache_bytes});
+    ASSERT_TRUE(pager.ok());
+    pager_ = std::move(*pager);
+  }
+
+  void Commit(Lsn lsn) {
+    pager_->EndWriteBatch();
+    ASSERT_TRUE(pager_->Flush().ok());
+    ASSERT_TRUE(dm_->Checkpoint(lsn, 0).ok());
+  }
+
+  // Allocates a page whose payload is the 8-byte tag repeated.
+  PageId NewTagged(uint64_t tag) {
+    auto ref = pager_->Allocate(PageType::kData, tag);
+    EXPECT_TRUE(ref.ok()) << ref.status();
+    for (size_t off = kPageHeaderSize; off + 8 <= pager_->page_size(); off += 8) {
+      EncodeFixed64(ref->mutable_data() + off, tag);
+    }
+    return ref->id();
+  }
+
+  void ExpectTagged(PageId id, uint64_t tag) {
+    auto ref = pager_->Fetch(id);
+    ASSERT_TRUE(ref.ok()) << ref.status();
+    EXPECT_EQ(DecodeFixed64(ref->data() + kPageLsnOffset), tag);
+    EXPECT_EQ(DecodeFixed64(ref->data() + pager_->page_size() - 8), tag);
+  }
+
+  TempDir dir_;
+  const std::string path_ = dir_.File("data.ldb");
+  std::unique_ptr<DiskManager> dm_;
+  std::unique_ptr<Pager> pager_;
+};
+
+TEST_P(PagerTest, PagesAreReadBackAndSurviveReopen) {
+  Open();
+  std::vector<PageId> ids;
+  for (uint64_t i = 0; i < 50; ++i) ids.push_back(NewTagged(i + 1));
+  for (uint64_t i = 0; i < 50; ++i) ExpectTagged(ids[i], i + 1);
+  Commit(7);
+  ASSERT_TRUE(dm_->Close().ok());
+  Open();
+  for (uint64_t i = 0; i < 50; ++i) ExpectTagged(ids[i], i + 1);
+}
+
+TEST_P(PagerTest, CommittedPagesCannotChange) {
+  Open();
+  PageId id = NewTagged(1);
+  ASSERT_TRUE(pager_->IsWritable(id));
+  {
+    auto ref = pager_->FetchForWrite(id);
+    ASSERT_TRUE(ref.ok());
+    EncodeFixed64(ref->mutable_data() + kPageLsnOffset, 2);
+    EncodeFixed64(ref->mutable_data() + pager_->page_size() - 8, 2);
+  }
+  pager_->EndWriteBatch();
+  EXPECT_FALSE(pager_->IsWritable(id));
+  auto again = pager_->FetchForWrite(id);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(pager_->FreeUncommitted(id).code(), absl::StatusCode::kFailedPrecondition);
+  ExpectTagged(id, 2);
+}
+
+TEST_P(PagerTest, FetchPastTheEndIsOutOfRange) {
+  Open();
+  EXPECT_EQ(pager_->Fetch(100000).status().code(), absl::StatusCode::kOutOfRange);
+}
+
+TEST_P(PagerTest, ParkedFreesWaitForTheirTransaction) {
+  Open();
+  PageId a = NewTagged(1), b = NewTagged(2);
+  Commit(1);
+  pager_->FreeAfter(a, /*txn=*/5);
+  pager_->FreeAfter(b, /*txn=*/6);
+  ASSERT_TRUE(pager_->ReleaseFrees(4).ok());
+  EXPECT_EQ(pager_->parked_frees(), 2u);
+  ExpectTagged(a, 1);  // still readable by an old snapshot
+  ASSERT_TRUE(pager_->ReleaseFrees(5).ok());
+  EXPECT_EQ(pager_->parked_frees(), 1u);
+  EXPECT_EQ(dm_->Stats().free_pages, 1u);
+  // Durable before: reusable once the next checkpoint is durable.
+  Commit(2);
+  auto ref = pager_->Allocate(PageType::kData, 3);
+  ASSERT_TRUE(ref.ok());
+  EXPECT_EQ(ref->id(), a);
+}
+
+TEST_P(PagerTest, UncommittedPagesAreReusedAtOnce) {
+  Open();
+  PageId a = NewTagged(1);
+  ASSERT_TRUE(pager_->FreeUncommitted(a).ok());
+  EXPECT_EQ(NewTagged(2), a);
+  ExpectTagged(a, 2);
+}
+
+TEST_P(PagerTest, SmallPoolEvictsAndWritesBack) {
+  Open(/*cache_bytes=*/16 * 4096);
+  std::vector<PageId> ids;
+  for (uint64_t i = 0; i < 300; ++i) ids.push_back(NewTagged(1000 + i));
+  for (uint64_t i = 0; i < 300; ++i) ExpectTagged(ids[i], 1000 + i);
+  Commit(3);
+  for (uint64_t i = 0; i < 300; i += 7) ExpectTagged(ids[i], 1000 + i);
+  PagerStats st = pager_->Stats();
+  if (GetParam() == DiskManagerKind::kPread) {
+    EXPECT_GT(st.evictions, 250u);
+    EXPECT_GE(st.write_backs, 300u);
+    EXPECT_GT(st.misses, 0u);
+    EXPECT_LE(st.bytes_resident, 16u * 4096);
+  } else {
+    EXPECT_EQ(st.bytes_resident, 0u) << "the mapping needs no frames";
+  }
+  ASSERT_TRUE(dm_->Close().ok());
+  Open();
+  for (uint64_t i = 0; i < 300; ++i) ExpectTagged(ids[i], 1000 + i);
+}
+
+TEST_P(PagerTest, PoolFullOfPinnedPagesIsAnError) {
+  if (GetParam() == DiskManagerKind::kMmap) GTEST_SKIP() << "no frames over mmap";
+  Open(/*cache_bytes=*/16 * 4096);
+  std::vector<PageRef> pinned;
+  for (int i = 0; i < 16; ++i) {
+    auto ref = pager_->Allocate(PageType::kData, 1);
+    ASSERT_TRUE(ref.ok());
+    pinned.push_back(std::move(*ref));
+  }
+  auto more = pager_->Allocate(PageType::kData, 1);
+  EXPECT_EQ(more.status().code(), absl::StatusCode::kResourceExhausted);
+  pinned.pop_back();
+  EXPECT_TRUE(pager_->Allocate(PageType::kData, 1).ok());
+}
+
+TEST_P(PagerTest, DamagedPageOnDiskIsDataLoss) {
+  if (GetParam() == DiskManagerKind::kMmap) GTEST_SKIP() << "zero-copy reads are not hashed";
+  Open();
+  PageId id = NewTagged(9);
+  Commit(1);
+  ASSERT_TRUE(dm_->Close().ok());
+  {
+    std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(id * 4096 + 2000);
+    f.put('!');
+  }
+  Open();
+  auto ref = pager_->Fetch(id);
+  EXPECT_EQ(ref.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(ref.status().message().find("page " + std::to_string(id)),
+            std::string::npos);
+}
+
+TEST_P(PagerTest, ConcurrentReadersWhileTheWriterAllocates) {
+  Open(/*cache_bytes=*/32 * 4096);
+  std::vector<PageId> committed;
+  for (uint64_t i = 0; i < 64; ++i) committed.push_back(NewTagged(i + 1));
+  Commit(1);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      uint64_t n = 0;
+      while (!stop.load() || n < 1000) {
+        const uint64_t i = (n++ * 7 + t) % committed.size();
+        auto ref = pager_->Fetch(committed[i]);
+        ASSERT_TRUE(ref.ok()) << ref.status();
+        ASSERT_EQ(DecodeFixed64(ref->data() + kPageLsnOffset), i + 1);
+      }
+    });
+  }
+  for (uint64_t i = 0; i < 500; ++i) NewTagged(100 + i);
+  stop.store(true);
+  for (auto& r : readers) r.join();
+}
+
+INSTANTIATE_TEST_SUITE_P(BothManagers, PagerTest, BothManagers(), ManagerName());
+
+}  // namespace
+}  // namespace laura
