@@ -322,6 +322,16 @@ absl::Status DiskManager::Close() {
   return s;
 }
 
+std::vector<PageId> DiskManager::FreePageIds() const {
+  absl::MutexLock lock(&mu_);
+  return allocator_.FreeIds();
+}
+
+std::vector<PageId> DiskManager::FreeListPageIds() const {
+  absl::MutexLock lock(&mu_);
+  return allocator_.list_pages();
+}
+
 DiskStats DiskManager::Stats() const {
   DiskStats st;
   st.page_size = page_size_;

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -143,6 +144,10 @@ class DiskManager {
   absl::Status Close();
 
   DiskStats Stats() const;
+  // For the structural checker: every free page id (sorted), and the pages
+  // that hold the durable free list.
+  std::vector<PageId> FreePageIds() const;
+  std::vector<PageId> FreeListPageIds() const;
 
   // Access hints for the whole file (madvise for mmap, fadvise for pread).
   absl::Status AdviseRandom();

@@ -1,6 +1,7 @@
 // Page allocation bookkeeping and free-list pages (format in free_list.h).
 #include "storage/free_list.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,13 @@ PageAllocator::PageAllocator(uint64_t page_count, absl::btree_set<PageId> free,
     : page_count_(page_count),
       free_(std::move(free)),
       list_pages_(std::move(list_pages)) {}
+
+std::vector<PageId> PageAllocator::FreeIds() const {
+  std::vector<PageId> ids(free_.begin(), free_.end());
+  ids.insert(ids.end(), pending_.begin(), pending_.end());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
 
 PageId PageAllocator::Allocate() {
   PageId id;

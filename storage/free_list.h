@@ -63,6 +63,10 @@ class PageAllocator {
   size_t free_count() const { return free_.size() + pending_.size(); }
   // Free pages allocatable now.
   size_t allocatable_count() const { return free_.size(); }
+  // Every free page id (allocatable now or after the next Sync), sorted.
+  std::vector<PageId> FreeIds() const;
+  // The pages holding the durable free list.
+  const std::vector<PageId>& list_pages() const { return list_pages_; }
 
   // The lowest allocatable id, or a new page at the end (page_count grows
   // by one).

@@ -67,6 +67,20 @@ absl::Status Pager::FreeUncommitted(PageId id) {
   return dm_->FreePage(id);
 }
 
+absl::Status Pager::AbortWriteBatch(uint64_t txn) {
+  while (!parked_.empty() && parked_.back().first == txn) parked_.pop_back();
+  std::vector<PageId> fresh(fresh_.begin(), fresh_.end());
+  for (PageId id : fresh) LAURA_RETURN_IF_ERROR(FreeUncommitted(id));
+  return absl::OkStatus();
+}
+
+std::vector<PageId> Pager::ParkedPages() const {
+  std::vector<PageId> ids;
+  ids.reserve(parked_.size());
+  for (const auto& [txn, id] : parked_) ids.push_back(id);
+  return ids;
+}
+
 void Pager::FreeAfter(PageId id, uint64_t txn) { parked_.emplace_back(txn, id); }
 
 absl::Status Pager::ReleaseFrees(uint64_t up_to_txn) {

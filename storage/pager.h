@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
@@ -109,12 +110,17 @@ class Pager {
   // Discards a page of the current write batch at once (it was never
   // committed, so nothing can reach it).
   absl::Status FreeUncommitted(PageId id);
+  // Abandons the write batch of transaction txn: frees every page it
+  // allocated and forgets the committed pages it parked.
+  absl::Status AbortWriteBatch(uint64_t txn);
   // Parks committed page id, freed by write transaction txn.
   void FreeAfter(PageId id, uint64_t txn);
   // Frees the parked pages of transactions <= up_to_txn (no reader can
   // reach them any more).
   absl::Status ReleaseFrees(uint64_t up_to_txn);
   size_t parked_frees() const { return parked_.size(); }
+  // The parked page ids (for the structural checker).
+  std::vector<PageId> ParkedPages() const;
   // Seals and writes every page changed since the last Flush, so that a
   // following DiskManager::Checkpoint makes them durable.
   virtual absl::Status Flush() = 0;

@@ -1,0 +1,486 @@
+// BTree: lookups, copy-on-write inserts and deletes, split, merge and
+// rebalance, commit and abort (see btree.h).
+#include "btree/btree.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "btree/overflow.h"
+#include "storage/status_macros.h"
+
+namespace laura {
+namespace {
+
+absl::Status Corrupt(PageId id, absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("node page ", id, ": ", what));
+}
+
+absl::StatusOr<NodeView> ParseNode(const PageRef& ref, uint32_t page_size) {
+  return NodeView::Parse(ref.data(), page_size, ref.id());
+}
+
+absl::string_view CellKey(absl::string_view cell, bool leaf) {
+  absl::string_view key;
+  DecodeCellKey(cell, leaf, &key);  // cells here were encoded or validated
+  return key;
+}
+
+// Copies cells [0, count) of a node.
+absl::Status GatherCells(const NodeView& view, PageId id, std::vector<std::string>* cells) {
+  for (int i = 0; i < view.count(); ++i) {
+    absl::string_view cell = view.cell(i);
+    cells->emplace_back(cell.data(), cell.size());
+  }
+  if (view.corrupt()) return Corrupt(id, "a cell is malformed");
+  return absl::OkStatus();
+}
+
+// Where to cut cells into a left and a right node of about equal bytes:
+// the left node takes [0, m). For a branch, cell m moves up as the
+// separator and its child becomes the right node's leftmost child, so m is
+// kept below size - 1; for a leaf, m is in [1, size - 1].
+size_t BalancedCut(const std::vector<std::string>& cells, bool leaf) {
+  size_t total = 0;
+  for (const auto& c : cells) total += c.size() + kSlotSize;
+  size_t m = 0, prefix = 0;
+  while (m < cells.size() && prefix < total / 2) prefix += cells[m++].size() + kSlotSize;
+  const size_t last = leaf ? cells.size() - 1 : cells.size() - 2;
+  return std::clamp<size_t>(m, 1, last);
+}
+
+// Bytes of cells [begin, end) with their slots.
+size_t CellBytes(const std::vector<std::string>& cells, size_t begin, size_t end) {
+  size_t total = 0;
+  for (size_t i = begin; i < end; ++i) total += cells[i].size() + kSlotSize;
+  return total;
+}
+
+// Moves the cut *m (from BalancedCut) until both sides fit in capacity;
+// false if no cut does.
+bool FindFittingCut(const std::vector<std::string>& cells, bool leaf, size_t capacity,
+                    size_t* m) {
+  const size_t last = leaf ? cells.size() - 1 : cells.size() - 2;
+  const size_t skip = leaf ? 0 : 1;  // a branch's cell m moves up
+  auto left = [&] { return CellBytes(cells, 0, *m); };
+  auto right = [&] { return CellBytes(cells, *m + skip, cells.size()); };
+  while (left() > capacity && *m > 1) --*m;
+  while (right() > capacity && *m < last) ++*m;
+  return left() <= capacity && right() <= capacity;
+}
+
+}  // namespace
+
+absl::Status CheckEntrySize(uint32_t page_size, absl::string_view key,
+                            absl::string_view value) {
+  if (key.size() > MaxKeySize(page_size)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key of ", key.size(), " bytes is larger than the limit of ",
+                     MaxKeySize(page_size), " bytes for ", page_size, "-byte pages"));
+  }
+  if (value.size() > kMaxValueSize) {
+    return absl::InvalidArgumentError(absl::StrCat("value of ", value.size(),
+                                                   " bytes is larger than the limit of ",
+                                                   kMaxValueSize, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+BTree::BTree(Pager* pager, PageId root, uint64_t txn)
+    : pager_(pager), write_root_(root), committed_root_(root), committed_txn_(txn) {}
+
+// --- Snapshots -------------------------------------------------------------
+
+BTree::Snapshot BTree::AcquireSnapshot() {
+  absl::MutexLock lock(&mu_);
+  Snapshot s{committed_root(), committed_txn()};
+  ++snapshots_[s.txn];
+  return s;
+}
+
+void BTree::ReleaseSnapshot(const Snapshot& snapshot) {
+  absl::MutexLock lock(&mu_);
+  auto it = snapshots_.find(snapshot.txn);
+  if (it != snapshots_.end() && --it->second == 0) snapshots_.erase(it);
+}
+
+size_t BTree::snapshot_count() const {
+  absl::MutexLock lock(&mu_);
+  size_t n = 0;
+  for (const auto& [txn, count] : snapshots_) n += count;
+  return n;
+}
+
+// --- Lookup ----------------------------------------------------------------
+
+absl::Status BTree::Get(PageId root, absl::string_view key, std::string* value) const {
+  const uint32_t ps = pager_->page_size();
+  PageId id = root;
+  for (int depth = 0; depth < kMaxTreeDepth; ++depth) {
+    if (id == 0) return absl::NotFoundError("key not found");
+    LAURA_ASSIGN_OR_RETURN(PageRef ref, pager_->Fetch(id));
+    LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(ref, ps));
+    if (!view.is_leaf()) {
+      id = view.child(view.ChildIndex(key));
+      if (view.corrupt() || id == 0) return Corrupt(ref.id(), "bad child pointer");
+      continue;
+    }
+    const int i = view.LowerBound(key);
+    if (view.corrupt()) return Corrupt(ref.id(), "a key is malformed");
+    if (i == view.count() || view.key(i) != key) return absl::NotFoundError("key not found");
+    const LeafValue v = view.value(i);
+    if (view.corrupt()) return Corrupt(ref.id(), "a value is malformed");
+    if (v.overflow) return ReadOverflow(pager_, v.first_page, v.length, value);
+    value->assign(v.inline_bytes.data(), v.inline_bytes.size());
+    return absl::OkStatus();
+  }
+  return absl::DataLossError(
+      absl::StrCat("tree from page ", root, " is deeper than ", kMaxTreeDepth, " levels"));
+}
+
+absl::StatusOr<std::string> BTree::Get(PageId root, absl::string_view key) const {
+  std::string value;
+  LAURA_RETURN_IF_ERROR(Get(root, key, &value));
+  return value;
+}
+
+// --- Copy-on-write ---------------------------------------------------------
+
+absl::StatusOr<PageRef> BTree::Writable(PageId id) {
+  if (pager_->IsWritable(id)) return pager_->FetchForWrite(id);
+  LAURA_ASSIGN_OR_RETURN(PageRef old, pager_->Fetch(id));
+  const auto type = static_cast<PageType>(old.data()[kPageTypeOffset]);
+  LAURA_ASSIGN_OR_RETURN(PageRef copy, pager_->Allocate(type, write_txn()));
+  std::memcpy(copy.mutable_data() + kPageHeaderSize, old.data() + kPageHeaderSize,
+              pager_->page_size() - kPageHeaderSize);
+  pager_->FreeAfter(id, write_txn());
+  return copy;
+}
+
+absl::StatusOr<PageRef> BTree::WritableChild(PageRef& parent, int index) {
+  LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(parent, pager_->page_size()));
+  const PageId id = view.child(index);
+  if (view.corrupt() || id == 0) return Corrupt(parent.id(), "bad child pointer");
+  LAURA_ASSIGN_OR_RETURN(PageRef child, Writable(id));
+  if (child.id() != id) {
+    NodeEditor(parent.mutable_data(), pager_->page_size()).SetChild(index, child.id());
+  }
+  return child;
+}
+
+absl::Status BTree::FreePage(PageId id) {
+  if (pager_->IsWritable(id)) return pager_->FreeUncommitted(id);
+  pager_->FreeAfter(id, write_txn());
+  return absl::OkStatus();
+}
+
+absl::Status BTree::FreeValue(const LeafValue& value) {
+  if (!value.overflow) return absl::OkStatus();
+  LAURA_ASSIGN_OR_RETURN(std::vector<PageId> pages,
+                         OverflowPages(pager_, value.first_page, value.length));
+  for (PageId id : pages) LAURA_RETURN_IF_ERROR(FreePage(id));
+  return absl::OkStatus();
+}
+
+absl::Status BTree::RewriteNode(char* page, bool leaf, PageId leftmost,
+                                const std::vector<std::string>& cells, size_t begin,
+                                size_t end) {
+  NodeEditor editor(page, pager_->page_size());
+  editor.Clear(leaf, leftmost);
+  for (size_t i = begin; i < end; ++i) {
+    if (!editor.Insert(static_cast<int>(i - begin), cells[i])) {
+      return absl::InternalError("cells do not fit in a node while rewriting it");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// --- Insert ----------------------------------------------------------------
+
+absl::Status BTree::Put(absl::string_view key, absl::string_view value) {
+  LAURA_RETURN_IF_ERROR(CheckEntrySize(pager_->page_size(), key, value));
+  const uint32_t ps = pager_->page_size();
+  if (write_root_ == 0) {
+    LAURA_ASSIGN_OR_RETURN(PageRef leaf, pager_->Allocate(PageType::kLeaf, write_txn()));
+    NodeEditor(leaf.mutable_data(), ps).Clear(/*leaf=*/true, 0);
+    write_root_ = leaf.id();
+  }
+  LAURA_RETURN_IF_ERROR(EncodeLeafEntry(pager_, key, value, write_txn(), &cell_buffer_));
+  const std::string cell = std::move(cell_buffer_);
+  LAURA_ASSIGN_OR_RETURN(PageRef root, Writable(write_root_));
+  write_root_ = root.id();
+  LAURA_ASSIGN_OR_RETURN(MaybeSplit split,
+                         InsertInto(root, key, cell, /*rightmost=*/true, 0));
+  cell_buffer_ = std::move(cell);
+  if (!split.has_value()) return absl::OkStatus();
+  // The root split: a new root over the two halves.
+  LAURA_ASSIGN_OR_RETURN(PageRef new_root, pager_->Allocate(PageType::kBranch, write_txn()));
+  NodeEditor editor(new_root.mutable_data(), ps);
+  editor.Clear(/*leaf=*/false, root.id());
+  std::string branch_cell;
+  EncodeBranchCell(split->separator, split->right, &branch_cell);
+  editor.Insert(0, branch_cell);
+  write_root_ = new_root.id();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BTree::MaybeSplit> BTree::InsertInto(PageRef& node, absl::string_view key,
+                                                    absl::string_view cell, bool rightmost,
+                                                    int depth) {
+  if (depth >= kMaxTreeDepth) return Corrupt(node.id(), "the tree is too deep (a loop?)");
+  LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(node, pager_->page_size()));
+  if (view.is_leaf()) {
+    const int i = view.LowerBound(key);
+    if (view.corrupt()) return Corrupt(node.id(), "a key is malformed");
+    if (i < view.count() && view.key(i) == key) {  // overwrite
+      const LeafValue old = view.value(i);
+      if (view.corrupt()) return Corrupt(node.id(), "a value is malformed");
+      LAURA_RETURN_IF_ERROR(FreeValue(old));
+      NodeEditor(node.mutable_data(), pager_->page_size()).Remove(i);
+    }
+    return InsertCell(node, i, cell, rightmost && i == view.count());
+  }
+  const int i = view.ChildIndex(key);
+  if (view.corrupt()) return Corrupt(node.id(), "a key is malformed");
+  const bool child_rightmost = rightmost && i == view.count();
+  LAURA_ASSIGN_OR_RETURN(PageRef child, WritableChild(node, i));
+  LAURA_ASSIGN_OR_RETURN(MaybeSplit split,
+                         InsertInto(child, key, cell, child_rightmost, depth + 1));
+  if (!split.has_value()) return split;
+  std::string branch_cell;
+  EncodeBranchCell(split->separator, split->right, &branch_cell);
+  return InsertCell(node, i, branch_cell, child_rightmost);
+}
+
+absl::StatusOr<BTree::MaybeSplit> BTree::InsertCell(PageRef& node, int index,
+                                                    absl::string_view cell, bool append) {
+  if (NodeEditor(node.mutable_data(), pager_->page_size()).Insert(index, cell)) {
+    return MaybeSplit();
+  }
+  return SplitNode(node, index, cell, append);
+}
+
+absl::StatusOr<BTree::MaybeSplit> BTree::SplitNode(PageRef& node, int index,
+                                                   absl::string_view cell, bool append) {
+  const uint32_t ps = pager_->page_size();
+  LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(node, ps));
+  const bool leaf = view.is_leaf();
+  const PageId leftmost = leaf ? 0 : view.child(0);
+  std::vector<std::string> cells;
+  cells.reserve(view.count() + 1);
+  LAURA_RETURN_IF_ERROR(GatherCells(view, node.id(), &cells));
+  cells.insert(cells.begin() + index, std::string(cell));
+  const size_t n = cells.size();
+  if (n < 3) return Corrupt(node.id(), "a node with fewer than 3 cells is full");
+
+  // An append at the right edge keeps the left node full: ascending fills
+  // then pack their nodes. Otherwise cut in the middle by bytes.
+  size_t m = BalancedCut(cells, leaf);
+  if (append && static_cast<size_t>(index) == n - 1) m = leaf ? n - 1 : n - 2;
+
+  Split split;
+  PageId right_leftmost = 0;
+  size_t right_begin = m;
+  if (leaf) {
+    split.separator = ShortestSeparator(CellKey(cells[m - 1], true), CellKey(cells[m], true));
+  } else {
+    split.separator = std::string(CellKey(cells[m], false));
+    right_leftmost = BranchCellChild(cells[m]);
+    right_begin = m + 1;
+  }
+  LAURA_ASSIGN_OR_RETURN(PageRef right,
+                         pager_->Allocate(leaf ? PageType::kLeaf : PageType::kBranch,
+                                          write_txn()));
+  LAURA_RETURN_IF_ERROR(RewriteNode(right.mutable_data(), leaf, right_leftmost, cells,
+                                    right_begin, n));
+  LAURA_RETURN_IF_ERROR(RewriteNode(node.mutable_data(), leaf, leftmost, cells, 0, m));
+  split.right = right.id();
+  return split;
+}
+
+// --- Delete ----------------------------------------------------------------
+
+absl::StatusOr<bool> BTree::Delete(absl::string_view key) {
+  // Look first, so deleting a missing key copies nothing.
+  std::string ignored;
+  absl::Status found = Get(write_root_, key, &ignored);
+  if (absl::IsNotFound(found)) return false;
+  LAURA_RETURN_IF_ERROR(found);
+  LAURA_ASSIGN_OR_RETURN(PageRef root, Writable(write_root_));
+  write_root_ = root.id();
+  LAURA_RETURN_IF_ERROR(DeleteFrom(root, key, 0));
+  root.Release();
+  LAURA_RETURN_IF_ERROR(CollapseRoot());
+  return true;
+}
+
+absl::Status BTree::DeleteFrom(PageRef& node, absl::string_view key, int depth) {
+  if (depth >= kMaxTreeDepth) return Corrupt(node.id(), "the tree is too deep (a loop?)");
+  const uint32_t ps = pager_->page_size();
+  LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(node, ps));
+  if (view.is_leaf()) {
+    const int i = view.LowerBound(key);
+    if (i == view.count() || view.key(i) != key) {
+      return absl::InternalError("a key seen by Get vanished during Delete");
+    }
+    const LeafValue old = view.value(i);
+    if (view.corrupt()) return Corrupt(node.id(), "a cell is malformed");
+    LAURA_RETURN_IF_ERROR(FreeValue(old));
+    NodeEditor(node.mutable_data(), ps).Remove(i);
+    return absl::OkStatus();
+  }
+  const int i = view.ChildIndex(key);
+  LAURA_ASSIGN_OR_RETURN(PageRef child, WritableChild(node, i));
+  LAURA_RETURN_IF_ERROR(DeleteFrom(child, key, depth + 1));
+  LAURA_ASSIGN_OR_RETURN(NodeView child_view, ParseNode(child, ps));
+  if (child_view.used_bytes() >= NodeCapacity(ps) / 4) return absl::OkStatus();
+  child.Release();
+  return Rebalance(node, i);
+}
+
+// Child `index` of parent is under a quarter full: merge it with a sibling
+// if both fit in one node, else even out the bytes of the two.
+absl::Status BTree::Rebalance(PageRef& parent, int index) {
+  const uint32_t ps = pager_->page_size();
+  LAURA_ASSIGN_OR_RETURN(NodeView pview, ParseNode(parent, ps));
+  if (pview.count() == 0) return absl::OkStatus();  // no sibling
+  const int j = index > 0 ? index - 1 : index;     // the pair is (j, j + 1)
+  const std::string separator(pview.key(j));
+  const PageId left_id = pview.child(j), right_id = pview.child(j + 1);
+  if (pview.corrupt()) return Corrupt(parent.id(), "a cell is malformed");
+
+  std::vector<std::string> cells;
+  bool leaf;
+  PageId leftmost;
+  {
+    LAURA_ASSIGN_OR_RETURN(PageRef left, pager_->Fetch(left_id));
+    LAURA_ASSIGN_OR_RETURN(PageRef right, pager_->Fetch(right_id));
+    LAURA_ASSIGN_OR_RETURN(NodeView lv, ParseNode(left, ps));
+    LAURA_ASSIGN_OR_RETURN(NodeView rv, ParseNode(right, ps));
+    if (lv.is_leaf() != rv.is_leaf()) {
+      return Corrupt(parent.id(), "children on one level mix leaves and branches");
+    }
+    leaf = lv.is_leaf();
+    leftmost = leaf ? 0 : lv.child(0);
+    LAURA_RETURN_IF_ERROR(GatherCells(lv, left_id, &cells));
+    if (!leaf) {  // the separator comes down over the right node's leftmost child
+      cells.emplace_back();
+      EncodeBranchCell(separator, rv.child(0), &cells.back());
+    }
+    LAURA_RETURN_IF_ERROR(GatherCells(rv, right_id, &cells));
+  }
+  const size_t total = CellBytes(cells, 0, cells.size());
+  NodeEditor parent_editor(parent.mutable_data(), ps);
+
+  if (total <= NodeCapacity(ps)) {  // merge into the left node
+    LAURA_ASSIGN_OR_RETURN(PageRef left, Writable(left_id));
+    LAURA_RETURN_IF_ERROR(
+        RewriteNode(left.mutable_data(), leaf, leftmost, cells, 0, cells.size()));
+    parent_editor.SetChild(j, left.id());
+    parent_editor.Remove(j);  // the separator and its right child
+    return FreePage(right_id);
+  }
+  if (cells.size() < 3) return absl::OkStatus();
+
+  // Share: cut the cells of both in the middle; the parent's separator
+  // changes, which must still fit in the parent.
+  size_t m = BalancedCut(cells, leaf);
+  if (!FindFittingCut(cells, leaf, NodeCapacity(ps), &m)) return absl::OkStatus();
+  std::string new_separator;
+  PageId right_leftmost = 0;
+  size_t right_begin = m;
+  if (leaf) {
+    new_separator = ShortestSeparator(CellKey(cells[m - 1], true), CellKey(cells[m], true));
+  } else {
+    new_separator = std::string(CellKey(cells[m], false));
+    right_leftmost = BranchCellChild(cells[m]);
+    right_begin = m + 1;
+  }
+  std::string parent_cell;
+  EncodeBranchCell(new_separator, right_id, &parent_cell);
+  const size_t old_cell = pview.cell_size(j);
+  if (parent_editor.free_bytes() + old_cell < parent_cell.size() + kSlotSize) {
+    return absl::OkStatus();  // leave the child underfull rather than split here
+  }
+  LAURA_ASSIGN_OR_RETURN(PageRef left, Writable(left_id));
+  LAURA_ASSIGN_OR_RETURN(PageRef right, Writable(right_id));
+  LAURA_RETURN_IF_ERROR(RewriteNode(left.mutable_data(), leaf, leftmost, cells, 0, m));
+  LAURA_RETURN_IF_ERROR(RewriteNode(right.mutable_data(), leaf, right_leftmost, cells,
+                                    right_begin, cells.size()));
+  parent_cell.clear();
+  EncodeBranchCell(new_separator, right.id(), &parent_cell);
+  parent_editor.Remove(j);
+  if (!parent_editor.Insert(j, parent_cell)) {
+    return absl::InternalError("a checked separator did not fit in its parent");
+  }
+  parent_editor.SetChild(j, left.id());
+  return absl::OkStatus();
+}
+
+absl::Status BTree::CollapseRoot() {
+  const uint32_t ps = pager_->page_size();
+  while (write_root_ != 0) {
+    PageId next;
+    {
+      LAURA_ASSIGN_OR_RETURN(PageRef root, pager_->Fetch(write_root_));
+      LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(root, ps));
+      if (view.count() > 0) return absl::OkStatus();
+      next = view.is_leaf() ? 0 : view.child(0);
+    }
+    LAURA_RETURN_IF_ERROR(FreePage(write_root_));
+    write_root_ = next;
+  }
+  return absl::OkStatus();
+}
+
+// --- Whole trees and transactions --------------------------------------------
+
+absl::Status BTree::FreeSubtree(PageId id, int depth) {
+  if (depth >= kMaxTreeDepth) return Corrupt(id, "the tree is too deep (a loop?)");
+  {
+    LAURA_ASSIGN_OR_RETURN(PageRef ref, pager_->Fetch(id));
+    LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(ref, pager_->page_size()));
+    if (view.is_leaf()) {
+      for (int i = 0; i < view.count(); ++i) {
+        const LeafValue v = view.value(i);
+        if (view.corrupt()) return Corrupt(id, "a cell is malformed");
+        LAURA_RETURN_IF_ERROR(FreeValue(v));
+      }
+    } else {
+      for (int i = 0; i <= view.count(); ++i) {
+        const PageId child = view.child(i);
+        if (view.corrupt() || child == 0) return Corrupt(id, "bad child pointer");
+        LAURA_RETURN_IF_ERROR(FreeSubtree(child, depth + 1));
+      }
+    }
+  }
+  return FreePage(id);
+}
+
+absl::Status BTree::ReplaceRoot(PageId new_root) {
+  if (write_root_ != 0) LAURA_RETURN_IF_ERROR(FreeSubtree(write_root_, 0));
+  write_root_ = new_root;
+  return absl::OkStatus();
+}
+
+absl::Status BTree::Commit() {
+  pager_->EndWriteBatch();
+  uint64_t oldest;
+  {
+    absl::MutexLock lock(&mu_);
+    committed_root_.store(write_root_, std::memory_order_release);
+    committed_txn_.store(committed_txn() + 1, std::memory_order_release);
+    oldest = snapshots_.empty() ? committed_txn() : snapshots_.begin()->first;
+  }
+  // A page freed by transaction T was last reachable in version T - 1, so
+  // it is unreachable once every snapshot is of version T or later.
+  return pager_->ReleaseFrees(oldest);
+}
+
+absl::Status BTree::Abort() {
+  LAURA_RETURN_IF_ERROR(pager_->AbortWriteBatch(write_txn()));
+  write_root_ = committed_root();
+  return absl::OkStatus();
+}
+
+}  // namespace laura

@@ -1,0 +1,147 @@
+// BTree: the copy-on-write B+tree over a Pager. The btree layer's door: it
+// also brings in the cursor and scans (cursor.h), the structural checker
+// (check.h) and the bulk loader (bulk_load.h).
+//
+// One writer at a time changes a private version of the tree: a committed
+// page is never modified; the first change of a page in a write transaction
+// copies it to a new page (once per transaction), up to a new root, and
+// parks the old page (Pager::FreeAfter) until no snapshot can reach it.
+// Commit publishes the new root; readers hold a Snapshot (a root and the
+// transaction it was taken after) and see exactly that version, without
+// locks, while later transactions go on.
+//
+// Structure: root 0 is the empty tree. Nodes split when an insert does not
+// fit (an append at the right edge leaves the left node full, so ascending
+// fills pack leaves); a node under a quarter full after a delete merges
+// with a sibling when both fit in one page, or else shares cells with it;
+// a branch root with one child is replaced by that child. Separators in
+// branches are the shortest keys that divide two leaves.
+//
+// Limits (InvalidArgument beyond them): keys up to MaxKeySize(page size)
+// bytes (1,314 for 4 KiB pages: a third of a node's usable space minus cell
+// overhead), empty keys allowed; values up to kMaxValueSize bytes, inline
+// when the cell fits in a third of a node, otherwise in overflow pages.
+//
+// Page LSNs: every page written by write transaction T carries T as its LSN.
+//
+// Thread safety: Put, Delete, ReplaceRoot, Commit and Abort on the one
+// writer thread; AcquireSnapshot, ReleaseSnapshot, Get and cursors on a
+// snapshot's root on any thread. The pages of a snapshot stay unchanged
+// until it is released; a cursor or Get on write_root() is the writer's own
+// view and is invalidated by the writer's next change.
+#ifndef LAURA_BTREE_BTREE_H_
+#define LAURA_BTREE_BTREE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "btree/bulk_load.h"
+#include "btree/check.h"
+#include "btree/cursor.h"
+#include "btree/node.h"
+#include "storage/pager.h"
+
+namespace laura {
+
+inline constexpr uint64_t kMaxValueSize = uint64_t{4} << 30;  // 4 GiB
+
+// Largest key for this page size.
+inline size_t MaxKeySize(uint32_t page_size) { return MaxCellSize(page_size) - 32; }
+
+// InvalidArgument if key or value exceed the limits for this page size.
+absl::Status CheckEntrySize(uint32_t page_size, absl::string_view key,
+                            absl::string_view value);
+
+class BTree {
+ public:
+  // A tree whose committed root is `root` (0 = empty) after transaction
+  // `txn` (the first write transaction is txn + 1).
+  BTree(Pager* pager, PageId root, uint64_t txn = 0);
+
+  Pager* pager() const { return pager_; }
+
+  // A consistent read view: the committed root when taken.
+  struct Snapshot {
+    PageId root = 0;
+    uint64_t txn = 0;
+  };
+  // Registers a snapshot of the latest commit; pages it reaches are not
+  // reused until ReleaseSnapshot.
+  Snapshot AcquireSnapshot();
+  void ReleaseSnapshot(const Snapshot& snapshot);
+  // Number of live snapshots.
+  size_t snapshot_count() const;
+
+  // The value of key under root (a snapshot's, or write_root()). NotFound
+  // if absent; DataLoss for a damaged page.
+  absl::Status Get(PageId root, absl::string_view key, std::string* value) const;
+  absl::StatusOr<std::string> Get(PageId root, absl::string_view key) const;
+
+  // Changes in the current write transaction (started implicitly).
+  absl::Status Put(absl::string_view key, absl::string_view value);
+  // Removes key; returns whether it was there.
+  absl::StatusOr<bool> Delete(absl::string_view key);
+  // Replaces the whole tree by one built in this transaction (the bulk
+  // loader's root), freeing every page of the old one.
+  absl::Status ReplaceRoot(PageId new_root);
+
+  // Publishes the write transaction's root and frees the pages that no
+  // snapshot reaches any more. Pages stay in the pager until its Flush; the
+  // caller checkpoints the disk manager to make a version durable.
+  absl::Status Commit();
+  // Discards the write transaction: its pages are freed, the old root
+  // stays.
+  absl::Status Abort();
+
+  PageId write_root() const { return write_root_; }
+  PageId committed_root() const { return committed_root_.load(std::memory_order_acquire); }
+  uint64_t committed_txn() const { return committed_txn_.load(std::memory_order_acquire); }
+  // The write transaction's number, also the LSN of the pages it writes.
+  uint64_t write_txn() const { return committed_txn() + 1; }
+
+ private:
+  struct Split {
+    std::string separator;
+    PageId right = 0;
+  };
+  using MaybeSplit = std::optional<Split>;
+
+  absl::StatusOr<PageRef> Writable(PageId id);
+  absl::StatusOr<PageRef> WritableChild(PageRef& parent, int index);
+  absl::Status FreePage(PageId id);
+  absl::Status FreeValue(const LeafValue& value);
+  absl::StatusOr<MaybeSplit> InsertInto(PageRef& node, absl::string_view key,
+                                        absl::string_view cell, bool rightmost, int depth);
+  absl::StatusOr<MaybeSplit> InsertCell(PageRef& node, int index, absl::string_view cell,
+                                        bool append);
+  absl::StatusOr<MaybeSplit> SplitNode(PageRef& node, int index, absl::string_view cell,
+                                       bool append);
+  absl::Status DeleteFrom(PageRef& node, absl::string_view key, int depth);
+  absl::Status Rebalance(PageRef& parent, int child_index);
+  absl::Status CollapseRoot();
+  absl::Status FreeSubtree(PageId id, int depth);
+  absl::Status RewriteNode(char* page, bool leaf, PageId leftmost,
+                           const std::vector<std::string>& cells, size_t begin, size_t end);
+
+  Pager* const pager_;
+  PageId write_root_;
+  std::atomic<PageId> committed_root_;
+  std::atomic<uint64_t> committed_txn_;
+  std::string cell_buffer_;  // the writer's scratch for encoding cells
+
+  mutable absl::Mutex mu_;
+  std::map<uint64_t, int> snapshots_ ABSL_GUARDED_BY(mu_);  // txn -> count
+};
+
+}  // namespace laura
+
+#endif  // LAURA_BTREE_BTREE_H_

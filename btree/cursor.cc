@@ -1,0 +1,186 @@
+// Cursor and scans (see cursor.h).
+#include "btree/cursor.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "btree/overflow.h"
+
+namespace laura {
+
+bool Cursor::Valid() const {
+  const Level* l = leaf();
+  return status_.ok() && l != nullptr && l->index >= 0 && l->index < l->view.count();
+}
+
+void Cursor::Reset() {
+  stack_.clear();
+  status_ = absl::OkStatus();
+  value_loaded_ = false;
+}
+
+void Cursor::Fail(absl::Status status) {
+  stack_.clear();
+  status_ = std::move(status);
+}
+
+void Cursor::Descend(PageId id, Edge edge, absl::string_view key) {
+  const uint32_t ps = pager_->page_size();
+  while (status_.ok()) {
+    if (stack_.size() >= static_cast<size_t>(kMaxTreeDepth)) {
+      return Fail(absl::DataLossError(
+          absl::StrCat("tree from page ", root_, " is deeper than ", kMaxTreeDepth,
+                       " levels")));
+    }
+    absl::StatusOr<PageRef> ref = pager_->Fetch(id);
+    if (!ref.ok()) return Fail(ref.status());
+    absl::StatusOr<NodeView> view = NodeView::Parse(ref->data(), ps, id);
+    if (!view.ok()) return Fail(view.status());
+    int index;
+    if (view->is_leaf()) {
+      index = edge == Edge::kFirst  ? 0
+              : edge == Edge::kLast ? view->count() - 1
+                                    : view->LowerBound(key);
+    } else {
+      index = edge == Edge::kFirst  ? 0
+              : edge == Edge::kLast ? view->count()
+                                    : view->ChildIndex(key);
+    }
+    const bool is_leaf = view->is_leaf();
+    const PageId child = is_leaf ? 0 : view->child(index);
+    const bool corrupt = view->corrupt();
+    stack_.push_back(Level{std::move(*ref), *view, index});
+    if (corrupt || (!is_leaf && child == 0)) {
+      return Fail(absl::DataLossError(absl::StrCat("node page ", id, " is malformed")));
+    }
+    if (is_leaf) return;
+    id = child;
+  }
+}
+
+void Cursor::SkipForward() {
+  while (status_.ok() && !stack_.empty() &&
+         stack_.back().index >= stack_.back().view.count()) {
+    stack_.pop_back();  // the leaf is done: climb to a branch with a next child
+    while (!stack_.empty() && stack_.back().index >= stack_.back().view.count()) {
+      stack_.pop_back();
+    }
+    if (stack_.empty()) return;  // past the last entry
+    Level& up = stack_.back();
+    ++up.index;
+    Descend(up.view.child(up.index), Edge::kFirst, {});
+  }
+}
+
+void Cursor::SkipBackward() {
+  while (status_.ok() && !stack_.empty() && stack_.back().index < 0) {
+    stack_.pop_back();
+    while (!stack_.empty() && stack_.back().index <= 0) stack_.pop_back();
+    if (stack_.empty()) return;  // before the first entry
+    Level& up = stack_.back();
+    --up.index;
+    Descend(up.view.child(up.index), Edge::kLast, {});
+  }
+}
+
+void Cursor::SeekToFirst() {
+  Reset();
+  if (root_ == 0) return;
+  Descend(root_, Edge::kFirst, {});
+  SkipForward();
+}
+
+void Cursor::SeekToLast() {
+  Reset();
+  if (root_ == 0) return;
+  Descend(root_, Edge::kLast, {});
+  SkipBackward();
+}
+
+void Cursor::Seek(absl::string_view key) {
+  Reset();
+  if (root_ == 0) return;
+  Descend(root_, Edge::kKey, key);
+  SkipForward();
+}
+
+void Cursor::SeekForPrev(absl::string_view key) {
+  Seek(key);
+  if (!status_.ok()) return;
+  if (Valid()) {
+    if (this->key() != key) Prev();
+  } else {
+    SeekToLast();
+  }
+}
+
+void Cursor::Next() {
+  if (!Valid()) return;
+  value_loaded_ = false;
+  ++stack_.back().index;
+  SkipForward();
+}
+
+void Cursor::Prev() {
+  if (!Valid()) return;
+  value_loaded_ = false;
+  --stack_.back().index;
+  SkipBackward();
+}
+
+absl::string_view Cursor::key() const {
+  const Level& l = stack_.back();
+  return l.view.key(l.index);
+}
+
+uint64_t Cursor::value_size() const {
+  const Level& l = stack_.back();
+  const LeafValue v = l.view.value(l.index);
+  return v.overflow ? v.length : v.inline_bytes.size();
+}
+
+absl::string_view Cursor::value() {
+  const Level& l = stack_.back();
+  const LeafValue v = l.view.value(l.index);
+  if (!v.overflow) return v.inline_bytes;
+  if (!value_loaded_) {
+    absl::Status s = ReadOverflow(pager_, v.first_page, v.length, &value_buffer_);
+    if (!s.ok()) {
+      Fail(std::move(s));
+      value_buffer_.clear();
+      return {};
+    }
+    value_loaded_ = true;
+  }
+  return value_buffer_;
+}
+
+absl::Status ScanRange(Pager* pager, PageId root, absl::string_view from,
+                       std::optional<absl::string_view> to, const ScanFn& fn) {
+  Cursor cursor(pager, root);
+  for (cursor.Seek(from); cursor.Valid(); cursor.Next()) {
+    if (to.has_value() && CompareKeys(cursor.key(), *to) >= 0) break;
+    const absl::string_view value = cursor.value();
+    if (!cursor.status().ok()) break;
+    if (!fn(cursor.key(), value)) break;
+  }
+  return cursor.status();
+}
+
+std::optional<std::string> PrefixEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (end.empty()) return std::nullopt;
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+absl::Status ScanPrefix(Pager* pager, PageId root, absl::string_view prefix,
+                        const ScanFn& fn) {
+  const std::optional<std::string> end = PrefixEnd(prefix);
+  std::optional<absl::string_view> to;
+  if (end.has_value()) to = *end;
+  return ScanRange(pager, root, prefix, to, fn);
+}
+
+}  // namespace laura

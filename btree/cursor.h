@@ -1,0 +1,92 @@
+// Cursor: ordered iteration over one version of the tree (a root), forward
+// and backward, with seeks; and the range and prefix scans built on it.
+//
+// A cursor keeps the path from the root to its leaf pinned (a few pages).
+// On a snapshot's root it stays valid while the snapshot is held; on the
+// writer's root it is invalidated by the writer's next change.
+//
+// Errors: a damaged page makes the cursor invalid with a non-OK status();
+// check status() after a loop that ends because Valid() turned false.
+#ifndef LAURA_BTREE_CURSOR_H_
+#define LAURA_BTREE_CURSOR_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "btree/node.h"
+#include "storage/pager.h"
+
+namespace laura {
+
+class Cursor {
+ public:
+  // A cursor over the tree rooted at root (0 = empty); not positioned.
+  Cursor(Pager* pager, PageId root) : pager_(pager), root_(root) {}
+
+  // True if positioned at an entry.
+  bool Valid() const;
+  void SeekToFirst();
+  void SeekToLast();
+  // The first key >= key.
+  void Seek(absl::string_view key);
+  // The last key <= key.
+  void SeekForPrev(absl::string_view key);
+  // REQUIRES: Valid().
+  void Next();
+  void Prev();
+
+  // REQUIRES: Valid(). The views stay valid until the cursor moves.
+  absl::string_view key() const;
+  // Reads an overflow value on first use; on a damaged chain, returns ""
+  // and sets status().
+  absl::string_view value();
+  // Length of value() without reading an overflow chain.
+  uint64_t value_size() const;
+
+  const absl::Status& status() const { return status_; }
+
+ private:
+  enum class Edge { kFirst, kLast, kKey };
+  struct Level {
+    PageRef ref;
+    NodeView view;
+    int index;  // leaf: entry; branch: child
+  };
+
+  void Reset();
+  void Fail(absl::Status status);
+  // Descends from page id to a leaf, pushing levels.
+  void Descend(PageId id, Edge edge, absl::string_view key);
+  // Moves to the next (previous) leaf while the leaf index is past the end
+  // (before the start).
+  void SkipForward();
+  void SkipBackward();
+  const Level* leaf() const { return stack_.empty() ? nullptr : &stack_.back(); }
+
+  Pager* const pager_;
+  const PageId root_;
+  std::vector<Level> stack_;
+  absl::Status status_;
+  std::string value_buffer_;
+  bool value_loaded_ = false;
+};
+
+// Calls fn(key, value) for each entry with from <= key < to (no `to`: to
+// the end) in key order, until fn returns false.
+using ScanFn = std::function<bool(absl::string_view key, absl::string_view value)>;
+absl::Status ScanRange(Pager* pager, PageId root, absl::string_view from,
+                       std::optional<absl::string_view> to, const ScanFn& fn);
+// Calls fn for each entry whose key starts with prefix, in key order.
+absl::Status ScanPrefix(Pager* pager, PageId root, absl::string_view prefix,
+                        const ScanFn& fn);
+// The smallest key above every key that starts with prefix, or nullopt if
+// there is none (prefix empty or all 0xff).
+std::optional<std::string> PrefixEnd(absl::string_view prefix);
+
+}  // namespace laura
+
+#endif  // LAURA_BTREE_CURSOR_H_

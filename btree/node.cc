@@ -1,0 +1,326 @@
+// Slotted node pages (format in node.h).
+#include "btree/node.h"
+
+#include <cstring>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "storage/coding.h"
+
+namespace laura {
+namespace {
+
+constexpr size_t kCountOffset = 32;
+constexpr size_t kCellStartOffset = 36;
+constexpr size_t kFragmentedOffset = 40;
+constexpr size_t kLeftmostOffset = 48;
+
+}  // namespace
+
+int CompareKeys(absl::string_view a, absl::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  const int c = n == 0 ? 0 : std::memcmp(a.data(), b.data(), n);
+  if (c != 0) return c;
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+std::string ShortestSeparator(absl::string_view left, absl::string_view right) {
+  size_t i = 0;
+  while (i < left.size() && i < right.size() && left[i] == right[i]) ++i;
+  return std::string(right.substr(0, i + 1));
+}
+
+std::string ShowKey(absl::string_view key) {
+  constexpr size_t kMax = 40;
+  std::string shown = absl::CHexEscape(key.substr(0, kMax));
+  if (key.size() > kMax) absl::StrAppend(&shown, "...");
+  return absl::StrCat("\"", shown, "\"");
+}
+
+void EncodeLeafCell(absl::string_view key, absl::string_view value, std::string* out) {
+  out->push_back(static_cast<char>(kInlineValue));
+  PutVarint64(out, key.size());
+  PutVarint64(out, value.size());
+  out->append(key.data(), key.size());
+  out->append(value.data(), value.size());
+}
+
+void EncodeOverflowCell(absl::string_view key, PageId first_page, uint64_t length,
+                        std::string* out) {
+  out->push_back(static_cast<char>(kOverflowValue));
+  PutVarint64(out, key.size());
+  PutVarint64(out, length);
+  out->append(key.data(), key.size());
+  PutFixed64(out, first_page);
+}
+
+void EncodeBranchCell(absl::string_view key, PageId child, std::string* out) {
+  PutVarint64(out, key.size());
+  out->append(key.data(), key.size());
+  PutFixed64(out, child);
+}
+
+absl::StatusOr<NodeView> NodeView::Parse(const char* page, uint32_t page_size,
+                                         PageId page_id) {
+  auto bad = [page_id](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("node page ", page_id, ": ", what));
+  };
+  const auto type = static_cast<PageType>(page[kPageTypeOffset]);
+  if (type != PageType::kLeaf && type != PageType::kBranch) {
+    return bad("not a B+tree node");
+  }
+  const uint32_t count = DecodeFixed16(page + kCountOffset);
+  const uint32_t cell_start = DecodeFixed32(page + kCellStartOffset);
+  if (kNodeHeaderEnd + kSlotSize * count > cell_start || cell_start > page_size) {
+    return bad(absl::StrCat(count, " slots do not fit before the cell area at ",
+                            cell_start));
+  }
+  const uint32_t fragmented = DecodeFixed32(page + kFragmentedOffset);
+  if (fragmented > page_size - cell_start) {
+    return bad(absl::StrCat(fragmented, " fragmented bytes exceed the cell area"));
+  }
+  const size_t used = page_size - cell_start - fragmented + kSlotSize * count;
+  NodeView view(page, page_size, type == PageType::kLeaf, static_cast<int>(count), used);
+  for (int i = 0; i < view.count_; ++i) {
+    const uint32_t off = view.slot(i);
+    if (off < cell_start || off >= page_size) {
+      return bad(absl::StrCat("slot ", i, " points outside the cell area"));
+    }
+  }
+  return view;
+}
+
+uint32_t NodeView::slot(int i) const {
+  return DecodeFixed16(page_ + kNodeHeaderEnd + kSlotSize * i);
+}
+
+bool NodeView::DecodeCell(int i, absl::string_view* key, absl::string_view* rest,
+                          uint8_t* kind, uint64_t* value_length) const {
+  if (i < 0 || i >= count_) return false;
+  absl::string_view in(page_ + slot(i), page_size_ - slot(i));
+  *kind = kInlineValue;
+  *value_length = 0;
+  if (leaf_) {
+    if (in.empty()) return false;
+    *kind = static_cast<uint8_t>(in[0]);
+    in.remove_prefix(1);
+    if (*kind > kOverflowValue) return false;
+  }
+  uint64_t key_length;
+  if (!GetVarint64(&in, &key_length)) return false;
+  if (leaf_ && !GetVarint64(&in, value_length)) return false;
+  if (key_length > in.size()) return false;
+  *key = in.substr(0, key_length);
+  in.remove_prefix(key_length);
+  const uint64_t tail = (!leaf_ || *kind == kOverflowValue) ? 8 : *value_length;
+  if (tail > in.size()) return false;
+  *rest = in.substr(0, tail);
+  return true;
+}
+
+absl::string_view NodeView::key(int i) const {
+  absl::string_view key, rest;
+  uint8_t kind;
+  uint64_t length;
+  if (!DecodeCell(i, &key, &rest, &kind, &length)) {
+    corrupt_ = true;
+    return {};
+  }
+  return key;
+}
+
+LeafValue NodeView::value(int i) const {
+  absl::string_view key, rest;
+  LeafValue v;
+  uint8_t kind;
+  if (!leaf_ || !DecodeCell(i, &key, &rest, &kind, &v.length)) {
+    corrupt_ = true;
+    return v;
+  }
+  v.overflow = kind == kOverflowValue;
+  if (v.overflow) {
+    v.first_page = DecodeFixed64(rest.data());
+  } else {
+    v.inline_bytes = rest;
+  }
+  return v;
+}
+
+PageId NodeView::child(int i) const {
+  if (leaf_ || i < 0 || i > count_) {
+    corrupt_ = true;
+    return 0;
+  }
+  if (i == 0) return DecodeFixed64(page_ + kLeftmostOffset);
+  absl::string_view key, rest;
+  uint8_t kind;
+  uint64_t length;
+  if (!DecodeCell(i - 1, &key, &rest, &kind, &length)) {
+    corrupt_ = true;
+    return 0;
+  }
+  return DecodeFixed64(rest.data());
+}
+
+absl::string_view NodeView::cell(int i) const {
+  absl::string_view key, rest;
+  uint8_t kind;
+  uint64_t length;
+  if (!DecodeCell(i, &key, &rest, &kind, &length)) {
+    corrupt_ = true;
+    return {};
+  }
+  const char* begin = page_ + slot(i);
+  return absl::string_view(begin, rest.data() + rest.size() - begin);
+}
+
+size_t NodeView::cell_size(int i) const { return cell(i).size() + kSlotSize; }
+
+int NodeView::LowerBound(absl::string_view target) const {
+  int lo = 0, hi = count_;
+  while (lo < hi) {
+    const int mid = lo + (hi - lo) / 2;
+    if (CompareKeys(key(mid), target) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+int NodeView::ChildIndex(absl::string_view target) const {
+  // Child i+1 holds keys >= key(i): descend right of every key <= target.
+  int lo = 0, hi = count_;
+  while (lo < hi) {
+    const int mid = lo + (hi - lo) / 2;
+    if (CompareKeys(key(mid), target) <= 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+size_t NodeView::used_bytes() const { return used_; }
+
+bool DecodeCellKey(absl::string_view cell, bool leaf, absl::string_view* key) {
+  if (leaf) {
+    if (cell.empty()) return false;
+    cell.remove_prefix(1);
+  }
+  uint64_t key_length, value_length;
+  if (!GetVarint64(&cell, &key_length)) return false;
+  if (leaf && !GetVarint64(&cell, &value_length)) return false;
+  if (key_length > cell.size()) return false;
+  *key = cell.substr(0, key_length);
+  return true;
+}
+
+PageId BranchCellChild(absl::string_view cell) {
+  return cell.size() < 8 ? 0 : DecodeFixed64(cell.data() + cell.size() - 8);
+}
+
+absl::Status NodeView::Validate(PageId page_id) const {
+  size_t live = 0;
+  for (int i = 0; i < count_; ++i) {
+    live += cell_size(i);
+    cell(i);
+    if (corrupt_) {
+      return absl::DataLossError(absl::StrCat("node page ", page_id, ": cell ", i,
+                                              " is malformed"));
+    }
+    if (i > 0 && CompareKeys(key(i - 1), key(i)) >= 0) {
+      return absl::DataLossError(absl::StrCat("node page ", page_id, ": key ", i,
+                                              " is not above key ", i - 1));
+    }
+  }
+  if (live != used_) {
+    return absl::DataLossError(absl::StrCat("node page ", page_id, ": cells use ", live,
+                                            " bytes but the header accounts for ", used_));
+  }
+  return absl::OkStatus();
+}
+
+// --- NodeEditor ------------------------------------------------------------
+
+uint16_t NodeEditor::count() const { return DecodeFixed16(page_ + kCountOffset); }
+
+void NodeEditor::Clear(bool leaf, PageId leftmost_child) {
+  page_[kPageTypeOffset] = static_cast<char>(leaf ? PageType::kLeaf : PageType::kBranch);
+  std::memset(page_ + kCountOffset, 0, kNodeHeaderEnd - kCountOffset);
+  EncodeFixed32(page_ + kCellStartOffset, page_size_);
+  EncodeFixed64(page_ + kLeftmostOffset, leftmost_child);
+}
+
+size_t NodeEditor::free_bytes() const {
+  const uint32_t cell_start = DecodeFixed32(page_ + kCellStartOffset);
+  return cell_start - (kNodeHeaderEnd + kSlotSize * count()) +
+         DecodeFixed32(page_ + kFragmentedOffset);
+}
+
+bool NodeEditor::Insert(int index, absl::string_view cell) {
+  const uint16_t n = count();
+  uint32_t cell_start = DecodeFixed32(page_ + kCellStartOffset);
+  const size_t slots_end = kNodeHeaderEnd + kSlotSize * n;
+  if (cell_start - slots_end < cell.size() + kSlotSize) {
+    if (free_bytes() < cell.size() + kSlotSize) return false;
+    Compact();
+    cell_start = DecodeFixed32(page_ + kCellStartOffset);
+  }
+  cell_start -= static_cast<uint32_t>(cell.size());
+  std::memcpy(page_ + cell_start, cell.data(), cell.size());
+  char* slot = page_ + kNodeHeaderEnd + kSlotSize * index;
+  std::memmove(slot + kSlotSize, slot, kSlotSize * (n - index));
+  EncodeFixed16(slot, static_cast<uint16_t>(cell_start));
+  EncodeFixed16(page_ + kCountOffset, n + 1);
+  EncodeFixed32(page_ + kCellStartOffset, cell_start);
+  return true;
+}
+
+void NodeEditor::Remove(int index) {
+  const uint16_t n = count();
+  auto view = NodeView::Parse(page_, page_size_, 0);
+  const size_t size = view->cell(index).size();
+  char* slot = page_ + kNodeHeaderEnd + kSlotSize * index;
+  std::memmove(slot, slot + kSlotSize, kSlotSize * (n - index - 1));
+  EncodeFixed16(page_ + kCountOffset, n - 1);
+  EncodeFixed32(page_ + kFragmentedOffset,
+                DecodeFixed32(page_ + kFragmentedOffset) + static_cast<uint32_t>(size));
+}
+
+void NodeEditor::SetLeftmostChild(PageId child) {
+  EncodeFixed64(page_ + kLeftmostOffset, child);
+}
+
+void NodeEditor::SetChild(int index, PageId child) {
+  if (index == 0) return SetLeftmostChild(child);
+  auto view = NodeView::Parse(page_, page_size_, 0);
+  absl::string_view cell = view->cell(index - 1);
+  EncodeFixed64(const_cast<char*>(cell.data() + cell.size() - 8), child);
+}
+
+void NodeEditor::Compact() {
+  const uint16_t n = count();
+  auto view = NodeView::Parse(page_, page_size_, 0);
+  std::string cells;
+  std::vector<uint32_t> sizes(n);
+  for (int i = 0; i < n; ++i) {
+    absl::string_view c = view->cell(i);
+    sizes[i] = static_cast<uint32_t>(c.size());
+    cells.append(c.data(), c.size());
+  }
+  uint32_t cell_start = page_size_;
+  size_t pos = 0;
+  for (int i = 0; i < n; ++i) {
+    cell_start -= sizes[i];
+    std::memcpy(page_ + cell_start, cells.data() + pos, sizes[i]);
+    pos += sizes[i];
+    EncodeFixed16(page_ + kNodeHeaderEnd + kSlotSize * i, static_cast<uint16_t>(cell_start));
+  }
+  EncodeFixed32(page_ + kCellStartOffset, cell_start);
+  EncodeFixed32(page_ + kFragmentedOffset, 0);
+}
+
+}  // namespace laura

@@ -1,0 +1,163 @@
+// B+tree node pages: slotted pages with variable-length keys and values.
+//
+// Layout after the common page header (storage/page.h; type kLeaf or
+// kBranch), integers little-endian:
+//
+//   offset  size  field
+//   32      2     slot count n
+//   34      2     reserved, zero
+//   36      4     cell area start: lowest byte used by cells (page size
+//                 when there are none)
+//   40      4     fragmented bytes: dead cell bytes inside the cell area
+//   44      4     reserved, zero
+//   48      8     branch: leftmost child page id; leaf: zero
+//   56      2*n   slot array: byte offsets of the cells, in key order
+//   ...           free space
+//   cell start .. page end: cells, in any order
+//
+// Leaf cell:   u8 kind (0 inline value, 1 overflow value)
+//              varint key length, varint value length, key bytes,
+//              then the value bytes (inline) or the u64 id of the first
+//              overflow page (storage in btree/overflow.h)
+// Branch cell: varint key length, key bytes, u64 child page id.
+//              The child holds keys >= this key and < the next cell's key;
+//              the leftmost child holds keys < the first cell's key.
+//
+// Keys compare bytewise (memcmp order, a shorter key first on a tie).
+// Limits (btree.h enforces them): a cell takes at most MaxCellSize(page
+// size), a third of the usable space, so any node holds at least three
+// cells and a split always succeeds.
+#ifndef LAURA_BTREE_NODE_H_
+#define LAURA_BTREE_NODE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "storage/pager.h"
+
+namespace laura {
+
+inline constexpr size_t kNodeHeaderEnd = 56;
+inline constexpr size_t kSlotSize = 2;
+inline constexpr uint8_t kInlineValue = 0;
+inline constexpr uint8_t kOverflowValue = 1;
+// Paths longer than this are corruption (a loop); real trees are < 10 deep.
+inline constexpr int kMaxTreeDepth = 64;
+
+// Largest cell (including its slot) a node of this page size accepts: a
+// third of the usable space, so a full node plus one cell always splits
+// into two nodes that fit.
+inline size_t MaxCellSize(uint32_t page_size) {
+  return (page_size - kNodeHeaderEnd) / 3;
+}
+
+// Bytewise key order: memcmp, then the shorter key first.
+int CompareKeys(absl::string_view a, absl::string_view b);
+
+// The shortest key s with left < s <= right, for a separator between two
+// nodes. REQUIRES: left < right.
+std::string ShortestSeparator(absl::string_view left, absl::string_view right);
+
+// A key for error messages: C-escaped, quoted, cut after 40 bytes.
+std::string ShowKey(absl::string_view key);
+
+// A leaf entry's value: inline bytes, or a reference to overflow pages.
+struct LeafValue {
+  bool overflow = false;
+  absl::string_view inline_bytes;  // when !overflow
+  PageId first_page = 0;           // when overflow
+  uint64_t length = 0;             // full value length
+};
+
+// Encodes cells (appending to *out).
+void EncodeLeafCell(absl::string_view key, absl::string_view value, std::string* out);
+void EncodeOverflowCell(absl::string_view key, PageId first_page, uint64_t length,
+                        std::string* out);
+void EncodeBranchCell(absl::string_view key, PageId child, std::string* out);
+
+// The key of an encoded cell (as made by the Encode* functions); false if
+// the cell is malformed.
+bool DecodeCellKey(absl::string_view cell, bool leaf, absl::string_view* key);
+// The child id of an encoded branch cell (its last 8 bytes).
+PageId BranchCellChild(absl::string_view cell);
+// Bytes a node of this page size has for slots and cells.
+inline size_t NodeCapacity(uint32_t page_size) { return page_size - kNodeHeaderEnd; }
+
+// Read-only view of a node page. Parse checks the header and slot array;
+// cell accessors check every bound against the page and, on a malformed
+// cell, return an empty value and remember it (corrupt() turns true), so
+// a damaged page can never make a read go outside it.
+class NodeView {
+ public:
+  // DataLoss naming page_id if the header or slot array is invalid.
+  static absl::StatusOr<NodeView> Parse(const char* page, uint32_t page_size,
+                                        PageId page_id);
+
+  bool is_leaf() const { return leaf_; }
+  int count() const { return count_; }
+  absl::string_view key(int i) const;
+  LeafValue value(int i) const;     // REQUIRES: is_leaf()
+  PageId child(int i) const;        // REQUIRES: !is_leaf(); i in [0, count]
+  // Bytes of cell i including its slot.
+  size_t cell_size(int i) const;
+  absl::string_view cell(int i) const;
+  // First slot whose key is >= key (count() if none).
+  int LowerBound(absl::string_view key) const;
+  // Branch: index of the child to descend to for key, in [0, count].
+  int ChildIndex(absl::string_view key) const;
+  // Bytes used by live cells and slots (excludes header and free space),
+  // from the header's counters.
+  size_t used_bytes() const;
+  uint32_t page_size() const { return page_size_; }
+  bool corrupt() const { return corrupt_; }
+  // Full check of every cell (for the checker and fuzzing).
+  absl::Status Validate(PageId page_id) const;
+
+ private:
+  NodeView(const char* page, uint32_t page_size, bool leaf, int count, size_t used)
+      : page_(page), page_size_(page_size), leaf_(leaf), count_(count), used_(used) {}
+  uint32_t slot(int i) const;
+  // Decodes cell i's key and the bytes after it; false if malformed.
+  bool DecodeCell(int i, absl::string_view* key, absl::string_view* rest,
+                  uint8_t* kind, uint64_t* value_length) const;
+
+  const char* page_;
+  uint32_t page_size_;
+  bool leaf_;
+  int count_;
+  size_t used_;
+  mutable bool corrupt_ = false;
+};
+
+// Edits a writable node page in place.
+class NodeEditor {
+ public:
+  NodeEditor(char* page, uint32_t page_size) : page_(page), page_size_(page_size) {}
+
+  // Turns the page into an empty node (header already initialized).
+  void Clear(bool leaf, PageId leftmost_child);
+  // Inserts an encoded cell at slot index; false if it does not fit even
+  // after compaction (the caller splits).
+  bool Insert(int index, absl::string_view cell);
+  void Remove(int index);
+  void SetLeftmostChild(PageId child);
+  // Rewrites cell index's child pointer (branch).
+  void SetChild(int index, PageId child);
+  // Free bytes after compaction.
+  size_t free_bytes() const;
+
+ private:
+  void Compact();
+  uint16_t count() const;
+
+  char* page_;
+  uint32_t page_size_;
+};
+
+}  // namespace laura
+
+#endif  // LAURA_BTREE_NODE_H_
