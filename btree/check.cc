@@ -59,7 +59,18 @@ class Checker {
     absl::StatusOr<NodeView> parsed = NodeView::Parse(ref->data(), pager_->page_size(), id);
     if (!parsed.ok()) return Problem(std::string(parsed.status().message()));
     const NodeView& view = *parsed;
-    if (absl::Status s = view.Validate(id); !s.ok()) return Problem(std::string(s.message()));
+    const absl::Status valid = view.Validate(id);
+    if (!valid.ok()) Problem(std::string(valid.message()));
+    if (view.is_leaf()) {
+      ++report_.leaf_pages;
+      if (!leaf_depth_.has_value()) leaf_depth_ = depth;
+      if (*leaf_depth_ != depth) {
+        Problem(absl::StrCat("leaf page ", id, " is at depth ", depth, ", other leaves at ",
+                             *leaf_depth_));
+      }
+      if (view.count() == 0 && !is_root) Problem(absl::StrCat("leaf page ", id, " is empty"));
+    }
+    if (!valid.ok()) return;  // cells cannot be trusted further
     report_.used_bytes += view.used_bytes();
     if (view.count() > 0) {
       if (lower.has_value() && CompareKeys(view.key(0), *lower) < 0) {
@@ -72,14 +83,7 @@ class Checker {
       }
     }
     if (view.is_leaf()) {
-      ++report_.leaf_pages;
       report_.entries += view.count();
-      if (view.count() == 0 && !is_root) Problem(absl::StrCat("leaf page ", id, " is empty"));
-      if (!leaf_depth_.has_value()) leaf_depth_ = depth;
-      if (*leaf_depth_ != depth) {
-        Problem(absl::StrCat("leaf page ", id, " is at depth ", depth, ", other leaves at ",
-                             *leaf_depth_));
-      }
       for (int i = 0; i < view.count(); ++i) {
         const LeafValue v = view.value(i);
         if (v.overflow) CheckOverflow(id, v);
@@ -129,7 +133,9 @@ class Checker {
     };
     account(dm->FreePageIds(), "free");
     account(dm->FreeListPageIds(), "holds the free list");
-    account(pager_->ParkedPages(), "parked for freeing");
+    if (options_.parked_pages_are_free) {
+      account(pager_->ParkedPages(), "parked for freeing");
+    }
     if (!options_.check_leaks) return;
     for (PageId id = 2; id < dm->page_count(); ++id) {
       if (!reached_.contains(id) && !accounted.contains(id)) {

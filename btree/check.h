@@ -29,6 +29,10 @@ struct CheckOptions {
   bool verify_checksums = true;
   bool check_free_pages = true;
   bool check_leaks = false;
+  // Count pages parked by the pager (freed, waiting for snapshots to end)
+  // as free. Turn off to check an older snapshot's tree, which reaches
+  // exactly such pages.
+  bool parked_pages_are_free = true;
   // Stop collecting after this many problems.
   size_t max_problems = 100;
 };

@@ -1,0 +1,130 @@
+// Tests for slotted node pages: encoding, insert/remove/compaction, the
+// bounds checks of the decoder on damaged pages, and separators.
+#include "btree/node.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "storage/coding.h"
+#include "storage/page.h"
+
+namespace laura {
+namespace {
+
+constexpr uint32_t kPs = 4096;
+
+class NodeTest : public ::testing::Test {
+ protected:
+  NodeTest() : page_(kPs, '\0') {
+    InitPage(page_.data(), kPs, 7, PageType::kLeaf, 1);
+    NodeEditor(page_.data(), kPs).Clear(/*leaf=*/true, 0);
+  }
+  NodeView View() {
+    auto v = NodeView::Parse(page_.data(), kPs, 7);
+    EXPECT_TRUE(v.ok()) << v.status();
+    return *v;
+  }
+  bool InsertLeaf(int index, const std::string& key, const std::string& value) {
+    std::string cell;
+    EncodeLeafCell(key, value, &cell);
+    return NodeEditor(page_.data(), kPs).Insert(index, cell);
+  }
+  std::string page_;
+};
+
+TEST_F(NodeTest, InsertKeepsSlotOrderAndFindsKeys) {
+  ASSERT_TRUE(InsertLeaf(0, "b", "2"));
+  ASSERT_TRUE(InsertLeaf(0, "a", "1"));
+  ASSERT_TRUE(InsertLeaf(2, "d", ""));
+  ASSERT_TRUE(InsertLeaf(2, "c", "three"));
+  NodeView v = View();
+  ASSERT_EQ(v.count(), 4);
+  EXPECT_EQ(v.key(0), "a");
+  EXPECT_EQ(v.key(3), "d");
+  EXPECT_EQ(v.value(2).inline_bytes, "three");
+  EXPECT_EQ(v.value(3).inline_bytes, "");
+  EXPECT_EQ(v.LowerBound("c"), 2);
+  EXPECT_EQ(v.LowerBound("bb"), 2);
+  EXPECT_EQ(v.LowerBound("z"), 4);
+  EXPECT_TRUE(v.Validate(7).ok());
+  EXPECT_FALSE(v.corrupt());
+}
+
+TEST_F(NodeTest, RemoveAndCompactionReuseSpace) {
+  const std::string value(200, 'v');
+  int n = 0;
+  while (InsertLeaf(n, "key" + std::to_string(100 + n), value)) ++n;
+  ASSERT_GT(n, 10);
+  const size_t full_used = View().used_bytes();
+  for (int i = n - 1; i >= 0; i -= 2) NodeEditor(page_.data(), kPs).Remove(i);
+  EXPECT_LT(View().used_bytes(), full_used);
+  // Freed bytes are fragmented; inserting again compacts them.
+  int added = 0;
+  while (InsertLeaf(View().count(), "zz" + std::to_string(100 + added), value)) ++added;
+  EXPECT_GE(added, n / 2);
+  EXPECT_TRUE(View().Validate(7).ok());
+}
+
+TEST_F(NodeTest, BranchChildren) {
+  NodeEditor e(page_.data(), kPs);
+  page_[kPageTypeOffset] = static_cast<char>(PageType::kBranch);
+  e.Clear(/*leaf=*/false, 10);
+  std::string cell;
+  EncodeBranchCell("m", 11, &cell);
+  ASSERT_TRUE(e.Insert(0, cell));
+  NodeView v = View();
+  EXPECT_FALSE(v.is_leaf());
+  EXPECT_EQ(v.child(0), 10u);
+  EXPECT_EQ(v.child(1), 11u);
+  EXPECT_EQ(v.ChildIndex("a"), 0);
+  EXPECT_EQ(v.ChildIndex("m"), 1);  // keys >= separator go right
+  EXPECT_EQ(v.ChildIndex("z"), 1);
+  e.SetChild(1, 12);
+  EXPECT_EQ(View().child(1), 12u);
+}
+
+TEST_F(NodeTest, DamagedSlotsAndCellsAreErrorsNotCrashes) {
+  ASSERT_TRUE(InsertLeaf(0, "a", "1"));
+  std::string saved = page_;
+  EncodeFixed16(page_.data() + 32, 2000);  // slot count beyond the page
+  EXPECT_TRUE(absl::IsDataLoss(NodeView::Parse(page_.data(), kPs, 7).status()));
+  page_ = saved;
+  EncodeFixed16(page_.data() + kNodeHeaderEnd, 10);  // slot into the header
+  EXPECT_TRUE(absl::IsDataLoss(NodeView::Parse(page_.data(), kPs, 7).status()));
+  page_ = saved;
+  const uint16_t off = DecodeFixed16(page_.data() + kNodeHeaderEnd);
+  page_[off + 1] = static_cast<char>(0x7f);  // key length runs past the page
+  auto v = NodeView::Parse(page_.data(), kPs, 7);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->key(0), "");
+  EXPECT_TRUE(v->corrupt());
+  EXPECT_TRUE(absl::IsDataLoss(v->Validate(7)));
+  page_ = saved;
+  page_[kPageTypeOffset] = static_cast<char>(PageType::kOverflow);
+  EXPECT_TRUE(absl::IsDataLoss(NodeView::Parse(page_.data(), kPs, 7).status()));
+}
+
+TEST(NodeKeysTest, CompareIsBytewiseShorterFirst) {
+  EXPECT_LT(CompareKeys("", "a"), 0);
+  EXPECT_LT(CompareKeys("a", "ab"), 0);
+  EXPECT_GT(CompareKeys(std::string(1, '\xff'), "a"), 0);  // unsigned bytes
+  EXPECT_LT(CompareKeys(std::string("a\0", 2), "a\x01"), 0);
+  EXPECT_EQ(CompareKeys("abc", "abc"), 0);
+}
+
+TEST(NodeKeysTest, ShortestSeparatorDividesTheKeys) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"abc", "abd"}, {"a", "b"}, {"ab", "abc"}, {"", "x"}, {"user/1999", "user/2"}};
+  for (const auto& [left, right] : cases) {
+    const std::string s = ShortestSeparator(left, right);
+    EXPECT_LT(CompareKeys(left, s), 0) << left << " " << right;
+    EXPECT_LE(CompareKeys(s, right), 0) << left << " " << right;
+    EXPECT_LE(s.size(), right.size());
+  }
+  EXPECT_EQ(ShortestSeparator("user/1999", "user/2"), "user/2");
+  EXPECT_EQ(ShortestSeparator("apple", "banana"), "b");
+}
+
+}  // namespace
+}  // namespace laura
