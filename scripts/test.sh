@@ -40,8 +40,9 @@ TSAN_OPTIONS=halt_on_error=1 build_and_test build-tsan -R "Readers|Concurren|Thr
 step "libFuzzer smoke run"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLAURA_FUZZ=ON > /dev/null
-cmake --build build-fuzz -j "$JOBS" --target meta_page_fuzzer page_fuzzer
-for target in meta_page:meta_page page:page_header; do
+cmake --build build-fuzz -j "$JOBS" --target meta_page_fuzzer page_fuzzer node_fuzzer
+FUZZ_TARGETS=(meta_page:meta_page page:page_header node:node)
+for target in "${FUZZ_TARGETS[@]}"; do
   name=${target%%:*}; corpus=${target##*:}
   work=$(mktemp -d)
   cp tests/fuzz/corpus/"$corpus"/* "$work"/
@@ -49,4 +50,4 @@ for target in meta_page:meta_page page:page_header; do
     -print_final_stats=0 "$work" 2>&1 | tail -n 2
   rm -rf "$work"
 done
-echo "fuzz: 2 passed, 0 failed"
+echo "fuzz: ${#FUZZ_TARGETS[@]} targets ran without a crash"

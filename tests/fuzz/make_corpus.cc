@@ -2,12 +2,15 @@
 // given (meta_page, page_header): valid meta files at several page sizes,
 // damaged and truncated copies, free-list chains, zero and foreign bytes.
 // Run once when the formats change; the output is committed.
-// Usage: make_corpus META_DIR PAGE_DIR
+// Also node pages for the node decoder: a leaf, a branch, a leaf with an
+// overflow cell, and a damaged leaf.
+// Usage: make_corpus META_DIR PAGE_DIR NODE_DIR
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "btree/node.h"
 #include "storage/free_list.h"
 #include "storage/meta.h"
 
@@ -41,14 +44,41 @@ std::string FreeListPages() {
   return file;
 }
 
+std::string NodePage(bool leaf, int cells) {
+  constexpr uint32_t kPage = laura::kMinPageSize;
+  std::string page(kPage, '\0');
+  laura::InitPage(page.data(), kPage, 2, leaf ? laura::PageType::kLeaf : laura::PageType::kBranch,
+                  1);
+  laura::NodeEditor editor(page.data(), kPage);
+  editor.Clear(leaf, leaf ? 0 : 9);
+  for (int i = 0; i < cells; ++i) {
+    std::string cell, key = "key" + std::to_string(10 + i);
+    if (!leaf) {
+      laura::EncodeBranchCell(key, 10 + i, &cell);
+    } else if (i % 3 == 2) {
+      laura::EncodeOverflowCell(key, 20 + i, 100000, &cell);
+    } else {
+      laura::EncodeLeafCell(key, std::string(i * 7, 'v'), &cell);
+    }
+    editor.Insert(i, cell);
+  }
+  return page;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: make_corpus META_DIR PAGE_DIR\n");
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: make_corpus META_DIR PAGE_DIR NODE_DIR\n");
     return 2;
   }
-  const std::string meta = argv[1], page = argv[2];
+  const std::string meta = argv[1], page = argv[2], node = argv[3];
+  Save(node, "leaf", NodePage(true, 12) + "key15");
+  Save(node, "branch", NodePage(false, 8) + "key12");
+  Save(node, "empty_leaf", NodePage(true, 0));
+  std::string damaged_node = NodePage(true, 5);
+  damaged_node[4090] = '\x7f';
+  Save(node, "damaged_leaf", damaged_node);
   Save(meta, "valid_4k", MetaFile(4096, 2));
   Save(meta, "valid_64k", MetaFile(65536, 3));
   std::string damaged = MetaFile(8192, 4);
