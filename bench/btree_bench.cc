@@ -48,9 +48,10 @@ void Check(const absl::Status& s, const char* what) {
 
 // Key i: 16 bytes, big-endian hex of i, so numeric and key order agree.
 std::string Key(uint64_t i) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(i));
-  return std::string(buf, 16);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key(16, '0');
+  for (int d = 15; d >= 0; --d, i >>= 4) key[d] = kHex[i & 15];
+  return key;
 }
 
 const std::string& Value() {

@@ -157,8 +157,8 @@ absl::StatusOr<PageRef> BTree::Writable(PageId id) {
   return copy;
 }
 
-absl::StatusOr<PageRef> BTree::WritableChild(PageRef& parent, int index) {
-  LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(parent, pager_->page_size()));
+absl::StatusOr<PageRef> BTree::WritableChild(PageRef& parent, const NodeView& view,
+                                             int index) {
   const PageId id = view.child(index);
   if (view.corrupt() || id == 0) return Corrupt(parent.id(), "bad child pointer");
   LAURA_ASSIGN_OR_RETURN(PageRef child, Writable(id));
@@ -243,7 +243,10 @@ absl::StatusOr<BTree::MaybeSplit> BTree::InsertInto(PageRef& node, absl::string_
   const int i = view.ChildIndex(key);
   if (view.corrupt()) return Corrupt(node.id(), "a key is malformed");
   const bool child_rightmost = rightmost && i == view.count();
-  LAURA_ASSIGN_OR_RETURN(PageRef child, WritableChild(node, i));
+  LAURA_ASSIGN_OR_RETURN(PageRef child, WritableChild(node, view, i));
+  LAURA_ASSIGN_OR_RETURN(bool shared,
+                         ShareOnOverflow(node, view, i, child, key, cell, child_rightmost));
+  if (shared) return MaybeSplit();
   LAURA_ASSIGN_OR_RETURN(MaybeSplit split,
                          InsertInto(child, key, cell, child_rightmost, depth + 1));
   if (!split.has_value()) return split;
@@ -330,7 +333,7 @@ absl::Status BTree::DeleteFrom(PageRef& node, absl::string_view key, int depth) 
     return absl::OkStatus();
   }
   const int i = view.ChildIndex(key);
-  LAURA_ASSIGN_OR_RETURN(PageRef child, WritableChild(node, i));
+  LAURA_ASSIGN_OR_RETURN(PageRef child, WritableChild(node, view, i));
   LAURA_RETURN_IF_ERROR(DeleteFrom(child, key, depth + 1));
   LAURA_ASSIGN_OR_RETURN(NodeView child_view, ParseNode(child, ps));
   if (child_view.used_bytes() >= NodeCapacity(ps) / 4) return absl::OkStatus();
@@ -382,10 +385,22 @@ absl::Status BTree::Rebalance(PageRef& parent, int index) {
   }
   if (cells.size() < 3) return absl::OkStatus();
 
-  // Share: cut the cells of both in the middle; the parent's separator
-  // changes, which must still fit in the parent.
+  return Redistribute(parent, j, left_id, right_id, cells, leaf, leftmost).status();
+}
+
+// Rewrites children j and j + 1 of parent (left_id, right_id) to hold
+// `cells` (for branches including the separator between them) cut about
+// evenly, and updates the separator in the parent. False, changing
+// nothing, if no cut fits both nodes or the new separator does not fit in
+// the parent.
+absl::StatusOr<bool> BTree::Redistribute(PageRef& parent, int j, PageId left_id,
+                                         PageId right_id,
+                                         const std::vector<std::string>& cells, bool leaf,
+                                         PageId leftmost) {
+  const uint32_t ps = pager_->page_size();
+  if (cells.size() < 3) return false;
   size_t m = BalancedCut(cells, leaf);
-  if (!FindFittingCut(cells, leaf, NodeCapacity(ps), &m)) return absl::OkStatus();
+  if (!FindFittingCut(cells, leaf, NodeCapacity(ps), &m)) return false;
   std::string new_separator;
   PageId right_leftmost = 0;
   size_t right_begin = m;
@@ -398,9 +413,10 @@ absl::Status BTree::Rebalance(PageRef& parent, int index) {
   }
   std::string parent_cell;
   EncodeBranchCell(new_separator, right_id, &parent_cell);
-  const size_t old_cell = pview.cell_size(j);
-  if (parent_editor.free_bytes() + old_cell < parent_cell.size() + kSlotSize) {
-    return absl::OkStatus();  // leave the child underfull rather than split here
+  LAURA_ASSIGN_OR_RETURN(NodeView pview, ParseNode(parent, ps));
+  NodeEditor parent_editor(parent.mutable_data(), ps);
+  if (parent_editor.free_bytes() + pview.cell_size(j) < parent_cell.size() + kSlotSize) {
+    return false;
   }
   LAURA_ASSIGN_OR_RETURN(PageRef left, Writable(left_id));
   LAURA_ASSIGN_OR_RETURN(PageRef right, Writable(right_id));
@@ -414,7 +430,66 @@ absl::Status BTree::Rebalance(PageRef& parent, int index) {
     return absl::InternalError("a checked separator did not fit in its parent");
   }
   parent_editor.SetChild(j, left.id());
-  return absl::OkStatus();
+  return true;
+}
+
+// If child i of parent is a leaf that cannot take a new key's cell (and
+// the insert is not an append at the right edge, which splits to pack
+// leaves), and a neighbour leaf has room, spread the cells of both (with
+// the new one) over the two instead of splitting, so random inserts leave
+// leaves fuller. True if done.
+absl::StatusOr<bool> BTree::ShareOnOverflow(PageRef& parent, const NodeView& pview, int i,
+                                            PageRef& child, absl::string_view key,
+                                            absl::string_view cell, bool rightmost) {
+  const uint32_t ps = pager_->page_size();
+  const size_t capacity = NodeCapacity(ps);
+  LAURA_ASSIGN_OR_RETURN(NodeView cv, ParseNode(child, ps));
+  if (!cv.is_leaf()) return false;
+  if (NodeEditor(child.mutable_data(), ps).free_bytes() >= cell.size() + kSlotSize) {
+    return false;  // it fits
+  }
+  const int at = cv.LowerBound(key);
+  if (cv.corrupt()) return Corrupt(child.id(), "a key is malformed");
+  if (at < cv.count() && cv.key(at) == key) return false;  // an overwrite
+  if (rightmost && at == cv.count()) return false;         // an append
+  // Pick the neighbour with more room; share only while the pair stays
+  // below kShareLimit full, so a split still leaves room after it.
+  constexpr double kShareLimit = 0.92;
+  const size_t need = cv.used_bytes() + cell.size() + kSlotSize;
+  int best = -1;
+  size_t best_used = 0;
+  for (int s : {i + 1, i - 1}) {
+    if (s < 0 || s > pview.count()) continue;
+    const PageId id = pview.child(s);
+    LAURA_ASSIGN_OR_RETURN(PageRef ref, pager_->Fetch(id));
+    LAURA_ASSIGN_OR_RETURN(NodeView sv, ParseNode(ref, ps));
+    if (!sv.is_leaf()) return Corrupt(parent.id(), "leaf and branch siblings");
+    if (need + sv.used_bytes() <= kShareLimit * 2 * capacity &&
+        (best < 0 || sv.used_bytes() < best_used)) {
+      best = s;
+      best_used = sv.used_bytes();
+    }
+  }
+  if (best < 0) return false;
+  const PageId sibling_id = pview.child(best);
+  std::vector<std::string> cells;
+  LAURA_RETURN_IF_ERROR(GatherCells(cv, child.id(), &cells));
+  cells.insert(cells.begin() + at, std::string(cell));
+  std::vector<std::string> sibling_cells;
+  {
+    LAURA_ASSIGN_OR_RETURN(PageRef ref, pager_->Fetch(sibling_id));
+    LAURA_ASSIGN_OR_RETURN(NodeView sv, ParseNode(ref, ps));
+    LAURA_RETURN_IF_ERROR(GatherCells(sv, sibling_id, &sibling_cells));
+  }
+  if (best < i) {
+    sibling_cells.insert(sibling_cells.end(), std::make_move_iterator(cells.begin()),
+                         std::make_move_iterator(cells.end()));
+    cells = std::move(sibling_cells);
+    return Redistribute(parent, best, sibling_id, child.id(), cells, true, 0);
+  }
+  cells.insert(cells.end(), std::make_move_iterator(sibling_cells.begin()),
+               std::make_move_iterator(sibling_cells.end()));
+  return Redistribute(parent, i, child.id(), sibling_id, cells, true, 0);
 }
 
 absl::Status BTree::CollapseRoot() {

@@ -116,7 +116,9 @@ class BTree {
   using MaybeSplit = std::optional<Split>;
 
   absl::StatusOr<PageRef> Writable(PageId id);
-  absl::StatusOr<PageRef> WritableChild(PageRef& parent, int index);
+  // Child `index` of parent (viewed by view), made writable; the parent's
+  // pointer follows a copy.
+  absl::StatusOr<PageRef> WritableChild(PageRef& parent, const NodeView& view, int index);
   absl::Status FreePage(PageId id);
   absl::Status FreeValue(const LeafValue& value);
   absl::StatusOr<MaybeSplit> InsertInto(PageRef& node, absl::string_view key,
@@ -127,6 +129,12 @@ class BTree {
                                        bool append);
   absl::Status DeleteFrom(PageRef& node, absl::string_view key, int depth);
   absl::Status Rebalance(PageRef& parent, int child_index);
+  absl::StatusOr<bool> Redistribute(PageRef& parent, int j, PageId left_id, PageId right_id,
+                                    const std::vector<std::string>& cells, bool leaf,
+                                    PageId leftmost);
+  absl::StatusOr<bool> ShareOnOverflow(PageRef& parent, const NodeView& pview, int i,
+                                       PageRef& child, absl::string_view key,
+                                       absl::string_view cell, bool rightmost);
   absl::Status CollapseRoot();
   absl::Status FreeSubtree(PageId id, int depth);
   absl::Status RewriteNode(char* page, bool leaf, PageId leftmost,

@@ -80,13 +80,8 @@ absl::StatusOr<NodeView> NodeView::Parse(const char* page, uint32_t page_size,
     return bad(absl::StrCat(fragmented, " fragmented bytes exceed the cell area"));
   }
   const size_t used = page_size - cell_start - fragmented + kSlotSize * count;
-  NodeView view(page, page_size, type == PageType::kLeaf, static_cast<int>(count), used);
-  for (int i = 0; i < view.count_; ++i) {
-    const uint32_t off = view.slot(i);
-    if (off < cell_start || off >= page_size) {
-      return bad(absl::StrCat("slot ", i, " points outside the cell area"));
-    }
-  }
+  NodeView view(page, page_size, type == PageType::kLeaf, static_cast<int>(count), used,
+                cell_start);
   return view;
 }
 
@@ -97,7 +92,9 @@ uint32_t NodeView::slot(int i) const {
 bool NodeView::DecodeCell(int i, absl::string_view* key, absl::string_view* rest,
                           uint8_t* kind, uint64_t* value_length) const {
   if (i < 0 || i >= count_) return false;
-  absl::string_view in(page_ + slot(i), page_size_ - slot(i));
+  const uint32_t off = slot(i);
+  if (off < cell_start_ || off >= page_size_) return false;  // outside the cell area
+  absl::string_view in(page_ + off, page_size_ - off);
   *kind = kInlineValue;
   *value_length = 0;
   if (leaf_) {

@@ -87,10 +87,11 @@ PageId BranchCellChild(absl::string_view cell);
 // Bytes a node of this page size has for slots and cells.
 inline size_t NodeCapacity(uint32_t page_size) { return page_size - kNodeHeaderEnd; }
 
-// Read-only view of a node page. Parse checks the header and slot array;
-// cell accessors check every bound against the page and, on a malformed
-// cell, return an empty value and remember it (corrupt() turns true), so
-// a damaged page can never make a read go outside it.
+// Read-only view of a node page. Parse checks the header in O(1); cell
+// accessors check their slot and every bound against the page and, on a
+// malformed cell, return an empty value and remember it (corrupt() turns
+// true), so a damaged page can never make a read go outside it. Validate
+// checks every cell.
 class NodeView {
  public:
   // DataLoss naming page_id if the header or slot array is invalid.
@@ -118,8 +119,14 @@ class NodeView {
   absl::Status Validate(PageId page_id) const;
 
  private:
-  NodeView(const char* page, uint32_t page_size, bool leaf, int count, size_t used)
-      : page_(page), page_size_(page_size), leaf_(leaf), count_(count), used_(used) {}
+  NodeView(const char* page, uint32_t page_size, bool leaf, int count, size_t used,
+           uint32_t cell_start)
+      : page_(page),
+        page_size_(page_size),
+        leaf_(leaf),
+        count_(count),
+        used_(used),
+        cell_start_(cell_start) {}
   uint32_t slot(int i) const;
   // Decodes cell i's key and the bytes after it; false if malformed.
   bool DecodeCell(int i, absl::string_view* key, absl::string_view* rest,
@@ -130,6 +137,7 @@ class NodeView {
   bool leaf_;
   int count_;
   size_t used_;
+  uint32_t cell_start_;
   mutable bool corrupt_ = false;
 };
 

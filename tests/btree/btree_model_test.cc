@@ -129,7 +129,9 @@ class BTreeModelTest : public ::testing::TestWithParam<ModelParam> {
         c.Next();
         ++lb;
         ASSERT_EQ(c.Valid(), lb != model.end());
-        if (c.Valid()) ASSERT_EQ(c.key(), lb->first);
+        if (c.Valid()) {
+          ASSERT_EQ(c.key(), lb->first);
+        }
       }
       auto ub = model.upper_bound(target);  // SeekForPrev: last key <= target
       c.SeekForPrev(target);
@@ -141,7 +143,9 @@ class BTreeModelTest : public ::testing::TestWithParam<ModelParam> {
         ASSERT_EQ(c.key(), ub->first);
         c.Prev();
         ASSERT_EQ(c.Valid(), ub != model.begin());
-        if (c.Valid()) ASSERT_EQ(c.key(), std::prev(ub)->first);
+        if (c.Valid()) {
+          ASSERT_EQ(c.key(), std::prev(ub)->first);
+        }
       }
     }
   }
@@ -206,7 +210,9 @@ TEST_P(BTreeModelTest, RandomOperationsMatchStdMap) {
     } else {
       ASSERT_TRUE(harness_->Commit().ok());
     }
-    if (batches % 7 == 0) ASSERT_TRUE(harness_->Checkpoint().ok());
+    if (batches % 7 == 0) {
+      ASSERT_TRUE(harness_->Checkpoint().ok());
+    }
     const CheckReport report = harness_->Check(/*verify_checksums=*/batches % 10 == 0);
     ASSERT_TRUE(report.ok()) << "after batch " << batches << ":\n" << report.ToString();
     ASSERT_EQ(report.entries, model.size());

@@ -152,7 +152,9 @@ TEST_P(BTreeTest, ConcurrentSnapshotReadersWhileWriterCommits) {
       ASSERT_TRUE(tree().Put(Key(i), value).ok());
     }
     ASSERT_TRUE(harness_->Commit().ok());
-    if (v % 25 == 0) ASSERT_TRUE(harness_->Checkpoint().ok());
+    if (v % 25 == 0) {
+      ASSERT_TRUE(harness_->Checkpoint().ok());
+    }
   }
   while (reads.load() < 20) std::this_thread::yield();
   stop = true;

@@ -87,11 +87,15 @@ TEST_F(NodeTest, BranchChildren) {
 TEST_F(NodeTest, DamagedSlotsAndCellsAreErrorsNotCrashes) {
   ASSERT_TRUE(InsertLeaf(0, "a", "1"));
   std::string saved = page_;
-  EncodeFixed16(page_.data() + 32, 2000);  // slot count beyond the page
+  EncodeFixed16(page_.data() + 32, 2100);  // slots run past the page
   EXPECT_TRUE(absl::IsDataLoss(NodeView::Parse(page_.data(), kPs, 7).status()));
   page_ = saved;
   EncodeFixed16(page_.data() + kNodeHeaderEnd, 10);  // slot into the header
-  EXPECT_TRUE(absl::IsDataLoss(NodeView::Parse(page_.data(), kPs, 7).status()));
+  auto header_slot = NodeView::Parse(page_.data(), kPs, 7);
+  ASSERT_TRUE(header_slot.ok());
+  EXPECT_EQ(header_slot->key(0), "");
+  EXPECT_TRUE(header_slot->corrupt());
+  EXPECT_TRUE(absl::IsDataLoss(header_slot->Validate(7)));
   page_ = saved;
   const uint16_t off = DecodeFixed16(page_.data() + kNodeHeaderEnd);
   page_[off + 1] = static_cast<char>(0x7f);  // key length runs past the page
