@@ -47,11 +47,13 @@ void Check(const absl::Status& s, const char* what) {
 }
 
 // Key i: 16 bytes, big-endian hex of i, so numeric and key order agree.
-std::string Key(uint64_t i) {
+// Written into a per-thread buffer (16 bytes do not fit the small-string
+// buffer, and the allocation would be the benchmark's, not the tree's).
+absl::string_view Key(uint64_t i) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string key(16, '0');
+  thread_local char key[16];
   for (int d = 15; d >= 0; --d, i >>= 4) key[d] = kHex[i & 15];
-  return key;
+  return absl::string_view(key, 16);
 }
 
 const std::string& Value() {

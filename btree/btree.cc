@@ -147,7 +147,8 @@ absl::StatusOr<std::string> BTree::Get(PageId root, absl::string_view key) const
 // --- Copy-on-write ---------------------------------------------------------
 
 absl::StatusOr<PageRef> BTree::Writable(PageId id) {
-  if (pager_->IsWritable(id)) return pager_->FetchForWrite(id);
+  LAURA_ASSIGN_OR_RETURN(PageRef own, pager_->FetchIfWritable(id));
+  if (own) return own;
   LAURA_ASSIGN_OR_RETURN(PageRef old, pager_->Fetch(id));
   const auto type = static_cast<PageType>(old.data()[kPageTypeOffset]);
   LAURA_ASSIGN_OR_RETURN(PageRef copy, pager_->Allocate(type, write_txn()));
@@ -206,6 +207,8 @@ absl::Status BTree::Put(absl::string_view key, absl::string_view value) {
     write_root_ = leaf.id();
   }
   LAURA_RETURN_IF_ERROR(EncodeLeafEntry(pager_, key, value, write_txn(), &cell_buffer_));
+  LAURA_ASSIGN_OR_RETURN(bool appended, TryAppend(key, cell_buffer_));
+  if (appended) return absl::OkStatus();
   const std::string cell = std::move(cell_buffer_);
   LAURA_ASSIGN_OR_RETURN(PageRef root, Writable(write_root_));
   write_root_ = root.id();
@@ -238,7 +241,10 @@ absl::StatusOr<BTree::MaybeSplit> BTree::InsertInto(PageRef& node, absl::string_
       LAURA_RETURN_IF_ERROR(FreeValue(old));
       NodeEditor(node.mutable_data(), pager_->page_size()).Remove(i);
     }
-    return InsertCell(node, i, cell, rightmost && i == view.count());
+    LAURA_ASSIGN_OR_RETURN(MaybeSplit split,
+                           InsertCell(node, i, cell, rightmost && i == view.count()));
+    if (rightmost) append_leaf_ = split.has_value() ? split->right : node.id();
+    return split;
   }
   const int i = view.ChildIndex(key);
   if (view.corrupt()) return Corrupt(node.id(), "a key is malformed");
@@ -253,6 +259,21 @@ absl::StatusOr<BTree::MaybeSplit> BTree::InsertInto(PageRef& node, absl::string_
   std::string branch_cell;
   EncodeBranchCell(split->separator, split->right, &branch_cell);
   return InsertCell(node, i, branch_cell, child_rightmost);
+}
+
+// Appends at the end of the rightmost leaf when it is writable, key is
+// above every key and the cell fits: no descent for ascending inserts.
+absl::StatusOr<bool> BTree::TryAppend(absl::string_view key, absl::string_view cell) {
+  if (append_leaf_ == 0) return false;
+  LAURA_ASSIGN_OR_RETURN(PageRef leaf, pager_->FetchIfWritable(append_leaf_));
+  if (!leaf) {
+    append_leaf_ = 0;
+    return false;
+  }
+  LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(leaf, pager_->page_size()));
+  if (view.count() > 0 && CompareKeys(key, view.key(view.count() - 1)) <= 0) return false;
+  if (view.corrupt()) return Corrupt(leaf.id(), "a key is malformed");
+  return NodeEditor(leaf.mutable_data(), pager_->page_size()).Insert(view.count(), cell);
 }
 
 absl::StatusOr<BTree::MaybeSplit> BTree::InsertCell(PageRef& node, int index,
@@ -304,6 +325,7 @@ absl::StatusOr<BTree::MaybeSplit> BTree::SplitNode(PageRef& node, int index,
 // --- Delete ----------------------------------------------------------------
 
 absl::StatusOr<bool> BTree::Delete(absl::string_view key) {
+  append_leaf_ = 0;
   // Look first, so deleting a missing key copies nothing.
   std::string ignored;
   absl::Status found = Get(write_root_, key, &ignored);
@@ -443,11 +465,11 @@ absl::StatusOr<bool> BTree::ShareOnOverflow(PageRef& parent, const NodeView& pvi
                                             absl::string_view cell, bool rightmost) {
   const uint32_t ps = pager_->page_size();
   const size_t capacity = NodeCapacity(ps);
-  LAURA_ASSIGN_OR_RETURN(NodeView cv, ParseNode(child, ps));
-  if (!cv.is_leaf()) return false;
-  if (NodeEditor(child.mutable_data(), ps).free_bytes() >= cell.size() + kSlotSize) {
-    return false;  // it fits
+  if (static_cast<PageType>(child.data()[kPageTypeOffset]) != PageType::kLeaf ||
+      NodeEditor(child.mutable_data(), ps).free_bytes() >= cell.size() + kSlotSize) {
+    return false;  // not a leaf, or the cell fits
   }
+  LAURA_ASSIGN_OR_RETURN(NodeView cv, ParseNode(child, ps));
   const int at = cv.LowerBound(key);
   if (cv.corrupt()) return Corrupt(child.id(), "a key is malformed");
   if (at < cv.count() && cv.key(at) == key) return false;  // an overwrite
@@ -533,12 +555,14 @@ absl::Status BTree::FreeSubtree(PageId id, int depth) {
 }
 
 absl::Status BTree::ReplaceRoot(PageId new_root) {
+  append_leaf_ = 0;
   if (write_root_ != 0) LAURA_RETURN_IF_ERROR(FreeSubtree(write_root_, 0));
   write_root_ = new_root;
   return absl::OkStatus();
 }
 
 absl::Status BTree::Commit() {
+  append_leaf_ = 0;  // its page is committed now
   pager_->EndWriteBatch();
   uint64_t oldest;
   {
@@ -553,6 +577,7 @@ absl::Status BTree::Commit() {
 }
 
 absl::Status BTree::Abort() {
+  append_leaf_ = 0;
   LAURA_RETURN_IF_ERROR(pager_->AbortWriteBatch(write_txn()));
   write_root_ = committed_root();
   return absl::OkStatus();

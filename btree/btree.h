@@ -123,6 +123,7 @@ class BTree {
   absl::Status FreeValue(const LeafValue& value);
   absl::StatusOr<MaybeSplit> InsertInto(PageRef& node, absl::string_view key,
                                         absl::string_view cell, bool rightmost, int depth);
+  absl::StatusOr<bool> TryAppend(absl::string_view key, absl::string_view cell);
   absl::StatusOr<MaybeSplit> InsertCell(PageRef& node, int index, absl::string_view cell,
                                         bool append);
   absl::StatusOr<MaybeSplit> SplitNode(PageRef& node, int index, absl::string_view cell,
@@ -145,6 +146,9 @@ class BTree {
   std::atomic<PageId> committed_root_;
   std::atomic<uint64_t> committed_txn_;
   std::string cell_buffer_;  // the writer's scratch for encoding cells
+  // The rightmost leaf, when the last insert reached it in this write
+  // transaction (so it is writable): ascending inserts append there.
+  PageId append_leaf_ = 0;
 
   mutable absl::Mutex mu_;
   std::map<uint64_t, int> snapshots_ ABSL_GUARDED_BY(mu_);  // txn -> count

@@ -15,6 +15,17 @@ constexpr size_t kCellStartOffset = 36;
 constexpr size_t kFragmentedOffset = 40;
 constexpr size_t kLeftmostOffset = 48;
 
+// A varint length, with the one-byte case (every key length below 128)
+// inline.
+inline bool GetLength(absl::string_view* in, uint64_t* value) {
+  if (!in->empty() && static_cast<unsigned char>((*in)[0]) < 0x80) {
+    *value = static_cast<unsigned char>((*in)[0]);
+    in->remove_prefix(1);
+    return true;
+  }
+  return GetVarint64(in, value);
+}
+
 }  // namespace
 
 int CompareKeys(absl::string_view a, absl::string_view b) {
@@ -104,8 +115,8 @@ bool NodeView::DecodeCell(int i, absl::string_view* key, absl::string_view* rest
     if (*kind > kOverflowValue) return false;
   }
   uint64_t key_length;
-  if (!GetVarint64(&in, &key_length)) return false;
-  if (leaf_ && !GetVarint64(&in, value_length)) return false;
+  if (!GetLength(&in, &key_length)) return false;
+  if (leaf_ && !GetLength(&in, value_length)) return false;
   if (key_length > in.size()) return false;
   *key = in.substr(0, key_length);
   in.remove_prefix(key_length);

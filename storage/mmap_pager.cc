@@ -45,7 +45,11 @@ class MmapPager final : public Pager {
   }
 
  protected:
-  absl::StatusOr<PageRef> NewPage(PageId id) override { return PinForWrite(id); }
+  absl::StatusOr<PageRef> NewPage(PageId id) override {
+    LAURA_ASSIGN_OR_RETURN(PageRef ref, PinForWrite(id));
+    dirty_.insert(id);  // every writable page was new in this batch
+    return ref;
+  }
 
   absl::StatusOr<PageRef> PinForWrite(PageId id) override {
     char* page = disk()->MutablePageData(id);
@@ -53,7 +57,6 @@ class MmapPager final : public Pager {
       return absl::FailedPreconditionError(
           absl::StrCat("page ", id, " is not writable in the mapping"));
     }
-    dirty_.insert(id);
     return MakeRef(id, page, -1);
   }
 

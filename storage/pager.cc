@@ -58,6 +58,11 @@ absl::StatusOr<PageRef> Pager::FetchForWrite(PageId id) {
   return PinForWrite(id);
 }
 
+absl::StatusOr<PageRef> Pager::FetchIfWritable(PageId id) {
+  if (!fresh_.contains(id)) return PageRef();
+  return PinForWrite(id);
+}
+
 absl::Status Pager::FreeUncommitted(PageId id) {
   if (fresh_.erase(id) == 0) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -103,6 +103,9 @@ class Pager {
   // A page allocated in the current write batch, for further changes;
   // FailedPrecondition for a committed page (copy it instead).
   absl::StatusOr<PageRef> FetchForWrite(PageId id);
+  // FetchForWrite for a page of the current write batch; an empty ref
+  // for any other page.
+  absl::StatusOr<PageRef> FetchIfWritable(PageId id);
   // True if id was allocated in the current write batch.
   bool IsWritable(PageId id) const { return fresh_.contains(id); }
   // Ends the write batch: its pages become committed (read-only).

@@ -168,14 +168,28 @@ TEST_P(BTreeModelTest, RandomOperationsMatchStdMap) {
     undo.emplace_back(key, it == model.end() ? std::nullopt
                                              : std::optional<std::string>(it->second));
   };
-  uint64_t done = 0, batches = 0;
+  uint64_t done = 0, batches = 0, appended = 0, deleted_appends = 0;
   while (done < ops) {
     const uint64_t batch = 1 + w.Uniform(600);
     undo.clear();
     for (uint64_t i = 0; i < batch; ++i, ++done) {
       const uint64_t op = w.Uniform(100);
       const std::string key = w.Key();
-      if (op < 45) {
+      if (op == 0) {  // an ascending run above every key (the append path)
+        for (int r = 0; r < 40; ++r) {
+          std::string k = "\xff" + std::to_string(1000000 + appended++);
+          std::string value = w.Value();
+          ASSERT_TRUE(tree.Put(k, value).ok()) << "op " << done;
+          remember(k);
+          model[k] = std::move(value);
+        }
+        if (w.Uniform(2) == 0) {  // and delete the oldest of them
+          const std::string k = "\xff" + std::to_string(1000000 + deleted_appends++);
+          ASSERT_TRUE(tree.Delete(k).ok());
+          remember(k);
+          model.erase(k);
+        }
+      } else if (op < 45) {
         std::string value = w.Value();
         ASSERT_TRUE(tree.Put(key, value).ok()) << "op " << done;
         remember(key);
