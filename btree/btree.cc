@@ -92,20 +92,20 @@ BTree::BTree(Pager* pager, PageId root, uint64_t txn)
 // --- Snapshots -------------------------------------------------------------
 
 BTree::Snapshot BTree::AcquireSnapshot() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   Snapshot s{committed_root(), committed_txn()};
   ++snapshots_[s.txn];
   return s;
 }
 
 void BTree::ReleaseSnapshot(const Snapshot& snapshot) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = snapshots_.find(snapshot.txn);
   if (it != snapshots_.end() && --it->second == 0) snapshots_.erase(it);
 }
 
 size_t BTree::snapshot_count() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   size_t n = 0;
   for (const auto& [txn, count] : snapshots_) n += count;
   return n;
@@ -566,7 +566,7 @@ absl::Status BTree::Commit() {
   pager_->EndWriteBatch();
   uint64_t oldest;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     committed_root_.store(write_root_, std::memory_order_release);
     committed_txn_.store(committed_txn() + 1, std::memory_order_release);
     oldest = snapshots_.empty() ? committed_txn() : snapshots_.begin()->first;

@@ -43,7 +43,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "storage/mutex.h"
 #include "btree/bulk_load.h"
 #include "btree/check.h"
 #include "btree/cursor.h"
@@ -150,7 +150,7 @@ class BTree {
   // transaction (so it is writable): ascending inserts append there.
   PageId append_leaf_ = 0;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<uint64_t, int> snapshots_ ABSL_GUARDED_BY(mu_);  // txn -> count
 };
 

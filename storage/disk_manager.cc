@@ -132,7 +132,7 @@ DiskManager::DiskManager(DiskManagerKind kind, std::unique_ptr<File> file,
 DiskManager::~DiskManager() = default;
 
 absl::Status DiskManager::LoadAllocator() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto read = [this](PageId id, char* out) { return ReadPage(id, out); };
   LAURA_ASSIGN_OR_RETURN(
       allocator_, LoadFreeList(read, page_size_, durable_.free_list_head,
@@ -141,7 +141,7 @@ absl::Status DiskManager::LoadAllocator() {
 }
 
 Meta DiskManager::durable_meta() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return durable_;
 }
 
@@ -199,7 +199,11 @@ absl::Status DiskManager::SealInPlace(PageId id) {
         "cannot seal page ", id, " in place: ",
         has_mapping() ? "not a data page of this file" : "no mapping (pread)"));
   }
-  SealPage(page, page_size_, id);
+  // Readers may be reading this committed page concurrently (they read the
+  // id, never the checksum): write the id only if it is not already there,
+  // then only the checksum.
+  if (DecodeFixed64(page + kPageIdOffset) != id) EncodeFixed64(page + kPageIdOffset, id);
+  SealPage(page, page_size_, id, /*write_id=*/false);
   LAURA_RETURN_IF_ERROR(NoteWrittenInPlace(id));
   MarkValid(id);
   pages_written_.fetch_add(1, std::memory_order_relaxed);
@@ -222,7 +226,7 @@ void DiskManager::PublishPageCount() {
 
 absl::StatusOr<PageId> DiskManager::AllocatePage() {
   LAURA_RETURN_IF_ERROR(CheckWritable());
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   LAURA_RETURN_IF_ERROR(failed_);
   if (allocator_.allocatable_count() == 0) {
     LAURA_RETURN_IF_ERROR(EnsureCapacity(allocator_.page_count() + 1));
@@ -234,7 +238,7 @@ absl::StatusOr<PageId> DiskManager::AllocatePage() {
 
 absl::Status DiskManager::FreePage(PageId id) {
   LAURA_RETURN_IF_ERROR(CheckWritable());
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return allocator_.Free(id);
 }
 
@@ -285,7 +289,7 @@ absl::Status DiskManager::SyncLocked(Lsn lsn, PageId root) {
 
 absl::Status DiskManager::Checkpoint(Lsn checkpoint_lsn, PageId root) {
   LAURA_RETURN_IF_ERROR(CheckWritable());
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   LAURA_RETURN_IF_ERROR(failed_);
   if (root == 1 || (root != 0 && root >= allocator_.page_count())) {
     return absl::InvalidArgumentError(absl::StrCat("root page ", root, " out of range"));
@@ -311,7 +315,7 @@ absl::Status DiskManager::Close() {
   if (!options_.read_only) {
     bool healthy;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       healthy = failed_.ok();
     }
     if (healthy) s = Sync();
@@ -323,12 +327,12 @@ absl::Status DiskManager::Close() {
 }
 
 std::vector<PageId> DiskManager::FreePageIds() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return allocator_.FreeIds();
 }
 
 std::vector<PageId> DiskManager::FreeListPageIds() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return allocator_.list_pages();
 }
 
@@ -337,7 +341,7 @@ DiskStats DiskManager::Stats() const {
   st.page_size = page_size_;
   st.page_count = page_count();
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     st.free_pages = allocator_.free_count();
   }
   st.pages_read = pages_read_.load(std::memory_order_relaxed);

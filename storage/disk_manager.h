@@ -36,7 +36,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "storage/mutex.h"
 #include "storage/env.h"
 #include "storage/free_list.h"
 #include "storage/meta.h"
@@ -221,7 +221,7 @@ class DiskManager {
   const uint32_t page_size_;
   std::unique_ptr<File> file_;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   PageAllocator allocator_ ABSL_GUARDED_BY(mu_);
   Meta durable_ ABSL_GUARDED_BY(mu_);
   absl::Status failed_ ABSL_GUARDED_BY(mu_);  // set by a failed Sync

@@ -41,9 +41,18 @@ class MmapDiskManager final : public DiskManager {
           "file of ", size, " bytes exceeds max_map_size ",
           options().max_map_size));
     }
+    // Reserve max_map_size; where the address space is limited (ulimit -v,
+    // sanitizers), settle for less, halving down to 4x the file's size.
     reserved_ = RoundUp(options().max_map_size, OsPageSize());
+    absl::StatusOr<char*> base = options().env->ReserveAddressSpace(reserved_);
+    const uint64_t floor = RoundUp(std::max<uint64_t>(4 * size, 64 * kMiB), OsPageSize());
+    while (absl::IsResourceExhausted(base.status()) && reserved_ / 2 >= floor) {
+      reserved_ = RoundUp(reserved_ / 2, OsPageSize());
+      base = options().env->ReserveAddressSpace(reserved_);
+    }
+    LAURA_RETURN_IF_ERROR(base.status());
+    base_ = *base;
     verified_ = std::make_unique<VerifiedPages>(reserved_ / page_size());
-    LAURA_ASSIGN_OR_RETURN(base_, options().env->ReserveAddressSpace(reserved_));
     LAURA_RETURN_IF_ERROR(file()->MapAt(base_, 0, size, !read_only()));
     mapped_size_.store(size, std::memory_order_release);
     return absl::OkStatus();
@@ -98,8 +107,9 @@ class MmapDiskManager final : public DiskManager {
     const uint64_t mapped = mapped_size_.load(std::memory_order_relaxed);
     if (bytes > reserved_) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "cannot grow the file to ", bytes, " bytes: max_map_size is ",
-          options().max_map_size));
+          "cannot grow the file to ", bytes, " bytes: ", reserved_,
+          " bytes of address space are reserved (max_map_size ", options().max_map_size,
+          ")"));
     }
     LAURA_RETURN_IF_ERROR(file()->Allocate(mapped, bytes - mapped));
     set_file_size(std::max(bytes, file_size()));

@@ -46,8 +46,8 @@ void SetPageHeaderFields(char* page, PageType type, uint8_t flags, Lsn lsn) {
   page[kPageFlagsOffset] = static_cast<char>(flags);
 }
 
-void SealPage(char* page, size_t page_size, PageId id) {
-  EncodeFixed64(page + kPageIdOffset, id);
+void SealPage(char* page, size_t page_size, PageId id, bool write_id) {
+  if (write_id) EncodeFixed64(page + kPageIdOffset, id);
   EncodeFixed64(page + kPageChecksumOffset,
                 Checksum(page + kPageIdOffset, page_size - kPageIdOffset));
 }

@@ -80,9 +80,10 @@ void InitPage(char* page, size_t page_size, PageId id, PageType type, Lsn lsn);
 // Sets the type, flags and LSN fields, leaving the rest of the page as is.
 void SetPageHeaderFields(char* page, PageType type, uint8_t flags, Lsn lsn);
 
-// Stamps id into the header and writes the checksum of the whole page.
-// Call last, after every other byte of the page is final.
-void SealPage(char* page, size_t page_size, PageId id);
+// Stamps id into the header (unless write_id is false: the caller has
+// made sure it is there) and writes the checksum of the whole page. Call
+// last, after every other byte of the page is final.
+void SealPage(char* page, size_t page_size, PageId id, bool write_id = true);
 
 // Checks a page read from disk as page `expected`: DataLoss naming the page
 // if it is all zeros, its checksum does not match, its id is not

@@ -33,7 +33,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "storage/mutex.h"
 #include "storage/disk_manager.h"
 
 namespace laura {

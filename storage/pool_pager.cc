@@ -34,12 +34,12 @@ class PoolPager final : public Pager {
   }
 
   absl::StatusOr<PageRef> Fetch(PageId id) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return PinLocked(id, /*dirty=*/false);
   }
 
   absl::Status Flush() override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (size_t f = 0; f < frames_.size(); ++f) {
       if (frames_[f].dirty) LAURA_RETURN_IF_ERROR(WriteBack(f));
     }
@@ -47,7 +47,7 @@ class PoolPager final : public Pager {
   }
 
   PagerStats Stats() const override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     PagerStats st = stats_;
     st.bytes_resident = table_.size() * uint64_t{page_size()};
     return st;
@@ -55,19 +55,19 @@ class PoolPager final : public Pager {
 
  protected:
   absl::StatusOr<PageRef> NewPage(PageId id) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     LAURA_ASSIGN_OR_RETURN(size_t f, TakeFrame());
     Install(f, id, /*dirty=*/true);
     return MakeRef(id, Data(f), static_cast<int64_t>(f));
   }
 
   absl::StatusOr<PageRef> PinForWrite(PageId id) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return PinLocked(id, /*dirty=*/true);
   }
 
   absl::Status Forget(PageId id) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = table_.find(id);
     if (it == table_.end()) return absl::OkStatus();
     const size_t f = it->second;
@@ -82,7 +82,7 @@ class PoolPager final : public Pager {
   }
 
   void Unpin(int64_t frame) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     --frames_[frame].pins;
   }
 
@@ -156,7 +156,7 @@ class PoolPager final : public Pager {
     return absl::OkStatus();
   }
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   const std::unique_ptr<char[]> memory_;
   std::string scratch_ ABSL_GUARDED_BY(mu_);
   std::vector<Frame> frames_ ABSL_GUARDED_BY(mu_);

@@ -97,7 +97,8 @@ class BTreeModelTest : public ::testing::TestWithParam<ModelParam> {
  protected:
   void SetUp() override {
     harness_ = std::make_unique<TreeHarness>(GetParam().config);
-    ASSERT_TRUE(harness_->Open().ok());
+    absl::Status opened = harness_->Open();
+    ASSERT_TRUE(opened.ok()) << opened;
   }
 
   // Compares a full walk in both directions and random seeks with model.

@@ -36,7 +36,8 @@ class BTreeTest : public ::testing::TestWithParam<DiskManagerKind> {
  protected:
   void SetUp() override {
     harness_ = std::make_unique<TreeHarness>(TreeConfig{GetParam(), 4096, 256 * 4096});
-    ASSERT_TRUE(harness_->Open().ok());
+    absl::Status opened = harness_->Open();
+    ASSERT_TRUE(opened.ok()) << opened;
   }
 
   BTree& tree() { return harness_->tree(); }

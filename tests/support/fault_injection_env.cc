@@ -103,7 +103,7 @@ class FaultFile final : public File {
 
 void FaultInjectionEnv::FailOperation(uint64_t nth, int err, bool persistent,
                                       uint32_t kinds) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   fail_at_ = nth;
   fail_errno_ = err;
   fail_persistent_ = persistent;
@@ -112,22 +112,22 @@ void FaultInjectionEnv::FailOperation(uint64_t nth, int err, bool persistent,
 }
 
 void FaultInjectionEnv::ClearFailures() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   fail_at_ = 0;
 }
 
 uint64_t FaultInjectionEnv::operation_count() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return ops_;
 }
 
 void FaultInjectionEnv::SetSpaceLimit(uint64_t bytes) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   space_limit_ = bytes;
 }
 
 absl::Status FaultInjectionEnv::Check(OpKind kind, const std::string& what) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   ++ops_;
   if (fail_at_ == 0 || (fail_kinds_ & kind) == 0) return absl::OkStatus();
   ++matched_;
@@ -138,7 +138,7 @@ absl::Status FaultInjectionEnv::Check(OpKind kind, const std::string& what) {
 
 absl::Status FaultInjectionEnv::CheckSpace(const std::string& path,
                                            uint64_t growth) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (space_limit_ == 0) return absl::OkStatus();
   uint64_t total = 0;
   for (const auto& [name, inode] : current_names_) {
@@ -162,7 +162,7 @@ FaultInjectionEnv::InodeId FaultInjectionEnv::TrackLocked(const std::string& pat
 
 void FaultInjectionEnv::MarkSynced(InodeId inode, const std::string& content,
                                    uint64_t offset, bool whole_file) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::string& durable = durable_content_[inode];
   if (whole_file) {
     durable = content;
@@ -179,7 +179,7 @@ absl::StatusOr<std::unique_ptr<File>> FaultInjectionEnv::OpenFile(
   LAURA_RETURN_IF_ERROR(Check(kOpen, "open " + path));
   const bool existed = base_->FileExists(path);
   LAURA_ASSIGN_OR_RETURN(std::unique_ptr<File> file, base_->OpenFile(path, options));
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   InodeId inode;
   if (existed) {
     inode = TrackLocked(path);
@@ -202,11 +202,11 @@ absl::StatusOr<uint64_t> FaultInjectionEnv::FileSize(const std::string& path) {
 absl::Status FaultInjectionEnv::DeleteFile(const std::string& path) {
   LAURA_RETURN_IF_ERROR(Check(kMetadata, "unlink " + path));
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     TrackLocked(path);
   }
   LAURA_RETURN_IF_ERROR(base_->DeleteFile(path));
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   current_names_.erase(path);
   return absl::OkStatus();
 }
@@ -215,12 +215,12 @@ absl::Status FaultInjectionEnv::RenameFile(const std::string& from,
                                            const std::string& to) {
   LAURA_RETURN_IF_ERROR(Check(kMetadata, "rename " + from));
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     TrackLocked(from);
     if (base_->FileExists(to)) TrackLocked(to);
   }
   LAURA_RETURN_IF_ERROR(base_->RenameFile(from, to));
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   current_names_[to] = current_names_[from];
   current_names_.erase(from);
   return absl::OkStatus();
@@ -234,7 +234,7 @@ absl::Status FaultInjectionEnv::CreateDir(const std::string& path) {
 absl::Status FaultInjectionEnv::SyncDir(const std::string& path) {
   LAURA_RETURN_IF_ERROR(Check(kSync, "fsync directory " + path));
   LAURA_RETURN_IF_ERROR(base_->SyncDir(path));
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<std::string> gone;
   for (const auto& [name, inode] : durable_names_) {
     if (DirOf(name) == path && !current_names_.contains(name)) gone.push_back(name);
@@ -298,7 +298,7 @@ std::string FaultInjectionEnv::Survivor(const std::string& durable,
 }
 
 absl::Status FaultInjectionEnv::Crash(CrashMode mode, uint64_t seed) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   uint64_t rng = seed;
   absl::flat_hash_map<InodeId, std::string> current;
   for (const auto& [name, inode] : current_names_) {

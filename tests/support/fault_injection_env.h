@@ -30,7 +30,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "storage/mutex.h"
 #include "storage/env.h"
 
 namespace laura {
@@ -99,7 +99,7 @@ class FaultInjectionEnv final : public Env {
                        CrashMode mode, uint64_t* rng);
 
   Env* const base_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   uint64_t ops_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t fail_at_ ABSL_GUARDED_BY(mu_) = 0;  // 0 = none armed
   int fail_errno_ ABSL_GUARDED_BY(mu_) = 0;
