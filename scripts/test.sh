@@ -40,8 +40,8 @@ TSAN_OPTIONS=halt_on_error=1 build_and_test build-tsan -R "Readers|Concurren|Thr
 step "libFuzzer smoke run"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLAURA_FUZZ=ON > /dev/null
-cmake --build build-fuzz -j "$JOBS" --target meta_page_fuzzer page_fuzzer node_fuzzer
-FUZZ_TARGETS=(meta_page:meta_page page:page_header node:node)
+cmake --build build-fuzz -j "$JOBS" --target meta_page_fuzzer page_fuzzer node_fuzzer log_reader_fuzzer
+FUZZ_TARGETS=(meta_page:meta_page page:page_header node:node log_reader:log_segment)
 for target in "${FUZZ_TARGETS[@]}"; do
   name=${target%%:*}; corpus=${target##*:}
   work=$(mktemp -d)

@@ -45,6 +45,16 @@ class ABSL_LOCKABLE Mutex {
     mu_.Unlock();
   }
   void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() { mu_.AssertHeld(); }
+  // Releases the mutex until cond holds, then holds it again.
+  void Await(const absl::Condition& cond) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+#ifdef LAURA_TSAN
+    __tsan_release(this);
+#endif
+    mu_.Await(cond);
+#ifdef LAURA_TSAN
+    __tsan_acquire(this);
+#endif
+  }
 
  private:
   absl::Mutex mu_;

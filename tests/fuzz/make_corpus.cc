@@ -4,13 +4,16 @@
 // Run once when the formats change; the output is committed.
 // Also node pages for the node decoder: a leaf, a branch, a leaf with an
 // overflow cell, and a damaged leaf.
-// Usage: make_corpus META_DIR PAGE_DIR NODE_DIR
+// And log segments for the log reader (the fuzz target adds a segment
+// header to inputs that do not start with the log magic).
+// Usage: make_corpus META_DIR PAGE_DIR NODE_DIR LOG_DIR
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "btree/node.h"
+#include "wal/log_format.h"
 #include "storage/free_list.h"
 #include "storage/meta.h"
 
@@ -68,11 +71,29 @@ std::string NodePage(bool leaf, int cells) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: make_corpus META_DIR PAGE_DIR NODE_DIR\n");
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: make_corpus META_DIR PAGE_DIR NODE_DIR LOG_DIR\n");
     return 2;
   }
-  const std::string meta = argv[1], page = argv[2], node = argv[3];
+  const std::string meta = argv[1], page = argv[2], node = argv[3], log = argv[4];
+  {
+    std::string records;
+    for (uint64_t lsn = 1; lsn <= 4; ++lsn) {
+      laura::EncodeRecord(lsn, laura::kCommitRecord, std::string(lsn * 10, 'r'), &records);
+    }
+    Save(log, "records", records);
+    std::string torn = records;
+    torn[records.size() - 3] ^= 1;  // the last record is torn
+    Save(log, "records_torn_tail", torn);
+    std::string damaged = records;
+    damaged[50] ^= 1;  // the first record is damaged, valid ones follow
+    Save(log, "records_damaged_middle", damaged);
+    std::string full(laura::kSegmentHeaderSize, '\0');
+    laura::EncodeSegmentHeader(1, full.data());
+    Save(log, "segment_with_header", full + records + std::string(64, '\0'));
+    full[20] ^= 1;
+    Save(log, "segment_damaged_header", full + records);
+  }
   Save(node, "leaf", NodePage(true, 12) + "key15");
   Save(node, "branch", NodePage(false, 8) + "key12");
   Save(node, "empty_leaf", NodePage(true, 0));

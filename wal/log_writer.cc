@@ -1,0 +1,155 @@
+// LogWriter: appending, segment switching, group commit (see log_writer.h).
+#include "wal/log_writer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "storage/status_macros.h"
+
+namespace laura {
+
+absl::StatusOr<std::unique_ptr<LogWriter>> LogWriter::Create(
+    const std::string& dir, uint64_t number, std::vector<SegmentInfo> existing,
+    const LogOptions& options) {
+  LogOptions o = options;
+  if (o.env == nullptr) o.env = Env::Default();
+  if (o.segment_size < 4096) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("log segment size ", o.segment_size, " is below 4096 bytes"));
+  }
+  std::unique_ptr<LogWriter> w(new LogWriter(dir, o));
+  MutexLock lock(&w->mu_);
+  for (const SegmentInfo& info : existing) {
+    if (info.number >= number) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "new log segment ", number, " is not after existing segment ", info.number));
+    }
+    w->segments_.push_back(Segment{info, nullptr, 0});
+  }
+  LAURA_RETURN_IF_ERROR(w->StartSegment(number, 0));
+  return w;
+}
+
+LogWriter::~LogWriter() = default;
+
+absl::Status LogWriter::Fail(absl::Status s) {
+  if (failed_.ok()) {
+    failed_ = absl::Status(s.code(), absl::StrCat("the log failed (", s.message(),
+                                                  "); writes are refused until the "
+                                                  "database is reopened"));
+  }
+  return failed_;
+}
+
+// Creates, preallocates and syncs a new segment, and makes its name
+// durable, so that a record in it is never lost with the directory entry.
+absl::Status LogWriter::StartSegment(uint64_t number, uint64_t min_size) {
+  const std::string path = dir_ + "/" + SegmentFileName(number);
+  const uint64_t size =
+      std::max<uint64_t>(options_.segment_size, (min_size + 4095) / 4096 * 4096);
+  LAURA_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                         options_.env->OpenFile(path, {.create = true, .exclusive = true}));
+  char header[kSegmentHeaderSize];
+  EncodeSegmentHeader(number, header);
+  LAURA_RETURN_IF_ERROR(file->Allocate(0, size));
+  LAURA_RETURN_IF_ERROR(file->Write(0, absl::string_view(header, sizeof(header))));
+  LAURA_RETURN_IF_ERROR(file->Sync());
+  LAURA_RETURN_IF_ERROR(options_.env->SyncDir(dir_));
+  segments_.push_back(Segment{SegmentInfo{number, 0, 0}, std::move(file), kSegmentHeaderSize});
+  capacity_ = size;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view payload) {
+  buffer_.clear();
+  EncodeRecord(lsn, kCommitRecord, payload, &buffer_);
+  MutexLock lock(&mu_);
+  LAURA_RETURN_IF_ERROR(failed_);
+  Segment* seg = &segments_.back();
+  if (seg->size + buffer_.size() > capacity_) {
+    // The full segment is made durable before records go to the next one,
+    // so the log never has a hole before a durable record.
+    if (absl::Status s = seg->file->Sync(); !s.ok()) return Fail(s);
+    if (absl::Status s = StartSegment(seg->info.number + 1, kSegmentHeaderSize + buffer_.size());
+        !s.ok()) {
+      return Fail(s);
+    }
+    seg = &segments_.back();
+    synced_ = position_;
+  }
+  if (absl::Status s = seg->file->Write(seg->size, buffer_); !s.ok()) return Fail(s);
+  seg->size += buffer_.size();
+  if (seg->info.first_lsn == 0) seg->info.first_lsn = lsn;
+  seg->info.last_lsn = lsn;
+  position_ += buffer_.size();
+  return position_;
+}
+
+absl::Status LogWriter::SyncTo(uint64_t position) {
+  MutexLock lock(&mu_);
+  while (true) {
+    LAURA_RETURN_IF_ERROR(failed_);
+    if (synced_ >= position) return absl::OkStatus();
+    if (!syncing_) break;
+    // Another caller is syncing: wait for it, then look again.
+    mu_.Await(absl::Condition(
+        +[](bool* syncing) { return !*syncing; }, &syncing_));
+  }
+  // Lead: sync everything appended so far, outside the lock so appends go
+  // on meanwhile.
+  syncing_ = true;
+  const uint64_t target = position_;
+  std::shared_ptr<File> file = segments_.back().file;
+  absl::Status s;
+  {
+    mu_.Unlock();
+    s = file->Sync();
+    mu_.Lock();
+  }
+  syncing_ = false;
+  ++syncs_;
+  if (!s.ok()) return Fail(s);
+  synced_ = std::max(synced_, target);
+  return synced_ >= position ? absl::OkStatus() : failed_;
+}
+
+absl::Status LogWriter::DropSegmentsThrough(uint64_t lsn) {
+  std::vector<std::string> doomed;
+  {
+    MutexLock lock(&mu_);
+    while (segments_.size() > 1 && segments_.front().info.last_lsn <= lsn) {
+      doomed.push_back(dir_ + "/" + SegmentFileName(segments_.front().info.number));
+      segments_.erase(segments_.begin());
+    }
+  }
+  for (const std::string& path : doomed) {
+    LAURA_RETURN_IF_ERROR(options_.env->DeleteFile(path));
+  }
+  if (!doomed.empty()) LAURA_RETURN_IF_ERROR(options_.env->SyncDir(dir_));
+  return absl::OkStatus();
+}
+
+uint64_t LogWriter::appended_position() const {
+  MutexLock lock(&mu_);
+  return position_;
+}
+
+uint64_t LogWriter::synced_position() const {
+  MutexLock lock(&mu_);
+  return synced_;
+}
+
+uint64_t LogWriter::syncs() const {
+  MutexLock lock(&mu_);
+  return syncs_;
+}
+
+std::vector<SegmentInfo> LogWriter::segments() const {
+  MutexLock lock(&mu_);
+  std::vector<SegmentInfo> out;
+  for (const Segment& s : segments_) out.push_back(s.info);
+  return out;
+}
+
+}  // namespace laura
