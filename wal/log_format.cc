@@ -57,13 +57,15 @@ absl::Status CheckSegmentHeader(const char* header, uint64_t number,
   return absl::OkStatus();
 }
 
-void EncodeRecord(uint64_t lsn, uint8_t type, absl::string_view payload, std::string* out) {
+void EncodeRecord(uint64_t lsn, uint64_t durable_lsn, uint8_t type, absl::string_view payload,
+                  std::string* out) {
   const size_t start = out->size();
   out->resize(start + RecordSpan(payload.size()), '\0');
   char* rec = out->data() + start;
   EncodeFixed64(rec + 8, payload.size());
   EncodeFixed64(rec + 16, lsn);
-  rec[24] = static_cast<char>(type);
+  EncodeFixed64(rec + 24, durable_lsn);
+  rec[32] = static_cast<char>(type);
   std::memcpy(rec + kRecordHeaderSize, payload.data(), payload.size());
   EncodeFixed64(rec, Checksum(rec + 8, kRecordHeaderSize - 8 + payload.size()));
 }
@@ -73,7 +75,8 @@ RecordHeader DecodeRecordHeader(const char* header) {
   h.checksum = DecodeFixed64(header);
   h.length = DecodeFixed64(header + 8);
   h.lsn = DecodeFixed64(header + 16);
-  h.type = static_cast<uint8_t>(header[24]);
+  h.durable_lsn = DecodeFixed64(header + 24);
+  h.type = static_cast<uint8_t>(header[32]);
   return h;
 }
 
@@ -81,7 +84,8 @@ bool RecordIsValid(absl::string_view record) {
   if (record.size() < kRecordHeaderSize) return false;
   const RecordHeader h = DecodeRecordHeader(record.data());
   if (h.type != kCommitRecord || h.length != record.size() - kRecordHeaderSize) return false;
-  for (size_t i = 25; i < kRecordHeaderSize; ++i) {
+  if (h.durable_lsn >= h.lsn) return false;
+  for (size_t i = 33; i < kRecordHeaderSize; ++i) {
     if (record[i] != 0) return false;
   }
   return Checksum(record.data() + 8, record.size() - 8) == h.checksum;

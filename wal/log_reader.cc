@@ -48,29 +48,30 @@ bool LogReader::ValidRecordAt(uint64_t offset) const {
   return RecordIsValid(absl::string_view(data_.data() + offset, kRecordHeaderSize + h.length));
 }
 
-absl::Status LogReader::CheckRestOfSegment(uint64_t offset, absl::string_view what) {
-  for (uint64_t o = offset + 8; o + kRecordHeaderSize <= data_.size(); o += 8) {
-    if (ValidRecordAt(o)) {
+absl::Status LogReader::CheckRestOfSegment(uint64_t offset, absl::string_view what,
+                                           const std::string& where) {
+  for (uint64_t o = offset; o + kRecordHeaderSize <= data_.size(); o += 8) {
+    if (!ValidRecordAt(o)) continue;
+    const RecordHeader h = DecodeRecordHeader(data_.data() + o);
+    if (h.durable_lsn > last_lsn_) {
       return absl::DataLossError(absl::StrCat(
-          "log segment ", SegmentFileName(numbers_[index_]), " at offset ", offset, ": ",
-          what, ", but a valid record follows at offset ", o));
+          where, ": ", what, ", but the record at offset ", o, " of segment ",
+          SegmentFileName(numbers_[index_]), " says LSN ", h.durable_lsn,
+          " was durable; records after LSN ", last_lsn_, " are lost"));
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status LogReader::CheckNothingFollows(uint64_t offset, absl::string_view what) {
-  LAURA_RETURN_IF_ERROR(CheckRestOfSegment(offset, what));
-  const uint64_t damaged = numbers_[index_];
+  const std::string where = absl::StrCat("log segment ", SegmentFileName(numbers_[index_]),
+                                         " at offset ", offset);
+  LAURA_RETURN_IF_ERROR(CheckRestOfSegment(offset + 8, what, where));
   for (size_t later = index_ + 1; later < numbers_.size(); ++later) {
     index_ = later;
     LAURA_ASSIGN_OR_RETURN(bool header_ok, LoadSegment());
     infos_.pop_back();
-    if (header_ok && ValidRecordAt(kSegmentHeaderSize)) {
-      return absl::DataLossError(absl::StrCat(
-          "log segment ", SegmentFileName(damaged), " at offset ", offset, ": ", what,
-          ", but segment ", SegmentFileName(numbers_[later]), " holds valid records"));
-    }
+    if (header_ok) LAURA_RETURN_IF_ERROR(CheckRestOfSegment(kSegmentHeaderSize, what, where));
   }
   return absl::OkStatus();
 }
@@ -93,7 +94,10 @@ absl::StatusOr<bool> LogReader::Next(LogRecord* record) {
     if (offset_ + 8 > data_.size() || DecodeFixed64(data_.data() + offset_) == 0) {
       // Clean end of this segment; records go on in the next one.
       if (offset_ + 8 <= data_.size()) {
-        LAURA_RETURN_IF_ERROR(CheckRestOfSegment(offset_, "the records stop"));
+        LAURA_RETURN_IF_ERROR(CheckRestOfSegment(
+            offset_ + 8, "the records stop",
+            absl::StrCat("log segment ", SegmentFileName(numbers_[index_]), " at offset ",
+                         offset_)));
       }
       ++index_;
       loaded_ = false;

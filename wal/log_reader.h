@@ -3,10 +3,11 @@
 // The log ends at the first place where no valid record starts: a zero
 // word (unused preallocated space) or a record that fails its checks (a
 // torn write at the moment of a crash). A torn tail is cut off silently;
-// but if any valid record follows the damage (later in the segment, or in
-// a later segment), the damage is corruption, not a crash, and Next returns
-// DataLoss naming the segment and offset: the reader never drops records
-// silently.
+// but if a valid record after the damage (later in the segment, or in a
+// later segment) says the damaged place was already durable (its durable
+// LSN, see log_format.h), the damage is corruption, not a crash, and Next
+// returns DataLoss naming the segment and offset: the reader never drops
+// acknowledged records silently.
 #ifndef LAURA_WAL_LOG_READER_H_
 #define LAURA_WAL_LOG_READER_H_
 
@@ -51,8 +52,10 @@ class LogReader {
   absl::StatusOr<bool> LoadSegment();
   // A valid record at offset of data_ (of any LSN), for the damage check.
   bool ValidRecordAt(uint64_t offset) const;
-  // DataLoss if a valid record lies after `offset` in this segment.
-  absl::Status CheckRestOfSegment(uint64_t offset, absl::string_view what);
+  // DataLoss if a valid record from `offset` on in this segment says a
+  // record after the last good one was durable.
+  absl::Status CheckRestOfSegment(uint64_t offset, absl::string_view what,
+                                  const std::string& where);
   // Also in a later segment: OK means the damage is a torn tail.
   absl::Status CheckNothingFollows(uint64_t offset, absl::string_view what);
 

@@ -26,6 +26,9 @@ absl::StatusOr<std::unique_ptr<LogWriter>> LogWriter::Create(
           "new log segment ", number, " is not after existing segment ", info.number));
     }
     w->segments_.push_back(Segment{info, nullptr, 0});
+    // Records read back from the existing segments are on disk: durable.
+    w->last_lsn_ = std::max(w->last_lsn_, info.last_lsn);
+    w->synced_lsn_ = w->last_lsn_;
   }
   LAURA_RETURN_IF_ERROR(w->StartSegment(number, 0));
   return w;
@@ -62,27 +65,34 @@ absl::Status LogWriter::StartSegment(uint64_t number, uint64_t min_size) {
 }
 
 absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view payload) {
-  buffer_.clear();
-  EncodeRecord(lsn, kCommitRecord, payload, &buffer_);
   MutexLock lock(&mu_);
   LAURA_RETURN_IF_ERROR(failed_);
+  if (lsn <= last_lsn_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("log LSN ", lsn, " does not follow LSN ", last_lsn_));
+  }
   Segment* seg = &segments_.back();
-  if (seg->size + buffer_.size() > capacity_) {
+  if (seg->size + RecordSpan(payload.size()) > capacity_) {
     // The full segment is made durable before records go to the next one,
     // so the log never has a hole before a durable record.
     if (absl::Status s = seg->file->Sync(); !s.ok()) return Fail(s);
-    if (absl::Status s = StartSegment(seg->info.number + 1, kSegmentHeaderSize + buffer_.size());
+    if (absl::Status s =
+            StartSegment(seg->info.number + 1, kSegmentHeaderSize + RecordSpan(payload.size()));
         !s.ok()) {
       return Fail(s);
     }
     seg = &segments_.back();
     synced_ = position_;
+    synced_lsn_ = last_lsn_;
   }
+  buffer_.clear();
+  EncodeRecord(lsn, synced_lsn_, kCommitRecord, payload, &buffer_);
   if (absl::Status s = seg->file->Write(seg->size, buffer_); !s.ok()) return Fail(s);
   seg->size += buffer_.size();
   if (seg->info.first_lsn == 0) seg->info.first_lsn = lsn;
   seg->info.last_lsn = lsn;
   position_ += buffer_.size();
+  last_lsn_ = lsn;
   return position_;
 }
 
@@ -100,6 +110,7 @@ absl::Status LogWriter::SyncTo(uint64_t position) {
   // on meanwhile.
   syncing_ = true;
   const uint64_t target = position_;
+  const uint64_t target_lsn = last_lsn_;
   std::shared_ptr<File> file = segments_.back().file;
   absl::Status s;
   {
@@ -111,6 +122,7 @@ absl::Status LogWriter::SyncTo(uint64_t position) {
   ++syncs_;
   if (!s.ok()) return Fail(s);
   synced_ = std::max(synced_, target);
+  synced_lsn_ = std::max(synced_lsn_, target_lsn);
   return synced_ >= position ? absl::OkStatus() : failed_;
 }
 

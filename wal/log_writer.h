@@ -89,6 +89,8 @@ class LogWriter {
   uint64_t capacity_ ABSL_GUARDED_BY(mu_) = 0;          // of the current segment
   uint64_t position_ ABSL_GUARDED_BY(mu_) = 0;          // appended
   uint64_t synced_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t last_lsn_ ABSL_GUARDED_BY(mu_) = 0;    // appended
+  uint64_t synced_lsn_ ABSL_GUARDED_BY(mu_) = 0;  // durable
   bool syncing_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t syncs_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failed_ ABSL_GUARDED_BY(mu_);

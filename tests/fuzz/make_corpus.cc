@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   {
     std::string records;
     for (uint64_t lsn = 1; lsn <= 4; ++lsn) {
-      laura::EncodeRecord(lsn, laura::kCommitRecord, std::string(lsn * 10, 'r'), &records);
+      laura::EncodeRecord(lsn, lsn - 1, laura::kCommitRecord, std::string(lsn * 10, 'r'), &records);
     }
     Save(log, "records", records);
     std::string torn = records;

@@ -1,0 +1,108 @@
+// LauraDB's public API: the engine layer's door.
+//
+// A database is a directory holding the data file (data.ldb: a
+// copy-on-write B+tree, see btree/btree.h), the write-ahead log (log/) and
+// a lock file (LOCK). Every commit is appended to the log before it is
+// acknowledged; a checkpoint writes the tree's changed pages, makes the
+// data file durable, flips its meta page and drops the log segments it
+// covers; opening recovers by replaying the log past the last checkpoint.
+//
+//   laura::Options options;                       // defaults documented below
+//   auto db = laura::DB::Open(options, "/tmp/my.laura");
+//   if (!db.ok()) { /* db.status() says why */ }
+//   absl::Status s = (*db)->Put("user/1", "ada");
+//   absl::StatusOr<std::string> v = (*db)->Get("user/1");   // "ada"
+//   laura::WriteBatch batch;                      // applied all or nothing
+//   batch.Put("user/2", "grace");
+//   batch.Delete("user/1");
+//   s = (*db)->Write(batch);
+//   s = (*db)->Close();                           // checkpoints
+//
+// Errors: NotFound (a missing key; a missing database without
+// create_if_missing), InvalidArgument (bad options, key or value too
+// large), AlreadyExists (error_if_exists), FailedPrecondition (locked by
+// another process; read-only; the database failed and must be reopened),
+// DataLoss (damaged files), ResourceExhausted (disk full).
+//
+// Thread safety: every call may be made from any thread. Writes are
+// serialized (one writer at a time); reads run on a snapshot of the last
+// commit and never wait for a writer.
+//
+// Status: transactions, iterators, statistics, background checkpoints and
+// the timer durability mode are still to come (see the issue list).
+#ifndef LAURA_ENGINE_DB_H_
+#define LAURA_ENGINE_DB_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/write_batch.h"
+#include "storage/disk_manager.h"
+#include "storage/env.h"
+
+namespace laura {
+
+enum class Durability {
+  // Each commit is synced to the log before it is acknowledged.
+  kSyncEveryCommit,
+  // Commits are written to the log but synced only by Sync, checkpoints
+  // and Close: a crash can lose the latest acknowledged commits, never
+  // leave half of one.
+  kNoSync,
+};
+
+struct Options {
+  // Disk manager for the data file. Default: mmap.
+  DiskManagerKind disk_manager = DiskManagerKind::kMmap;
+  // Page size of a new database (4096 .. 65536, a power of two).
+  uint32_t page_size = 4096;
+  // Buffer pool bytes for the pread disk manager. Default: 64 MiB.
+  uint64_t cache_size = 64 * kMiB;
+  // mmap: initial data file size and growth step (0: 256 MiB and 64 MiB).
+  uint64_t mmap_initial_size = 0;
+  uint64_t mmap_growth_step = 0;
+  Durability durability = Durability::kSyncEveryCommit;
+  // A checkpoint runs after a commit once this many log bytes were written
+  // since the last one. Default: 64 MiB. 0: only explicit checkpoints.
+  uint64_t checkpoint_log_bytes = 64 * kMiB;
+  // Log segment size. Default: 64 MiB.
+  uint64_t log_segment_size = 64 * kMiB;
+  bool create_if_missing = true;
+  bool error_if_exists = false;
+  // Open for reading only; writes fail with FailedPrecondition. The
+  // database must have been closed cleanly (no log to replay).
+  bool read_only = false;
+  // All file I/O goes through this Env. Default: nullptr, Env::Default().
+  Env* env = nullptr;
+};
+
+class DB {
+ public:
+  static absl::StatusOr<std::unique_ptr<DB>> Open(const Options& options,
+                                                  const std::string& path);
+  // Closes the database if Close was not called (errors are lost then).
+  virtual ~DB() = default;
+
+  // The value of key; NotFound if absent.
+  virtual absl::StatusOr<std::string> Get(absl::string_view key) = 0;
+  virtual absl::Status Put(absl::string_view key, absl::string_view value) = 0;
+  // Deleting a missing key is not an error.
+  virtual absl::Status Delete(absl::string_view key) = 0;
+  // Applies every operation of batch atomically.
+  virtual absl::Status Write(const WriteBatch& batch) = 0;
+  // Makes every acknowledged commit durable (syncs the log).
+  virtual absl::Status Sync() = 0;
+  // Writes a checkpoint: the data file holds every commit so far and the
+  // log before it is dropped.
+  virtual absl::Status Checkpoint() = 0;
+  // Checkpoints and releases the files. Later calls fail.
+  virtual absl::Status Close() = 0;
+};
+
+}  // namespace laura
+
+#endif  // LAURA_ENGINE_DB_H_

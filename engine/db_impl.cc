@@ -1,0 +1,268 @@
+// DB: opening, recovery, writes through the log, reads on snapshots,
+// checkpoints and closing (see db.h).
+//
+// Commit protocol (one writer at a time, under write_mu_):
+//   1. apply the batch to the B+tree's write transaction (copy-on-write; on
+//      any error the transaction is aborted and nothing is logged);
+//   2. append the batch to the log with LSN = the tree's transaction number;
+//   3. with kSyncEveryCommit, sync the log up to it;
+//   4. publish the tree's new root (readers see the commit from here).
+// A failure in 2-4 aborts the tree transaction and fails the database: no
+// write is accepted until it is reopened, which recovers from the log.
+// Recovery replays, in LSN order, every logged batch past the data file's
+// checkpoint LSN; LSNs are consecutive, so a gap is DataLoss.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "btree/btree.h"
+#include "engine/db.h"
+#include "storage/mutex.h"
+#include "storage/pager.h"
+#include "storage/status_macros.h"
+#include "wal/log.h"
+
+namespace laura {
+namespace {
+
+class DBImpl final : public DB {
+ public:
+  DBImpl(const Options& options, std::string path) : options_(options), path_(std::move(path)) {}
+  ~DBImpl() override {
+    if (!closed_.load()) Close().IgnoreError();
+  }
+
+  absl::Status Init();
+
+  absl::StatusOr<std::string> Get(absl::string_view key) override {
+    LAURA_RETURN_IF_ERROR(CheckOpen());
+    const BTree::Snapshot snap = tree_->AcquireSnapshot();
+    std::string value;
+    absl::Status s = tree_->Get(snap.root, key, &value);
+    tree_->ReleaseSnapshot(snap);
+    if (!s.ok()) return s;
+    return value;
+  }
+
+  absl::Status Put(absl::string_view key, absl::string_view value) override {
+    WriteBatch batch;
+    batch.Put(key, value);
+    return Write(batch);
+  }
+
+  absl::Status Delete(absl::string_view key) override {
+    WriteBatch batch;
+    batch.Delete(key);
+    return Write(batch);
+  }
+
+  absl::Status Write(const WriteBatch& batch) override;
+
+  absl::Status Sync() override {
+    LAURA_RETURN_IF_ERROR(CheckOpen());
+    if (log_ == nullptr) return absl::OkStatus();
+    return log_->SyncTo(log_->appended_position());
+  }
+
+  absl::Status Checkpoint() override {
+    MutexLock lock(&write_mu_);
+    LAURA_RETURN_IF_ERROR(CheckWritable());
+    return CheckpointLocked();
+  }
+
+  absl::Status Close() override;
+
+ private:
+  absl::Status CheckOpen() const {
+    if (closed_.load()) {
+      return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status Fail(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
+  absl::Status ApplyBatch(absl::string_view payload);
+  absl::Status CheckpointLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+
+  const Options options_;
+  const std::string path_;
+  Env* env_ = nullptr;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<DiskManager> dm_;
+  std::unique_ptr<Pager> pager_;
+  std::unique_ptr<BTree> tree_;
+  std::unique_ptr<LogWriter> log_;
+  Mutex write_mu_;
+  absl::Status failed_ ABSL_GUARDED_BY(write_mu_);
+  uint64_t log_at_checkpoint_ ABSL_GUARDED_BY(write_mu_) = 0;
+  bool initialized_ = false;  // Init completed
+  std::atomic<bool> closed_{false};
+};
+
+absl::Status DBImpl::Init() {
+  env_ = options_.env != nullptr ? options_.env : Env::Default();
+  const std::string data = path_ + "/data.ldb";
+  const std::string log_dir = path_ + "/log";
+  const bool exists = env_->FileExists(data);
+  if (!exists && (!options_.create_if_missing || options_.read_only)) {
+    return absl::NotFoundError(absl::StrCat("database ", path_, " does not exist"));
+  }
+  if (exists && options_.error_if_exists) {
+    return absl::AlreadyExistsError(absl::StrCat("database ", path_, " already exists"));
+  }
+  if (!exists) {
+    LAURA_RETURN_IF_ERROR(env_->CreateDir(path_));
+    LAURA_RETURN_IF_ERROR(env_->CreateDir(log_dir));
+  }
+  LAURA_ASSIGN_OR_RETURN(lock_, env_->LockFile(path_ + "/LOCK"));
+
+  DiskManagerOptions dm_options;
+  dm_options.env = env_;
+  dm_options.read_only = options_.read_only;
+  dm_options.page_size = options_.page_size;
+  if (options_.disk_manager == DiskManagerKind::kMmap) {
+    dm_options.initial_size = options_.mmap_initial_size;
+    dm_options.growth_step = options_.mmap_growth_step;
+  }
+  LAURA_ASSIGN_OR_RETURN(dm_, DiskManager::Open(options_.disk_manager, data, dm_options));
+  LAURA_ASSIGN_OR_RETURN(pager_, Pager::Create(dm_.get(), {.cache_bytes = options_.cache_size}));
+  const Meta meta = dm_->durable_meta();
+  tree_ = std::make_unique<BTree>(pager_.get(), meta.root, meta.checkpoint_lsn);
+
+  uint64_t next_segment = 1;
+  std::vector<SegmentInfo> segments;
+  LAURA_RETURN_IF_ERROR(Recover(&next_segment, &segments));
+  MutexLock lock(&write_mu_);
+  if (!options_.read_only) {
+    if (tree_->committed_txn() != meta.checkpoint_lsn) LAURA_RETURN_IF_ERROR(CheckpointLocked());
+    LAURA_ASSIGN_OR_RETURN(log_, LogWriter::Create(log_dir, next_segment, std::move(segments),
+                                                   {.env = env_,
+                                                    .segment_size = options_.log_segment_size}));
+    LAURA_RETURN_IF_ERROR(log_->DropSegmentsThrough(tree_->committed_txn()));
+  }
+  initialized_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::ApplyBatch(absl::string_view payload) {
+  return WriteBatch::Iterate(
+      payload, [this](absl::string_view k, absl::string_view v) { return tree_->Put(k, v); },
+      [this](absl::string_view k) { return tree_->Delete(k).status(); });
+}
+
+absl::Status DBImpl::Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments) {
+  LAURA_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> reader,
+                         LogReader::Open(env_, path_ + "/log"));
+  LogRecord record;
+  while (true) {
+    LAURA_ASSIGN_OR_RETURN(bool more, reader->Next(&record));
+    if (!more) break;
+    if (record.lsn <= tree_->committed_txn()) continue;  // in the data file already
+    if (options_.read_only) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database ", path_, " was not closed cleanly and its log must be replayed: "
+          "open it for writing once"));
+    }
+    if (record.lsn != tree_->write_txn()) {
+      return absl::DataLossError(absl::StrCat("log of ", path_, " jumps from LSN ",
+                                              tree_->committed_txn(), " to ", record.lsn));
+    }
+    absl::Status s = ApplyBatch(record.payload);
+    if (!s.ok()) {
+      return absl::DataLossError(absl::StrCat("log record LSN ", record.lsn, " of ", path_,
+                                              " cannot be replayed: ", s.message()));
+    }
+    LAURA_RETURN_IF_ERROR(tree_->Commit());
+  }
+  *next_segment = reader->next_segment_number();
+  *segments = reader->segments();
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::CheckWritable() const {
+  LAURA_RETURN_IF_ERROR(CheckOpen());
+  if (options_.read_only) {
+    return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is read-only"));
+  }
+  return failed_;
+}
+
+absl::Status DBImpl::Fail(const absl::Status& s) {
+  if (failed_.ok()) {
+    failed_ = absl::Status(s.code(), absl::StrCat("database ", path_, " failed (", s.message(),
+                                                  "); reopen it to recover"));
+  }
+  return failed_;
+}
+
+absl::Status DBImpl::Write(const WriteBatch& batch) {
+  MutexLock lock(&write_mu_);
+  LAURA_RETURN_IF_ERROR(CheckWritable());
+  if (batch.empty()) return absl::OkStatus();
+  const std::string payload = batch.Encode();
+  if (absl::Status s = ApplyBatch(payload); !s.ok()) {
+    if (absl::Status a = tree_->Abort(); !a.ok()) return Fail(a);
+    return s;  // nothing was logged; the database is as before
+  }
+  const uint64_t lsn = tree_->write_txn();
+  absl::StatusOr<uint64_t> position = log_->Append(lsn, payload);
+  absl::Status s = position.status();
+  if (s.ok() && options_.durability == Durability::kSyncEveryCommit) {
+    s = log_->SyncTo(*position);
+  }
+  if (!s.ok()) {
+    tree_->Abort().IgnoreError();
+    return Fail(s);
+  }
+  if (s = tree_->Commit(); !s.ok()) return Fail(s);
+  if (options_.checkpoint_log_bytes > 0 &&
+      *position - log_at_checkpoint_ >= options_.checkpoint_log_bytes) {
+    return CheckpointLocked();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::CheckpointLocked() {
+  absl::Status s = pager_->Flush();
+  if (s.ok()) s = dm_->Checkpoint(tree_->committed_txn(), tree_->committed_root());
+  if (s.ok() && log_ != nullptr) {
+    s = log_->DropSegmentsThrough(tree_->committed_txn());
+    log_at_checkpoint_ = log_->appended_position();
+  }
+  return s.ok() ? s : Fail(s);
+}
+
+absl::Status DBImpl::Close() {
+  if (closed_.load()) return absl::OkStatus();
+  absl::Status result;
+  {
+    MutexLock lock(&write_mu_);
+    if (initialized_ && !options_.read_only && failed_.ok()) result = CheckpointLocked();
+    const bool clean = initialized_ && failed_.ok();
+    log_.reset();
+    tree_.reset();
+    pager_.reset();
+    if (clean) {
+      absl::Status s = dm_->Close();
+      if (result.ok()) result = s;
+    }
+    dm_.reset();  // a failed database is dropped as in a crash: recovery redoes it
+    lock_.reset();
+    closed_.store(true);
+  }
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, const std::string& path) {
+  auto db = std::make_unique<DBImpl>(options, path);
+  absl::Status s = db->Init();
+  if (!s.ok()) return s;
+  return std::unique_ptr<DB>(std::move(db));
+}
+
+}  // namespace laura

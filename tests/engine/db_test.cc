@@ -1,0 +1,218 @@
+// Tests for the public DB API on both disk managers: reads and writes,
+// atomic batches, reopen, recovery from the log after a simulated power
+// loss, the durability modes, log failures, locking and read-only opening.
+#include "engine/db.h"
+
+#include <map>
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
+#include "tests/support/fault_injection_env.h"
+#include "tests/support/manager_params.h"
+#include "tests/support/temp_dir.h"
+
+namespace laura {
+namespace {
+
+std::string Key(int i) { return absl::StrFormat("key%06d", i); }
+
+class DBTest : public ::testing::TestWithParam<DiskManagerKind> {
+ protected:
+  Options MakeOptions() {
+    Options o;
+    o.disk_manager = GetParam();
+    o.mmap_initial_size = 1 * kMiB;
+    o.mmap_growth_step = 1 * kMiB;
+    o.log_segment_size = 64 * 1024;
+    o.env = &env_;
+    return o;
+  }
+  std::unique_ptr<DB> OpenDB(const Options& o) {
+    auto db = DB::Open(o, path_);
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? std::move(*db) : nullptr;
+  }
+  // Power loss: the database is dropped without a clean close (every
+  // operation fails from here, so Close writes nothing), then unsynced
+  // writes are lost.
+  void CrashAndDrop(std::unique_ptr<DB>& db, FaultInjectionEnv::CrashMode mode) {
+    env_.FailOperation(1, EIO, /*persistent=*/true);
+    db.reset();
+    env_.ClearFailures();
+    ASSERT_TRUE(env_.Crash(mode, 11).ok());
+  }
+  void ExpectContents(DB& db, const std::map<std::string, std::string>& model, int keys) {
+    for (int i = 0; i < keys; ++i) {
+      auto got = db.Get(Key(i));
+      auto it = model.find(Key(i));
+      if (it == model.end()) {
+        ASSERT_TRUE(absl::IsNotFound(got.status())) << Key(i) << ": " << got.status();
+      } else {
+        ASSERT_TRUE(got.ok()) << Key(i) << ": " << got.status();
+        ASSERT_EQ(*got, it->second) << Key(i);
+      }
+    }
+  }
+
+  TempDir dir_;
+  const std::string path_ = dir_.File("db");
+  FaultInjectionEnv env_;
+};
+
+TEST_P(DBTest, PutGetDeleteAndBatches) {
+  auto db = OpenDB(MakeOptions());
+  ASSERT_TRUE(db->Put("a", "1").ok());
+  ASSERT_TRUE(db->Put("b", "2").ok());
+  EXPECT_EQ(*db->Get("a"), "1");
+  ASSERT_TRUE(db->Delete("a").ok());
+  EXPECT_TRUE(absl::IsNotFound(db->Get("a").status()));
+  ASSERT_TRUE(db->Delete("never there").ok());
+  WriteBatch batch;
+  batch.Put("c", "3");
+  batch.Delete("b");
+  batch.Put("c", "33");  // later operations win
+  ASSERT_TRUE(db->Write(batch).ok());
+  EXPECT_EQ(*db->Get("c"), "33");
+  EXPECT_TRUE(absl::IsNotFound(db->Get("b").status()));
+  // A batch with one bad operation applies nothing.
+  WriteBatch bad;
+  bad.Put("d", "4");
+  bad.Put(std::string(100000, 'k'), "too long a key");
+  absl::Status s = db->Write(bad);
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+  EXPECT_TRUE(absl::IsNotFound(db->Get("d").status()));
+  ASSERT_TRUE(db->Put("e", "5").ok());  // and the database goes on
+  ASSERT_TRUE(db->Close().ok());
+  EXPECT_FALSE(db->Get("e").ok());
+  db = OpenDB(MakeOptions());
+  EXPECT_EQ(*db->Get("c"), "33");
+  EXPECT_EQ(*db->Get("e"), "5");
+}
+
+TEST_P(DBTest, RecoveryReplaysAcknowledgedCommitsAfterPowerLoss) {
+  for (auto mode : {FaultInjectionEnv::CrashMode::kDropUnsynced,
+                    FaultInjectionEnv::CrashMode::kTearUnsynced}) {
+    std::map<std::string, std::string> model;
+    {
+      Options o = MakeOptions();
+      o.checkpoint_log_bytes = 0;  // only the explicit checkpoint below
+      auto db = OpenDB(o);
+      for (int i = 0; i < 300; ++i) {
+        const std::string v = std::string(i % 7 == 0 ? 3000 : 20, 'v') + std::to_string(i);
+        ASSERT_TRUE(db->Put(Key(i % 120), v).ok());
+        model[Key(i % 120)] = v;
+        if (i == 150) {
+          ASSERT_TRUE(db->Checkpoint().ok());
+        }
+        if (i % 11 == 0) {
+          ASSERT_TRUE(db->Delete(Key((i * 7) % 120)).ok());
+          model.erase(Key((i * 7) % 120));
+        }
+      }
+      CrashAndDrop(db, mode);
+    }
+    auto db = OpenDB(MakeOptions());
+    ExpectContents(*db, model, 120);
+    ASSERT_TRUE(db->Close().ok());
+    ASSERT_TRUE(env_.DeleteFile(path_ + "/data.ldb").ok());  // start over for the next mode
+    auto names = env_.ListDir(path_ + "/log");
+    ASSERT_TRUE(names.ok());
+    for (const auto& name : *names) {
+      ASSERT_TRUE(env_.DeleteFile(path_ + "/log/" + name).ok());
+    }
+  }
+}
+
+TEST_P(DBTest, NoSyncLosesOnlyATailOfWholeCommits) {
+  Options o = MakeOptions();
+  o.durability = Durability::kNoSync;
+  std::vector<std::map<std::string, std::string>> states(1);
+  {
+    auto db = OpenDB(o);
+    for (int i = 0; i < 200; ++i) {
+      WriteBatch batch;  // each commit writes 3 keys
+      auto next = states.back();
+      for (int j = 0; j < 3; ++j) {
+        const std::string k = Key((i * 3 + j) % 50);
+        batch.Put(k, std::to_string(i));
+        next[k] = std::to_string(i);
+      }
+      ASSERT_TRUE(db->Write(batch).ok());
+      states.push_back(next);
+      if (i == 100) {
+        ASSERT_TRUE(db->Sync().ok());
+      }
+    }
+    CrashAndDrop(db, FaultInjectionEnv::CrashMode::kTearUnsynced);
+  }
+  auto db = OpenDB(o);
+  std::map<std::string, std::string> got;
+  for (int i = 0; i < 50; ++i) {
+    auto v = db->Get(Key(i));
+    if (v.ok()) got[Key(i)] = *v;
+  }
+  bool matches = false;
+  for (size_t k = 101; k < states.size() && !matches; ++k) matches = got == states[k];
+  EXPECT_TRUE(matches) << "the recovered state is not the state after one commit since the sync";
+}
+
+TEST_P(DBTest, FailedLogSyncRefusesWritesUntilReopened) {
+  auto db = OpenDB(MakeOptions());
+  ASSERT_TRUE(db->Put("kept", "1").ok());
+  env_.FailOperation(1, EIO, /*persistent=*/false, FaultInjectionEnv::kSync);
+  absl::Status s = db->Put("lost", "2");
+  EXPECT_FALSE(s.ok());
+  s = db->Put("after", "3");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("reopen"), std::string::npos) << s;
+  EXPECT_EQ(*db->Get("kept"), "1");  // reads go on
+  db.reset();
+  db = OpenDB(MakeOptions());
+  EXPECT_EQ(*db->Get("kept"), "1");
+  EXPECT_TRUE(absl::IsNotFound(db->Get("after").status()));
+  ASSERT_TRUE(db->Put("after", "3").ok());
+}
+
+TEST_P(DBTest, SecondOpenIsLockedAndReadOnlyWorksAfterClose) {
+  auto db = OpenDB(MakeOptions());
+  ASSERT_TRUE(db->Put("k", "v").ok());
+  auto second = DB::Open(MakeOptions(), path_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("locked by another process"), std::string::npos)
+      << second.status();
+  ASSERT_TRUE(db->Close().ok());
+  Options ro = MakeOptions();
+  ro.read_only = true;
+  auto reader = OpenDB(ro);
+  EXPECT_EQ(*reader->Get("k"), "v");
+  EXPECT_TRUE(absl::IsFailedPrecondition(reader->Put("x", "y")));
+}
+
+TEST_P(DBTest, MissingAndExistingDatabaseOptions) {
+  Options o = MakeOptions();
+  o.create_if_missing = false;
+  EXPECT_TRUE(absl::IsNotFound(DB::Open(o, path_).status()));
+  OpenDB(MakeOptions())->Close().IgnoreError();
+  o = MakeOptions();
+  o.error_if_exists = true;
+  EXPECT_TRUE(absl::IsAlreadyExists(DB::Open(o, path_).status()));
+}
+
+TEST_P(DBTest, CheckpointsDropOldLogSegments) {
+  Options o = MakeOptions();
+  o.checkpoint_log_bytes = 128 * 1024;
+  auto db = OpenDB(o);
+  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(db->Put(Key(i % 500), std::string(200, 'x')).ok());
+  auto segments = env_.ListDir(path_ + "/log");
+  ASSERT_TRUE(segments.ok());
+  EXPECT_LE(segments->size(), 5u);  // ~10 MB of log written, a few segments kept
+  ASSERT_TRUE(db->Close().ok());
+  db = OpenDB(o);
+  EXPECT_EQ(*db->Get(Key(499)), std::string(200, 'x'));
+}
+
+INSTANTIATE_TEST_SUITE_P(Managers, DBTest, BothManagers(), ManagerName());
+
+}  // namespace
+}  // namespace laura
