@@ -28,8 +28,8 @@
 // serialized (one writer at a time); reads run on a snapshot of the last
 // commit and never wait for a writer.
 //
-// Status: transactions, iterators, statistics, background checkpoints and
-// the timer durability mode are still to come (see the issue list).
+// Status: statistics, access hints, background checkpoints and the timer
+// durability mode are still to come (see the issue list).
 #ifndef LAURA_ENGINE_DB_H_
 #define LAURA_ENGINE_DB_H_
 
@@ -80,6 +80,55 @@ struct Options {
   Env* env = nullptr;
 };
 
+// An ordered iterator over one consistent version of the database (a
+// snapshot), with the cursor operations of the B+tree. Keys are compared
+// bytewise. It pins a few pages; destroy it before its transaction (or,
+// for DB::NewIterator, whenever done).
+class Iterator {
+ public:
+  virtual ~Iterator() = default;
+  virtual bool Valid() const = 0;
+  virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
+  // The first key >= key.
+  virtual void Seek(absl::string_view key) = 0;
+  // The last key <= key.
+  virtual void SeekForPrev(absl::string_view key) = 0;
+  // REQUIRES: Valid().
+  virtual void Next() = 0;
+  virtual void Prev() = 0;
+  // REQUIRES: Valid(). Valid until the iterator moves.
+  virtual absl::string_view key() const = 0;
+  virtual absl::string_view value() = 0;
+  // Not OK if a damaged page stopped the iteration.
+  virtual absl::Status status() const = 0;
+};
+
+// A read transaction: a consistent snapshot of the last commit when it
+// began. It never blocks a writer and is never blocked.
+class ReadTransaction {
+ public:
+  virtual ~ReadTransaction() = default;
+  virtual absl::StatusOr<std::string> Get(absl::string_view key) = 0;
+  virtual std::unique_ptr<Iterator> NewIterator() = 0;
+};
+
+// A write transaction: one at a time per database. It sees its own
+// writes; Commit applies them atomically (durably, per Options), Abort or
+// destruction without Commit discards them.
+class WriteTransaction {
+ public:
+  virtual ~WriteTransaction() = default;
+  virtual absl::StatusOr<std::string> Get(absl::string_view key) = 0;
+  virtual absl::Status Put(absl::string_view key, absl::string_view value) = 0;
+  virtual absl::Status Delete(absl::string_view key) = 0;
+  // Iterates the transaction's own view; a change in the transaction
+  // invalidates iterators made before it.
+  virtual std::unique_ptr<Iterator> NewIterator() = 0;
+  virtual absl::Status Commit() = 0;
+  virtual absl::Status Abort() = 0;
+};
+
 class DB {
  public:
   static absl::StatusOr<std::unique_ptr<DB>> Open(const Options& options,
@@ -94,6 +143,14 @@ class DB {
   virtual absl::Status Delete(absl::string_view key) = 0;
   // Applies every operation of batch atomically.
   virtual absl::Status Write(const WriteBatch& batch) = 0;
+
+  // A snapshot of the latest commit. The database must outlive it.
+  virtual std::unique_ptr<ReadTransaction> BeginRead() = 0;
+  // Starts the write transaction; if another is active, waits for it, or
+  // with wait = false fails with FailedPrecondition at once.
+  virtual absl::StatusOr<std::unique_ptr<WriteTransaction>> BeginWrite(bool wait = true) = 0;
+  // An iterator over a snapshot of the latest commit (owning the snapshot).
+  virtual std::unique_ptr<Iterator> NewIterator() = 0;
   // Makes every acknowledged commit durable (syncs the log).
   virtual absl::Status Sync() = 0;
   // Writes a checkpoint: the data file holds every commit so far and the

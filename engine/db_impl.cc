@@ -67,10 +67,23 @@ class DBImpl final : public DB {
   }
 
   absl::Status Checkpoint() override {
+    LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
     MutexLock lock(&write_mu_);
-    LAURA_RETURN_IF_ERROR(CheckWritable());
+    writer_active_ = false;
     return CheckpointLocked();
   }
+
+  std::unique_ptr<ReadTransaction> BeginRead() override;
+  absl::StatusOr<std::unique_ptr<WriteTransaction>> BeginWrite(bool wait) override;
+  std::unique_ptr<Iterator> NewIterator() override;
+
+  // For the transaction and iterator objects.
+  absl::Status AcquireWriter(bool wait);
+  void ReleaseWriter();
+  absl::Status AbortWriter();
+  absl::Status CommitWriter(absl::string_view payload);
+  BTree& tree() { return *tree_; }
+  Pager* pager() { return pager_.get(); }
 
   absl::Status Close() override;
 
@@ -98,6 +111,9 @@ class DBImpl final : public DB {
   Mutex write_mu_;
   absl::Status failed_ ABSL_GUARDED_BY(write_mu_);
   uint64_t log_at_checkpoint_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // A write transaction (or Write, Checkpoint, Close) owns the tree's
+  // write side; others wait for this to clear.
+  bool writer_active_ ABSL_GUARDED_BY(write_mu_) = false;
   bool initialized_ = false;  // Init completed
   std::atomic<bool> closed_{false};
 };
@@ -191,6 +207,7 @@ absl::Status DBImpl::CheckWritable() const {
 }
 
 absl::Status DBImpl::Fail(const absl::Status& s) {
+  if (s.ok()) return s;
   if (failed_.ok()) {
     failed_ = absl::Status(s.code(), absl::StrCat("database ", path_, " failed (", s.message(),
                                                   "); reopen it to recover"));
@@ -198,18 +215,41 @@ absl::Status DBImpl::Fail(const absl::Status& s) {
   return failed_;
 }
 
-absl::Status DBImpl::Write(const WriteBatch& batch) {
+absl::Status DBImpl::AcquireWriter(bool wait) {
   MutexLock lock(&write_mu_);
   LAURA_RETURN_IF_ERROR(CheckWritable());
-  if (batch.empty()) return absl::OkStatus();
-  const std::string payload = batch.Encode();
-  if (absl::Status s = ApplyBatch(payload); !s.ok()) {
-    if (absl::Status a = tree_->Abort(); !a.ok()) return Fail(a);
-    return s;  // nothing was logged; the database is as before
+  if (writer_active_) {
+    if (!wait) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("database ", path_, ": another write transaction is active"));
+    }
+    write_mu_.Await(absl::Condition(+[](bool* active) { return !*active; }, &writer_active_));
+    LAURA_RETURN_IF_ERROR(CheckWritable());
   }
+  writer_active_ = true;
+  return absl::OkStatus();
+}
+
+void DBImpl::ReleaseWriter() {
+  MutexLock lock(&write_mu_);
+  writer_active_ = false;
+}
+
+absl::Status DBImpl::AbortWriter() {
+  absl::Status s = tree_->Abort();
+  MutexLock lock(&write_mu_);
+  writer_active_ = false;
+  return s.ok() ? s : Fail(s);
+}
+
+absl::Status DBImpl::CommitWriter(absl::string_view payload) {
+  MutexLock lock(&write_mu_);
+  writer_active_ = false;
+  if (payload.empty()) return Fail(tree_->Abort());  // nothing changed
+  absl::Status s = failed_;
   const uint64_t lsn = tree_->write_txn();
-  absl::StatusOr<uint64_t> position = log_->Append(lsn, payload);
-  absl::Status s = position.status();
+  absl::StatusOr<uint64_t> position = s.ok() ? log_->Append(lsn, payload) : s;
+  s = position.status();
   if (s.ok() && options_.durability == Durability::kSyncEveryCommit) {
     s = log_->SyncTo(*position);
   }
@@ -223,6 +263,17 @@ absl::Status DBImpl::Write(const WriteBatch& batch) {
     return CheckpointLocked();
   }
   return absl::OkStatus();
+}
+
+absl::Status DBImpl::Write(const WriteBatch& batch) {
+  if (batch.empty()) return CheckOpen();
+  LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
+  const std::string payload = batch.Encode();
+  if (absl::Status s = ApplyBatch(payload); !s.ok()) {
+    LAURA_RETURN_IF_ERROR(AbortWriter());
+    return s;  // nothing was logged; the database is as before
+  }
+  return CommitWriter(payload);
 }
 
 absl::Status DBImpl::CheckpointLocked() {
@@ -240,6 +291,8 @@ absl::Status DBImpl::Close() {
   absl::Status result;
   {
     MutexLock lock(&write_mu_);
+    // Wait for an active write transaction (another thread's) to end.
+    write_mu_.Await(absl::Condition(+[](bool* active) { return !*active; }, &writer_active_));
     if (initialized_ && !options_.read_only && failed_.ok()) result = CheckpointLocked();
     const bool clean = initialized_ && failed_.ok();
     log_.reset();
@@ -254,6 +307,124 @@ absl::Status DBImpl::Close() {
     closed_.store(true);
   }
   return result;
+}
+
+// An iterator over a root; owns a snapshot when it releases one at the end.
+class IteratorImpl final : public Iterator {
+ public:
+  IteratorImpl(Pager* pager, BTree* tree, BTree::Snapshot snapshot, bool owns_snapshot)
+      : cursor_(pager, snapshot.root),
+        tree_(tree),
+        snapshot_(snapshot),
+        owns_snapshot_(owns_snapshot) {}
+  ~IteratorImpl() override {
+    if (owns_snapshot_) tree_->ReleaseSnapshot(snapshot_);
+  }
+  bool Valid() const override { return cursor_.Valid(); }
+  void SeekToFirst() override { cursor_.SeekToFirst(); }
+  void SeekToLast() override { cursor_.SeekToLast(); }
+  void Seek(absl::string_view key) override { cursor_.Seek(key); }
+  void SeekForPrev(absl::string_view key) override { cursor_.SeekForPrev(key); }
+  void Next() override { cursor_.Next(); }
+  void Prev() override { cursor_.Prev(); }
+  absl::string_view key() const override { return cursor_.key(); }
+  absl::string_view value() override { return cursor_.value(); }
+  absl::Status status() const override { return cursor_.status(); }
+
+ private:
+  Cursor cursor_;
+  BTree* const tree_;
+  const BTree::Snapshot snapshot_;
+  const bool owns_snapshot_;
+};
+
+class ReadTransactionImpl final : public ReadTransaction {
+ public:
+  explicit ReadTransactionImpl(DBImpl* db)
+      : db_(db), snapshot_(db->tree().AcquireSnapshot()) {}
+  ~ReadTransactionImpl() override { db_->tree().ReleaseSnapshot(snapshot_); }
+  absl::StatusOr<std::string> Get(absl::string_view key) override {
+    return db_->tree().Get(snapshot_.root, key);
+  }
+  std::unique_ptr<Iterator> NewIterator() override {
+    return std::make_unique<IteratorImpl>(db_->pager(), &db_->tree(), snapshot_, false);
+  }
+
+ private:
+  DBImpl* const db_;
+  const BTree::Snapshot snapshot_;
+};
+
+class WriteTransactionImpl final : public WriteTransaction {
+ public:
+  explicit WriteTransactionImpl(DBImpl* db) : db_(db) {}
+  ~WriteTransactionImpl() override {
+    if (!done_) Abort().IgnoreError();
+  }
+  absl::StatusOr<std::string> Get(absl::string_view key) override {
+    LAURA_RETURN_IF_ERROR(CheckActive());
+    return db_->tree().Get(db_->tree().write_root(), key);
+  }
+  absl::Status Put(absl::string_view key, absl::string_view value) override {
+    LAURA_RETURN_IF_ERROR(CheckActive());
+    return Track(db_->tree().Put(key, value), [&] { batch_.Put(key, value); });
+  }
+  absl::Status Delete(absl::string_view key) override {
+    LAURA_RETURN_IF_ERROR(CheckActive());
+    return Track(db_->tree().Delete(key).status(), [&] { batch_.Delete(key); });
+  }
+  std::unique_ptr<Iterator> NewIterator() override {
+    BTree::Snapshot own{db_->tree().write_root(), 0};
+    return std::make_unique<IteratorImpl>(db_->pager(), &db_->tree(), own, false);
+  }
+  absl::Status Commit() override {
+    LAURA_RETURN_IF_ERROR(CheckActive());
+    LAURA_RETURN_IF_ERROR(broken_);
+    done_ = true;
+    return db_->CommitWriter(batch_.empty() ? std::string() : batch_.Encode());
+  }
+  absl::Status Abort() override {
+    LAURA_RETURN_IF_ERROR(CheckActive());
+    done_ = true;
+    return db_->AbortWriter();
+  }
+
+ private:
+  absl::Status CheckActive() const {
+    if (done_) return absl::FailedPreconditionError("the write transaction has ended");
+    return absl::OkStatus();
+  }
+  // An invalid argument changed nothing; any other error may have left the
+  // operation half done, so the transaction can only be aborted.
+  template <typename Fn>
+  absl::Status Track(absl::Status s, Fn record) {
+    if (s.ok()) {
+      record();
+    } else if (!absl::IsInvalidArgument(s) && broken_.ok()) {
+      broken_ = absl::Status(s.code(), absl::StrCat("the write transaction failed (",
+                                                    s.message(), "); abort it"));
+    }
+    return s;
+  }
+
+  DBImpl* const db_;
+  WriteBatch batch_;
+  absl::Status broken_;
+  bool done_ = false;
+};
+
+std::unique_ptr<ReadTransaction> DBImpl::BeginRead() {
+  return std::make_unique<ReadTransactionImpl>(this);
+}
+
+absl::StatusOr<std::unique_ptr<WriteTransaction>> DBImpl::BeginWrite(bool wait) {
+  LAURA_RETURN_IF_ERROR(AcquireWriter(wait));
+  return std::unique_ptr<WriteTransaction>(std::make_unique<WriteTransactionImpl>(this));
+}
+
+std::unique_ptr<Iterator> DBImpl::NewIterator() {
+  return std::make_unique<IteratorImpl>(pager_.get(), tree_.get(), tree_->AcquireSnapshot(),
+                                        true);
 }
 
 }  // namespace

@@ -45,14 +45,26 @@ class ABSL_LOCKABLE Mutex {
     mu_.Unlock();
   }
   void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() { mu_.AssertHeld(); }
-  // Releases the mutex until cond holds, then holds it again.
+  // Releases the mutex until cond holds, then holds it again. (Abseil may
+  // evaluate cond on another thread that holds the mutex; under TSan the
+  // evaluation is wrapped so that it, too, is ordered by the mutex.)
   void Await(const absl::Condition& cond) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
 #ifdef LAURA_TSAN
+    struct Wrapped {
+      const absl::Condition* cond;
+      Mutex* mu;
+      static bool Eval(Wrapped* w) {
+        __tsan_acquire(w->mu);
+        const bool holds = w->cond->Eval();
+        __tsan_release(w->mu);
+        return holds;
+      }
+    } wrapped{&cond, this};
     __tsan_release(this);
-#endif
-    mu_.Await(cond);
-#ifdef LAURA_TSAN
+    mu_.Await(absl::Condition(&Wrapped::Eval, &wrapped));
     __tsan_acquire(this);
+#else
+    mu_.Await(cond);
 #endif
   }
 

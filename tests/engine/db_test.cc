@@ -3,8 +3,11 @@
 // loss, the durability modes, log failures, locking and read-only opening.
 #include "engine/db.h"
 
+#include <atomic>
 #include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
@@ -210,6 +213,128 @@ TEST_P(DBTest, CheckpointsDropOldLogSegments) {
   ASSERT_TRUE(db->Close().ok());
   db = OpenDB(o);
   EXPECT_EQ(*db->Get(Key(499)), std::string(200, 'x'));
+}
+
+TEST_P(DBTest, WriteTransactionSeesItsOwnWritesAndCommitsAtomically) {
+  auto db = OpenDB(MakeOptions());
+  ASSERT_TRUE(db->Put("b", "old").ok());
+  {
+    auto txn = db->BeginWrite();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->Put("a", "1").ok());
+    ASSERT_TRUE((*txn)->Delete("b").ok());
+    EXPECT_EQ(*(*txn)->Get("a"), "1");
+    EXPECT_TRUE(absl::IsNotFound((*txn)->Get("b").status()));
+    EXPECT_TRUE(absl::IsNotFound(db->Get("a").status()));  // not committed yet
+    EXPECT_EQ(*db->Get("b"), "old");
+    auto it = (*txn)->NewIterator();
+    it->SeekToFirst();
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(it->key(), "a");
+    it->Next();
+    EXPECT_FALSE(it->Valid());
+    it.reset();
+    ASSERT_TRUE((*txn)->Commit().ok());
+    EXPECT_FALSE((*txn)->Put("c", "3").ok());  // ended
+  }
+  EXPECT_EQ(*db->Get("a"), "1");
+  EXPECT_TRUE(absl::IsNotFound(db->Get("b").status()));
+  {
+    auto txn = db->BeginWrite();
+    ASSERT_TRUE((*txn)->Put("z", "26").ok());
+    ASSERT_TRUE((*txn)->Abort().ok());
+  }
+  {
+    auto txn = db->BeginWrite();
+    ASSERT_TRUE((*txn)->Put("y", "25").ok());
+  }  // destroyed without Commit: aborted
+  EXPECT_TRUE(absl::IsNotFound(db->Get("z").status()));
+  EXPECT_TRUE(absl::IsNotFound(db->Get("y").status()));
+  ASSERT_TRUE(db->Close().ok());
+  db = OpenDB(MakeOptions());
+  EXPECT_EQ(*db->Get("a"), "1");
+  EXPECT_TRUE(absl::IsNotFound(db->Get("z").status()));
+}
+
+TEST_P(DBTest, OneWriterAtATime) {
+  auto db = OpenDB(MakeOptions());
+  auto first = db->BeginWrite();
+  ASSERT_TRUE(first.ok());
+  auto second = db->BeginWrite(/*wait=*/false);
+  EXPECT_TRUE(absl::IsFailedPrecondition(second.status())) << second.status();
+  std::atomic<bool> started{false}, committed{false};
+  std::thread waiter([&] {
+    started = true;
+    auto txn = db->BeginWrite(/*wait=*/true);  // waits for the first
+    EXPECT_TRUE(committed.load());
+    ASSERT_TRUE(txn.ok());
+    EXPECT_EQ(*(*txn)->Get("k"), "first");
+    ASSERT_TRUE((*txn)->Put("k", "second").ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  });
+  while (!started) std::this_thread::yield();
+  ASSERT_TRUE((*first)->Put("k", "first").ok());
+  committed = true;
+  ASSERT_TRUE((*first)->Commit().ok());
+  waiter.join();
+  EXPECT_EQ(*db->Get("k"), "second");
+}
+
+TEST_P(DBTest, ReadTransactionIsASnapshot) {
+  auto db = OpenDB(MakeOptions());
+  for (int i = 0; i < 500; ++i) ASSERT_TRUE(db->Put(Key(i), "v1").ok());
+  auto snap = db->BeginRead();
+  for (int i = 0; i < 500; ++i) ASSERT_TRUE(db->Put(Key(i), std::string(300, '2')).ok());
+  for (int i = 0; i < 250; ++i) ASSERT_TRUE(db->Delete(Key(i)).ok());
+  ASSERT_TRUE(db->Checkpoint().ok());
+  EXPECT_EQ(*snap->Get(Key(3)), "v1");
+  int n = 0;
+  auto it = snap->NewIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) ASSERT_EQ(it->value(), "v1");
+  EXPECT_TRUE(it->status().ok());
+  EXPECT_EQ(n, 500);
+  it.reset();
+  snap.reset();
+  auto latest = db->NewIterator();
+  latest->SeekForPrev(Key(1000));
+  ASSERT_TRUE(latest->Valid());
+  EXPECT_EQ(latest->key(), Key(499));
+  latest->Seek(Key(0));
+  EXPECT_EQ(latest->key(), Key(250));
+}
+
+TEST_P(DBTest, ConcurrentReadersWhileTheWriterCommitsAndCheckpoints) {
+  Options o = MakeOptions();
+  o.checkpoint_log_bytes = 64 * 1024;  // checkpoints run often
+  auto db = OpenDB(o);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(db->Put(Key(i), "0").ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0}, scans{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        auto it = db->NewIterator();  // every key holds the same version
+        std::string version;
+        int n = 0;
+        for (it->SeekToFirst(); it->Valid(); it->Next(), ++n) {
+          if (n == 0) version = std::string(it->value());
+          if (it->value() != version) ++failures;
+        }
+        if (n != 100 || !it->status().ok()) ++failures;
+        ++scans;
+      }
+    });
+  }
+  for (int v = 1; v <= 60; ++v) {
+    WriteBatch batch;
+    for (int i = 0; i < 100; ++i) batch.Put(Key(i), std::string(v % 5 == 0 ? 900 : 5, 'a' + v % 26));
+    ASSERT_TRUE(db->Write(batch).ok());
+  }
+  while (scans < 10) std::this_thread::yield();
+  stop = true;
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Managers, DBTest, BothManagers(), ManagerName());
