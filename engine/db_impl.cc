@@ -79,7 +79,6 @@ class DBImpl final : public DB {
 
   // For the transaction and iterator objects.
   absl::Status AcquireWriter(bool wait);
-  void ReleaseWriter();
   absl::Status AbortWriter();
   absl::Status CommitWriter(absl::string_view payload);
   BTree& tree() { return *tree_; }
@@ -228,11 +227,6 @@ absl::Status DBImpl::AcquireWriter(bool wait) {
   }
   writer_active_ = true;
   return absl::OkStatus();
-}
-
-void DBImpl::ReleaseWriter() {
-  MutexLock lock(&write_mu_);
-  writer_active_ = false;
 }
 
 absl::Status DBImpl::AbortWriter() {
