@@ -126,30 +126,31 @@ bool NodeView::DecodeCell(int i, absl::string_view* key, absl::string_view* rest
   return true;
 }
 
+bool NodeView::Decode(int i, Cell* c) const {
+  if (DecodeCell(i, &c->key, &c->rest, &c->kind, &c->length)) return true;
+  corrupt_ = true;
+  return false;
+}
+
 absl::string_view NodeView::key(int i) const {
-  absl::string_view key, rest;
-  uint8_t kind;
-  uint64_t length;
-  if (!DecodeCell(i, &key, &rest, &kind, &length)) {
-    corrupt_ = true;
-    return {};
-  }
-  return key;
+  Cell c;
+  return Decode(i, &c) ? c.key : absl::string_view();
 }
 
 LeafValue NodeView::value(int i) const {
-  absl::string_view key, rest;
   LeafValue v;
-  uint8_t kind;
-  if (!leaf_ || !DecodeCell(i, &key, &rest, &kind, &v.length)) {
+  Cell c;
+  if (!leaf_) {
     corrupt_ = true;
     return v;
   }
-  v.overflow = kind == kOverflowValue;
+  if (!Decode(i, &c)) return v;
+  v.length = c.length;
+  v.overflow = c.kind == kOverflowValue;
   if (v.overflow) {
-    v.first_page = DecodeFixed64(rest.data());
+    v.first_page = DecodeFixed64(c.rest.data());
   } else {
-    v.inline_bytes = rest;
+    v.inline_bytes = c.rest;
   }
   return v;
 }
@@ -160,26 +161,15 @@ PageId NodeView::child(int i) const {
     return 0;
   }
   if (i == 0) return DecodeFixed64(page_ + kLeftmostOffset);
-  absl::string_view key, rest;
-  uint8_t kind;
-  uint64_t length;
-  if (!DecodeCell(i - 1, &key, &rest, &kind, &length)) {
-    corrupt_ = true;
-    return 0;
-  }
-  return DecodeFixed64(rest.data());
+  Cell c;
+  return Decode(i - 1, &c) ? DecodeFixed64(c.rest.data()) : 0;
 }
 
 absl::string_view NodeView::cell(int i) const {
-  absl::string_view key, rest;
-  uint8_t kind;
-  uint64_t length;
-  if (!DecodeCell(i, &key, &rest, &kind, &length)) {
-    corrupt_ = true;
-    return {};
-  }
+  Cell c;
+  if (!Decode(i, &c)) return {};
   const char* begin = page_ + slot(i);
-  return absl::string_view(begin, rest.data() + rest.size() - begin);
+  return absl::string_view(begin, c.rest.data() + c.rest.size() - begin);
 }
 
 size_t NodeView::cell_size(int i) const { return cell(i).size() + kSlotSize; }

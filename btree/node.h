@@ -128,6 +128,13 @@ class NodeView {
         used_(used),
         cell_start_(cell_start) {}
   uint32_t slot(int i) const;
+  struct Cell {
+    absl::string_view key, rest;  // rest: the value bytes or the 8-byte id
+    uint8_t kind = kInlineValue;
+    uint64_t length = 0;
+  };
+  // DecodeCell that marks the view corrupt on failure.
+  bool Decode(int i, Cell* c) const;
   // Decodes cell i's key and the bytes after it; false if malformed.
   bool DecodeCell(int i, absl::string_view* key, absl::string_view* rest,
                   uint8_t* kind, uint64_t* value_length) const;
