@@ -28,8 +28,8 @@
 // serialized (one writer at a time); reads run on a snapshot of the last
 // commit and never wait for a writer.
 //
-// Status: statistics, access hints, background checkpoints and the timer
-// durability mode are still to come (see the issue list).
+// Status: the will-need hint for a key range, background checkpoints and
+// the timer durability mode are still to come (see the issue list).
 #ifndef LAURA_ENGINE_DB_H_
 #define LAURA_ENGINE_DB_H_
 
@@ -43,6 +43,7 @@
 #include "engine/write_batch.h"
 #include "storage/disk_manager.h"
 #include "storage/env.h"
+#include "storage/pager.h"
 
 namespace laura {
 
@@ -129,6 +130,21 @@ class WriteTransaction {
   virtual absl::Status Abort() = 0;
 };
 
+// Counters and sizes, as of the call.
+struct DBStats {
+  uint64_t commits = 0;          // write transactions committed since open
+  uint64_t checkpoints = 0;      // since open
+  uint64_t last_lsn = 0;         // LSN of the latest commit
+  uint64_t checkpoint_lsn = 0;   // LSN the data file holds durably
+  uint64_t log_syncs = 0;        // log fdatasyncs since open
+  uint64_t log_segments = 0;     // segment files in log/
+  uint64_t snapshots = 0;        // live read snapshots
+  DiskStats disk;                // the data file (storage/disk_manager.h)
+  PagerStats pager;              // the buffer layer (storage/pager.h)
+  // Three lines ("db: ...", "disk: ...", "pager: ...") of name=value pairs.
+  std::string ToString() const;
+};
+
 class DB {
  public:
   static absl::StatusOr<std::unique_ptr<DB>> Open(const Options& options,
@@ -158,6 +174,12 @@ class DB {
   virtual absl::Status Checkpoint() = 0;
   // Checkpoints and releases the files. Later calls fail.
   virtual absl::Status Close() = 0;
+
+  virtual DBStats Stats() = 0;
+  // Access hints for the whole data file (madvise with mmap, fadvise with
+  // pread): random lookups, or one pass in key order (a scan, an export).
+  virtual absl::Status AdviseRandom() = 0;
+  virtual absl::Status AdviseSequential() = 0;
 };
 
 }  // namespace laura

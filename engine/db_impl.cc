@@ -73,6 +73,16 @@ class DBImpl final : public DB {
     return CheckpointLocked();
   }
 
+  DBStats Stats() override;
+  absl::Status AdviseRandom() override {
+    LAURA_RETURN_IF_ERROR(CheckOpen());
+    return dm_->AdviseRandom();
+  }
+  absl::Status AdviseSequential() override {
+    LAURA_RETURN_IF_ERROR(CheckOpen());
+    return dm_->AdviseSequential();
+  }
+
   std::unique_ptr<ReadTransaction> BeginRead() override;
   absl::StatusOr<std::unique_ptr<WriteTransaction>> BeginWrite(bool wait) override;
   std::unique_ptr<Iterator> NewIterator() override;
@@ -113,6 +123,8 @@ class DBImpl final : public DB {
   // A write transaction (or Write, Checkpoint, Close) owns the tree's
   // write side; others wait for this to clear.
   bool writer_active_ ABSL_GUARDED_BY(write_mu_) = false;
+  uint64_t commits_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t checkpoints_ ABSL_GUARDED_BY(write_mu_) = 0;
   bool initialized_ = false;  // Init completed
   std::atomic<bool> closed_{false};
 };
@@ -252,6 +264,7 @@ absl::Status DBImpl::CommitWriter(absl::string_view payload) {
     return Fail(s);
   }
   if (s = tree_->Commit(); !s.ok()) return Fail(s);
+  ++commits_;
   if (options_.checkpoint_log_bytes > 0 &&
       *position - log_at_checkpoint_ >= options_.checkpoint_log_bytes) {
     return CheckpointLocked();
@@ -273,6 +286,7 @@ absl::Status DBImpl::Write(const WriteBatch& batch) {
 absl::Status DBImpl::CheckpointLocked() {
   absl::Status s = pager_->Flush();
   if (s.ok()) s = dm_->Checkpoint(tree_->committed_txn(), tree_->committed_root());
+  if (s.ok()) ++checkpoints_;
   if (s.ok() && log_ != nullptr) {
     s = log_->DropSegmentsThrough(tree_->committed_txn());
     log_at_checkpoint_ = log_->appended_position();
@@ -407,6 +421,26 @@ class WriteTransactionImpl final : public WriteTransaction {
   bool done_ = false;
 };
 
+DBStats DBImpl::Stats() {
+  DBStats st;
+  if (closed_.load()) return st;
+  {
+    MutexLock lock(&write_mu_);
+    st.commits = commits_;
+    st.checkpoints = checkpoints_;
+  }
+  st.last_lsn = tree_->committed_txn();
+  st.checkpoint_lsn = dm_->durable_meta().checkpoint_lsn;
+  if (log_ != nullptr) {
+    st.log_syncs = log_->syncs();
+    st.log_segments = log_->segments().size();
+  }
+  st.snapshots = tree_->snapshot_count();
+  st.disk = dm_->Stats();
+  st.pager = pager_->Stats();
+  return st;
+}
+
 std::unique_ptr<ReadTransaction> DBImpl::BeginRead() {
   return std::make_unique<ReadTransactionImpl>(this);
 }
@@ -422,6 +456,14 @@ std::unique_ptr<Iterator> DBImpl::NewIterator() {
 }
 
 }  // namespace
+
+std::string DBStats::ToString() const {
+  return absl::StrCat("db: commits=", commits, " checkpoints=", checkpoints,
+                      " last_lsn=", last_lsn, " checkpoint_lsn=", checkpoint_lsn,
+                      " log_syncs=", log_syncs, " log_segments=", log_segments,
+                      " snapshots=", snapshots, "\ndisk: ", disk.ToString(),
+                      "\npager: ", pager.ToString(), "\n");
+}
 
 absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, const std::string& path) {
   auto db = std::make_unique<DBImpl>(options, path);

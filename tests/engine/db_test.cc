@@ -337,6 +337,28 @@ TEST_P(DBTest, ConcurrentReadersWhileTheWriterCommitsAndCheckpoints) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+TEST_P(DBTest, StatsAndHints) {
+  Options o = MakeOptions();
+  o.checkpoint_log_bytes = 0;
+  auto db = OpenDB(o);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(db->Put(Key(i), "v").ok());
+  ASSERT_TRUE(db->Checkpoint().ok());
+  auto snap = db->BeginRead();
+  const DBStats st = db->Stats();
+  EXPECT_EQ(st.commits, 10u);
+  EXPECT_EQ(st.checkpoints, 1u);
+  EXPECT_EQ(st.last_lsn, 10u);
+  EXPECT_EQ(st.checkpoint_lsn, 10u);
+  EXPECT_EQ(st.log_syncs, 10u);  // one per commit, single-threaded
+  EXPECT_EQ(st.snapshots, 1u);
+  EXPECT_GT(st.disk.page_count, 2u);
+  const std::string text = st.ToString();
+  EXPECT_NE(text.find("commits=10"), std::string::npos) << text;
+  EXPECT_NE(text.find("disk: page_size=4096"), std::string::npos) << text;
+  EXPECT_TRUE(db->AdviseSequential().ok());
+  EXPECT_TRUE(db->AdviseRandom().ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Managers, DBTest, BothManagers(), ManagerName());
 
 }  // namespace
