@@ -40,6 +40,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "btree/check.h"
 #include "engine/write_batch.h"
 #include "storage/disk_manager.h"
 #include "storage/env.h"
@@ -176,6 +177,9 @@ class DB {
   virtual absl::Status Close() = 0;
 
   virtual DBStats Stats() = 0;
+  // Runs the structural checker (btree/check.h) over the latest commit,
+  // with page checksums (it flushes the buffer layer first).
+  virtual CheckReport Check() = 0;
   // Access hints for the whole data file (madvise with mmap, fadvise with
   // pread): random lookups, or one pass in key order (a scan, an export).
   virtual absl::Status AdviseRandom() = 0;

@@ -74,6 +74,28 @@ class DBImpl final : public DB {
   }
 
   DBStats Stats() override;
+  CheckReport Check() override {
+    CheckReport report;
+    if (absl::Status s = AcquireWriter(/*wait=*/true); !s.ok()) {
+      // Read-only or failed: check without flushing or verifying checksums
+      // of pages still in memory.
+      if (closed_.load()) {
+        report.problems.push_back(std::string(s.message()));
+        return report;
+      }
+      const BTree::Snapshot snap = tree_->AcquireSnapshot();
+      report = CheckTree(pager_.get(), snap.root,
+                         {.verify_checksums = options_.read_only, .check_free_pages = true});
+      tree_->ReleaseSnapshot(snap);
+      return report;
+    }
+    absl::Status flushed = pager_->Flush();
+    report = CheckTree(pager_.get(), tree_->committed_root(), {});
+    if (!flushed.ok()) report.problems.push_back(std::string(flushed.message()));
+    MutexLock lock(&write_mu_);
+    writer_active_ = false;
+    return report;
+  }
   absl::Status AdviseRandom() override {
     LAURA_RETURN_IF_ERROR(CheckOpen());
     return dm_->AdviseRandom();
