@@ -87,7 +87,12 @@ absl::Status CheckEntrySize(uint32_t page_size, absl::string_view key,
 }
 
 BTree::BTree(Pager* pager, PageId root, uint64_t txn)
-    : pager_(pager), write_root_(root), committed_root_(root), committed_txn_(txn) {}
+    : pager_(pager),
+      write_root_(root),
+      ended_root_(root),
+      ended_txn_(txn),
+      committed_root_(root),
+      committed_txn_(txn) {}
 
 // --- Snapshots -------------------------------------------------------------
 
@@ -561,14 +566,29 @@ absl::Status BTree::ReplaceRoot(PageId new_root) {
   return absl::OkStatus();
 }
 
-absl::Status BTree::Commit() {
+uint64_t BTree::EndTransaction() {
   append_leaf_ = 0;  // its page is committed now
   pager_->EndWriteBatch();
+  ++ended_txn_;
+  ended_root_ = write_root_;
+  MutexLock lock(&mu_);
+  pending_.emplace_back(ended_txn_, write_root_);
+  return ended_txn_;
+}
+
+void BTree::Publish(uint64_t up_to_txn) {
+  MutexLock lock(&mu_);
+  while (!pending_.empty() && pending_.front().first <= up_to_txn) {
+    committed_root_.store(pending_.front().second, std::memory_order_release);
+    committed_txn_.store(pending_.front().first, std::memory_order_release);
+    pending_.pop_front();
+  }
+}
+
+absl::Status BTree::ReleaseFrees() {
   uint64_t oldest;
   {
     MutexLock lock(&mu_);
-    committed_root_.store(write_root_, std::memory_order_release);
-    committed_txn_.store(committed_txn() + 1, std::memory_order_release);
     oldest = snapshots_.empty() ? committed_txn() : snapshots_.begin()->first;
   }
   // A page freed by transaction T was last reachable in version T - 1, so
@@ -576,10 +596,15 @@ absl::Status BTree::Commit() {
   return pager_->ReleaseFrees(oldest);
 }
 
+absl::Status BTree::Commit() {
+  Publish(EndTransaction());
+  return ReleaseFrees();
+}
+
 absl::Status BTree::Abort() {
   append_leaf_ = 0;
   LAURA_RETURN_IF_ERROR(pager_->AbortWriteBatch(write_txn()));
-  write_root_ = committed_root();
+  write_root_ = ended_root_;
   return absl::OkStatus();
 }
 

@@ -24,8 +24,9 @@
 //
 // Page LSNs: every page written by write transaction T carries T as its LSN.
 //
-// Thread safety: Put, Delete, ReplaceRoot, Commit and Abort on the one
-// writer thread; AcquireSnapshot, ReleaseSnapshot, Get and cursors on a
+// Thread safety: Put, Delete, ReplaceRoot, Commit, Abort, EndTransaction
+// and ReleaseFrees on the one writer thread (or whoever holds the writer
+// role); Publish, AcquireSnapshot, ReleaseSnapshot, Get and cursors on a
 // snapshot's root on any thread. The pages of a snapshot stay unchanged
 // until it is released; a cursor or Get on write_root() is the writer's own
 // view and is invalidated by the writer's next change.
@@ -34,9 +35,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -94,19 +97,31 @@ class BTree {
   // loader's root), freeing every page of the old one.
   absl::Status ReplaceRoot(PageId new_root);
 
-  // Publishes the write transaction's root and frees the pages that no
-  // snapshot reaches any more. Pages stay in the pager until its Flush; the
+  // Ends the write transaction and publishes it to readers at once, then
+  // frees the pages that no snapshot reaches any more: EndTransaction,
+  // Publish and ReleaseFrees. Pages stay in the pager until its Flush; the
   // caller checkpoints the disk manager to make a version durable.
   absl::Status Commit();
-  // Discards the write transaction: its pages are freed, the old root
-  // stays.
+  // Discards the write transaction: its pages are freed, the tree is as
+  // the last ended transaction left it.
   absl::Status Abort();
 
+  // Commit in steps, for group commit: EndTransaction seals the write
+  // transaction (the next one starts from its root) and returns its
+  // number; Publish(txn) later makes every ended transaction up to txn
+  // visible to new snapshots (in order), and may run on any thread;
+  // ReleaseFrees (writer thread) returns the pages freed by published
+  // transactions that no snapshot reaches any more.
+  uint64_t EndTransaction();
+  void Publish(uint64_t up_to_txn);
+  absl::Status ReleaseFrees();
+
   PageId write_root() const { return write_root_; }
+  // The latest published version.
   PageId committed_root() const { return committed_root_.load(std::memory_order_acquire); }
   uint64_t committed_txn() const { return committed_txn_.load(std::memory_order_acquire); }
   // The write transaction's number, also the LSN of the pages it writes.
-  uint64_t write_txn() const { return committed_txn() + 1; }
+  uint64_t write_txn() const { return ended_txn_ + 1; }
 
  private:
   struct Split {
@@ -143,6 +158,8 @@ class BTree {
 
   Pager* const pager_;
   PageId write_root_;
+  PageId ended_root_;   // root after the last ended transaction
+  uint64_t ended_txn_;  // the last ended transaction
   std::atomic<PageId> committed_root_;
   std::atomic<uint64_t> committed_txn_;
   std::string cell_buffer_;  // the writer's scratch for encoding cells
@@ -152,6 +169,8 @@ class BTree {
 
   mutable Mutex mu_;
   std::map<uint64_t, int> snapshots_ ABSL_GUARDED_BY(mu_);  // txn -> count
+  // Ended, not yet published: (txn, root), oldest first.
+  std::deque<std::pair<uint64_t, PageId>> pending_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace laura

@@ -145,6 +145,11 @@ class DBImpl final : public DB {
   // A write transaction (or Write, Checkpoint, Close) owns the tree's
   // write side; others wait for this to clear.
   bool writer_active_ ABSL_GUARDED_BY(write_mu_) = false;
+  // Commits appended to the log and waiting for their sync.
+  uint64_t in_flight_ ABSL_GUARDED_BY(write_mu_) = 0;
+  bool Idle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    return !writer_active_ && in_flight_ == 0;
+  }
   uint64_t commits_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t checkpoints_ ABSL_GUARDED_BY(write_mu_) = 0;
   bool initialized_ = false;  // Init completed
@@ -260,6 +265,12 @@ absl::Status DBImpl::AcquireWriter(bool wait) {
     LAURA_RETURN_IF_ERROR(CheckWritable());
   }
   writer_active_ = true;
+  // Pages freed by published transactions that no snapshot reaches go
+  // back to the free list (writer role only).
+  if (absl::Status s = tree_->ReleaseFrees(); !s.ok()) {
+    writer_active_ = false;
+    return Fail(s);
+  }
   return absl::OkStatus();
 }
 
@@ -271,27 +282,47 @@ absl::Status DBImpl::AbortWriter() {
 }
 
 absl::Status DBImpl::CommitWriter(absl::string_view payload) {
+  uint64_t lsn, position;
+  {
+    MutexLock lock(&write_mu_);
+    writer_active_ = false;  // the next writer may start once this block ends
+    if (payload.empty()) return Fail(tree_->Abort());  // nothing changed
+    absl::Status s = failed_;
+    lsn = tree_->write_txn();
+    absl::StatusOr<uint64_t> appended = s.ok() ? log_->Append(lsn, payload) : s;
+    if (!appended.ok()) {
+      tree_->Abort().IgnoreError();
+      return Fail(appended.status());
+    }
+    position = *appended;
+    // Sealed: the next writer builds on this transaction, which becomes
+    // visible to readers only once its log record is durable.
+    tree_->EndTransaction();
+    ++in_flight_;
+  }
+  absl::Status s;
+  if (options_.durability == Durability::kSyncEveryCommit) {
+    s = log_->SyncTo(position);  // group commit: concurrent committers share a sync
+  }
+  bool checkpoint_due;
+  {
+    MutexLock lock(&write_mu_);
+    --in_flight_;
+    if (!s.ok()) return Fail(s);
+    tree_->Publish(lsn);
+    ++commits_;
+    checkpoint_due = options_.checkpoint_log_bytes > 0 &&
+                     position - log_at_checkpoint_ >= options_.checkpoint_log_bytes;
+  }
+  if (!checkpoint_due) return absl::OkStatus();
+  LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
   MutexLock lock(&write_mu_);
   writer_active_ = false;
-  if (payload.empty()) return Fail(tree_->Abort());  // nothing changed
-  absl::Status s = failed_;
-  const uint64_t lsn = tree_->write_txn();
-  absl::StatusOr<uint64_t> position = s.ok() ? log_->Append(lsn, payload) : s;
-  s = position.status();
-  if (s.ok() && options_.durability == Durability::kSyncEveryCommit) {
-    s = log_->SyncTo(*position);
+  // Another committer may have checkpointed meanwhile.
+  if (log_->appended_position() - log_at_checkpoint_ < options_.checkpoint_log_bytes) {
+    return absl::OkStatus();
   }
-  if (!s.ok()) {
-    tree_->Abort().IgnoreError();
-    return Fail(s);
-  }
-  if (s = tree_->Commit(); !s.ok()) return Fail(s);
-  ++commits_;
-  if (options_.checkpoint_log_bytes > 0 &&
-      *position - log_at_checkpoint_ >= options_.checkpoint_log_bytes) {
-    return CheckpointLocked();
-  }
-  return absl::OkStatus();
+  return CheckpointLocked();
 }
 
 absl::Status DBImpl::Write(const WriteBatch& batch) {
@@ -321,8 +352,9 @@ absl::Status DBImpl::Close() {
   absl::Status result;
   {
     MutexLock lock(&write_mu_);
-    // Wait for an active write transaction (another thread's) to end.
-    write_mu_.Await(absl::Condition(+[](bool* active) { return !*active; }, &writer_active_));
+    // Wait for an active write transaction (another thread's) and commits
+    // waiting for their log sync to end.
+    write_mu_.Await(absl::Condition(this, &DBImpl::Idle));
     if (initialized_ && !options_.read_only && failed_.ok()) result = CheckpointLocked();
     const bool clean = initialized_ && failed_.ok();
     log_.reset();
