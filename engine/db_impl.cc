@@ -300,10 +300,10 @@ absl::Status DBImpl::CommitWriter(absl::string_view payload) {
     tree_->EndTransaction();
     ++in_flight_;
   }
-  absl::Status s;
-  if (options_.durability == Durability::kSyncEveryCommit) {
-    s = log_->SyncTo(position);  // group commit: concurrent committers share a sync
-  }
+  // Group commit: concurrent committers share one write and one sync.
+  // Without per-commit sync the record is still handed to the OS.
+  absl::Status s = options_.durability == Durability::kSyncEveryCommit ? log_->SyncTo(position)
+                                                                       : log_->Flush();
   bool checkpoint_due;
   {
     MutexLock lock(&write_mu_);

@@ -34,7 +34,10 @@ absl::StatusOr<std::unique_ptr<LogWriter>> LogWriter::Create(
   return w;
 }
 
-LogWriter::~LogWriter() = default;
+LogWriter::~LogWriter() {
+  MutexLock lock(&mu_);
+  FlushLocked().IgnoreError();  // records appended but never flushed
+}
 
 absl::Status LogWriter::Fail(absl::Status s) {
   if (failed_.ok()) {
@@ -75,6 +78,7 @@ absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view paylo
   if (seg->size + RecordSpan(payload.size()) > capacity_) {
     // The full segment is made durable before records go to the next one,
     // so the log never has a hole before a durable record.
+    if (absl::Status s = FlushLocked(); !s.ok()) return s;
     if (absl::Status s = seg->file->Sync(); !s.ok()) return Fail(s);
     if (absl::Status s =
             StartSegment(seg->info.number + 1, kSegmentHeaderSize + RecordSpan(payload.size()));
@@ -85,15 +89,32 @@ absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view paylo
     synced_ = position_;
     synced_lsn_ = last_lsn_;
   }
-  buffer_.clear();
-  EncodeRecord(lsn, synced_lsn_, kCommitRecord, payload, &buffer_);
-  if (absl::Status s = seg->file->Write(seg->size, buffer_); !s.ok()) return Fail(s);
-  seg->size += buffer_.size();
+  // Buffered: the next Flush or SyncTo writes it (one pwrite per group).
+  const size_t before = pending_.size();
+  EncodeRecord(lsn, synced_lsn_, kCommitRecord, payload, &pending_);
+  const size_t span = pending_.size() - before;
+  seg->size += span;
   if (seg->info.first_lsn == 0) seg->info.first_lsn = lsn;
   seg->info.last_lsn = lsn;
-  position_ += buffer_.size();
+  position_ += span;
   last_lsn_ = lsn;
   return position_;
+}
+
+absl::Status LogWriter::FlushLocked() {
+  LAURA_RETURN_IF_ERROR(failed_);
+  if (pending_.empty()) return absl::OkStatus();
+  Segment& seg = segments_.back();
+  if (absl::Status s = seg.file->Write(seg.size - pending_.size(), pending_); !s.ok()) {
+    return Fail(s);
+  }
+  pending_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status LogWriter::Flush() {
+  MutexLock lock(&mu_);
+  return FlushLocked();
 }
 
 absl::Status LogWriter::SyncTo(uint64_t position) {
@@ -106,8 +127,9 @@ absl::Status LogWriter::SyncTo(uint64_t position) {
     mu_.Await(absl::Condition(
         +[](bool* syncing) { return !*syncing; }, &syncing_));
   }
-  // Lead: sync everything appended so far, outside the lock so appends go
-  // on meanwhile.
+  // Lead: write and sync everything appended so far; the sync runs outside
+  // the lock so appends go on meanwhile.
+  LAURA_RETURN_IF_ERROR(FlushLocked());
   syncing_ = true;
   const uint64_t target = position_;
   const uint64_t target_lsn = last_lsn_;

@@ -1,20 +1,21 @@
 // LogWriter: appends commit records to the log and makes them durable,
 // with group commit.
 //
-// Append writes a record into the current segment (pwrite into the
-// preallocated file; not yet durable) and returns its end position, a
-// byte count over the whole log. SyncTo(position) returns once every
-// record up to position is durable: concurrent callers share one
-// fdatasync (the first becomes the leader and syncs everything appended so
-// far; the others wait for it). A segment that is full is synced and a new
+// Append adds a record to an in-memory buffer of the current segment and
+// returns its end position, a byte count over the whole log; Flush writes
+// the buffer into the preallocated file (one pwrite; not yet durable).
+// SyncTo(position) returns once every record up to position is durable:
+// concurrent callers share one write and one fdatasync (the first becomes
+// the leader and writes and syncs everything appended so far; the others
+// wait for it), and appends go on while the sync runs. A segment that is full is synced and a new
 // one, preallocated to segment_size, is started.
 //
 // Failure: if a write or sync fails, the writer fails for good: every
 // later call returns that error (a failed fsync cannot be retried safely;
 // the database must be reopened and recovered).
 //
-// Thread safety: Append and DropSegmentsThrough from one thread (the
-// database's writer); SyncTo from any thread.
+// Thread safety: Append and DropSegmentsThrough from one thread at a time
+// (the database's writer); SyncTo and Flush from any thread.
 #ifndef LAURA_WAL_LOG_WRITER_H_
 #define LAURA_WAL_LOG_WRITER_H_
 
@@ -62,6 +63,8 @@ class LogWriter {
   absl::StatusOr<uint64_t> Append(uint64_t lsn, absl::string_view payload);
   // Makes every record up to position durable (group commit).
   absl::Status SyncTo(uint64_t position);
+  // Writes the appended records to the file without syncing them.
+  absl::Status Flush();
   // Deletes the segments whose records all have LSN <= lsn, except the
   // current one: a checkpoint at lsn no longer needs them.
   absl::Status DropSegmentsThrough(uint64_t lsn);
@@ -81,6 +84,7 @@ class LogWriter {
   absl::Status StartSegment(uint64_t number, uint64_t min_size)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Fail(absl::Status s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string dir_;
   const LogOptions options_;
@@ -94,7 +98,7 @@ class LogWriter {
   bool syncing_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t syncs_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
-  std::string buffer_;  // the appender's encoding scratch
+  std::string pending_ ABSL_GUARDED_BY(mu_);  // appended, not yet written
 };
 
 }  // namespace laura
