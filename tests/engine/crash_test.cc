@@ -1,4 +1,4 @@
-// Simulated power loss at every I/O operation: a scripted workload (splits,
+// Simulated power loss and I/O errors at every I/O operation: a scripted workload (splits,
 // merges, overflow values, checkpoints, log segment switches) runs on the
 // fault-injecting Env until operation N fails, and every later one with it
 // (the process is gone); then unsynced writes are dropped, kept or torn,
@@ -147,6 +147,54 @@ TEST_P(CrashTest, PowerLossAtEveryOperationRecoversACommitPrefix) {
   }
   std::cout << crash_points << " crash points (stride " << stride << ")" << std::endl;
   EXPECT_GT(crash_points, 100u / stride);
+}
+
+// I/O errors without power loss: operation N fails once (EIO or ENOSPC)
+// or persistently; every failure must come back as an error (never a
+// crash), and once the faults stop the database reopens holding every
+// acknowledged commit and no partial one.
+TEST_P(CrashTest, IoErrorAtEveryOperationLosesNoAcknowledgedCommit) {
+  std::vector<State> states(1);
+  for (int i = 0; i < kCommits; ++i) {
+    WriteBatch batch;
+    State next = states.back();
+    ScriptedCommit(i, &batch, &next);
+    states.push_back(next);
+  }
+  const uint64_t stride = Stride();
+  uint64_t points = 0;
+  for (uint64_t n = 1;; n += stride) {
+    const bool persistent = n % 2 == 0;
+    const int err = n % 3 == 0 ? ENOSPC : EIO;
+    SCOPED_TRACE(absl::StrFormat("operation %d fails (%s, %s)", n, persistent ? "persistent" : "once",
+                                 err == EIO ? "EIO" : "ENOSPC"));
+    TempDir dir;
+    const std::string path = dir.File("db");
+    FaultInjectionEnv env;
+    env.FailOperation(n, err, persistent);
+    const Outcome out = RunScript(CrashOptions(GetParam(), &env), path);
+    const bool fault_hit = env.operation_count() >= n;
+    env.ClearFailures();
+    if (out.finished && !fault_hit) break;  // n is past the script's last operation
+    ++points;
+    auto db = DB::Open(CrashOptions(GetParam(), &env), path);
+    if (out.attempted == 0 && !db.ok()) continue;  // failed while creating it
+    ASSERT_TRUE(db.ok()) << db.status();
+    State got;
+    auto it = (*db)->NewIterator();
+    for (it->SeekToFirst(); it->Valid(); it->Next()) got[std::string(it->key())] = std::string(it->value());
+    ASSERT_TRUE(it->status().ok()) << it->status();
+    it.reset();
+    bool matches = false;
+    const int last = out.finished ? kCommits : out.attempted;
+    for (int k = out.acknowledged; k <= last && !matches; ++k) matches = got == states[k];
+    ASSERT_TRUE(matches) << "reopened with " << got.size() << " keys, not the state after any commit in ["
+                         << out.acknowledged << ", " << last << "]";
+    const CheckReport report = (*db)->Check();
+    ASSERT_TRUE(report.ok()) << report.ToString();
+  }
+  std::cout << points << " failure points (stride " << stride << ")" << std::endl;
+  EXPECT_GT(points, 100u / stride);
 }
 
 INSTANTIATE_TEST_SUITE_P(Managers, CrashTest, BothManagers(), ManagerName());
