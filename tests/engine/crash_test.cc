@@ -1,15 +1,21 @@
-// Simulated power loss and I/O errors at every I/O operation: a scripted workload (splits,
-// merges, overflow values, checkpoints, log segment switches) runs on the
-// fault-injecting Env until operation N fails, and every later one with it
-// (the process is gone); then unsynced writes are dropped, kept or torn,
-// the database is reopened, and its contents must equal the state after
-// some commit between the last acknowledged one and the last attempted one
-// (no hole, no partial transaction), with the structural checker passing.
-// Recovery itself is crashed too, at a few points.
+// Power loss and I/O errors at every I/O operation, on both managers.
 //
-// LAURA_CRASH_STRIDE sets the step between crash points (default 4 in
-// Release, 16 under sanitizers; 1 crashes at every operation, ~700 points
-// over both managers, about 100 s here).
+// Power loss: a scripted workload (splits, merges, overflow values,
+// checkpoints, log segment switches) runs on the fault-injecting Env until
+// operation N fails, and every later one with it (the process is gone);
+// then unsynced writes are dropped, kept or torn, the database is
+// reopened, and its contents must equal the state after some commit
+// between the last acknowledged one and the last attempted one (no hole,
+// no partial transaction), with the structural checker passing. Recovery
+// itself is crashed too, at every 10th point.
+//
+// I/O errors: operation N fails once or for good with EIO or ENOSPC; every
+// failure must be an error return, and once the faults stop the database
+// reopens with every acknowledged commit.
+//
+// LAURA_CRASH_STRIDE sets the step between failure points (default 4 in
+// Release, 16 under sanitizers; 1 visits every operation, ~700 points per
+// test over both managers).
 #include <cstdlib>
 #include <iostream>
 #include <map>
