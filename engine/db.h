@@ -51,9 +51,13 @@ namespace laura {
 enum class Durability {
   // Each commit is synced to the log before it is acknowledged.
   kSyncEveryCommit,
+  // Commits are written to the log and synced every sync_interval_ms by
+  // a background thread: a crash can lose the commits of the last
+  // interval, never leave half of one.
+  kSyncOnTimer,
   // Commits are written to the log but synced only by Sync, checkpoints
-  // and Close: a crash can lose the latest acknowledged commits, never
-  // leave half of one.
+  // and Close (the OS writes them back when it likes): a crash can lose
+  // the latest acknowledged commits, never leave half of one.
   kNoSync,
 };
 
@@ -68,6 +72,8 @@ struct Options {
   uint64_t mmap_initial_size = 0;
   uint64_t mmap_growth_step = 0;
   Durability durability = Durability::kSyncEveryCommit;
+  // kSyncOnTimer: milliseconds between log syncs. Default: 100.
+  uint32_t sync_interval_ms = 100;
   // A checkpoint runs after a commit once this many log bytes were written
   // since the last one. Default: 64 MiB. 0: only explicit checkpoints.
   uint64_t checkpoint_log_bytes = 64 * kMiB;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -153,6 +154,12 @@ class DBImpl final : public DB {
   uint64_t commits_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t checkpoints_ ABSL_GUARDED_BY(write_mu_) = 0;
   bool initialized_ = false;  // Init completed
+  // kSyncOnTimer's background syncer.
+  void RunSyncer();
+  void StopSyncer();
+  std::thread syncer_;
+  Mutex syncer_mu_;
+  bool syncer_stop_ ABSL_GUARDED_BY(syncer_mu_) = false;
   std::atomic<bool> closed_{false};
 };
 
@@ -198,6 +205,9 @@ absl::Status DBImpl::Init() {
     LAURA_RETURN_IF_ERROR(log_->DropSegmentsThrough(tree_->committed_txn()));
   }
   initialized_ = true;
+  if (!options_.read_only && options_.durability == Durability::kSyncOnTimer) {
+    syncer_ = std::thread([this] { RunSyncer(); });
+  }
   return absl::OkStatus();
 }
 
@@ -301,7 +311,8 @@ absl::Status DBImpl::CommitWriter(absl::string_view payload) {
     ++in_flight_;
   }
   // Group commit: concurrent committers share one write and one sync.
-  // Without per-commit sync the record is still handed to the OS.
+  // Without per-commit sync the record is still handed to the OS (and the
+  // timer's syncer makes it durable soon).
   absl::Status s = options_.durability == Durability::kSyncEveryCommit ? log_->SyncTo(position)
                                                                        : log_->Flush();
   bool checkpoint_due;
@@ -347,8 +358,36 @@ absl::Status DBImpl::CheckpointLocked() {
   return s.ok() ? s : Fail(s);
 }
 
+// kSyncOnTimer: syncs the log every sync_interval_ms until stopped; a
+// failed sync fails the database.
+void DBImpl::RunSyncer() {
+  MutexLock lock(&syncer_mu_);
+  while (!syncer_stop_) {
+    syncer_mu_.AwaitWithTimeout(absl::Condition(&syncer_stop_),
+                                absl::Milliseconds(options_.sync_interval_ms));
+    if (syncer_stop_) break;
+    syncer_mu_.Unlock();
+    absl::Status s = log_->SyncTo(log_->appended_position());
+    if (!s.ok()) {
+      MutexLock write_lock(&write_mu_);
+      Fail(s).IgnoreError();
+    }
+    syncer_mu_.Lock();
+  }
+}
+
+void DBImpl::StopSyncer() {
+  if (!syncer_.joinable()) return;
+  {
+    MutexLock lock(&syncer_mu_);
+    syncer_stop_ = true;
+  }
+  syncer_.join();
+}
+
 absl::Status DBImpl::Close() {
   if (closed_.load()) return absl::OkStatus();
+  StopSyncer();  // before write_mu_: the syncer may take it
   absl::Status result;
   {
     MutexLock lock(&write_mu_);

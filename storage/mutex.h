@@ -45,6 +45,18 @@ class ABSL_LOCKABLE Mutex {
     mu_.Unlock();
   }
   void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() { mu_.AssertHeld(); }
+  // Await, giving up after timeout; true if cond holds.
+  bool AwaitWithTimeout(const absl::Condition& cond, absl::Duration timeout)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+#ifdef LAURA_TSAN
+    __tsan_release(this);
+#endif
+    const bool holds = mu_.AwaitWithTimeout(cond, timeout);
+#ifdef LAURA_TSAN
+    __tsan_acquire(this);
+#endif
+    return holds;
+  }
   // Releases the mutex until cond holds, then holds it again. (Abseil may
   // evaluate cond on another thread that holds the mutex; under TSan the
   // evaluation is wrapped so that it, too, is ordered by the mutex.)

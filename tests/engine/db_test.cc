@@ -4,6 +4,7 @@
 #include "engine/db.h"
 
 #include <atomic>
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <string>
@@ -384,6 +385,26 @@ TEST_P(DBTest, ConcurrentCommittersShareLogSyncs) {
   ASSERT_TRUE(db->Close().ok());
   db = OpenDB(MakeOptions());
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(*db->Get(Key(t * 1000 + kPerThread - 1)), "59");
+}
+
+TEST_P(DBTest, TimerSyncMakesCommitsDurableWithinAnInterval) {
+  Options o = MakeOptions();
+  o.durability = Durability::kSyncOnTimer;
+  o.sync_interval_ms = 20;
+  {
+    auto db = OpenDB(o);
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(db->Put(Key(i), "timed").ok());
+    const uint64_t commits_syncs = db->Stats().log_syncs;
+    // Wait until the syncer has synced the log after the last commit.
+    for (int wait = 0; wait < 200 && db->Stats().log_syncs == commits_syncs; ++wait) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_GT(db->Stats().log_syncs, commits_syncs);
+    EXPECT_LT(db->Stats().log_syncs, 50u);  // not one per commit
+    CrashAndDrop(db, FaultInjectionEnv::CrashMode::kDropUnsynced);
+  }
+  auto db = OpenDB(o);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(*db->Get(Key(i)), "timed") << Key(i);
 }
 
 INSTANTIATE_TEST_SUITE_P(Managers, DBTest, BothManagers(), ManagerName());
