@@ -1,10 +1,12 @@
 // Cursor and scans (see cursor.h).
 #include "btree/cursor.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "btree/overflow.h"
+#include "storage/status_macros.h"
 
 namespace laura {
 
@@ -165,6 +167,57 @@ absl::Status ScanRange(Pager* pager, PageId root, absl::string_view from,
     if (!fn(cursor.key(), value)) break;
   }
   return cursor.status();
+}
+
+namespace {
+
+// Levels below page id down to the leaves (0 for a leaf), by the leftmost
+// path.
+absl::StatusOr<int> Height(Pager* pager, PageId id) {
+  for (int height = 0; height < kMaxTreeDepth; ++height) {
+    absl::StatusOr<PageRef> ref = pager->Fetch(id);
+    if (!ref.ok()) return ref.status();
+    absl::StatusOr<NodeView> view = NodeView::Parse(ref->data(), pager->page_size(), id);
+    if (!view.ok()) return view.status();
+    if (view->is_leaf()) return height;
+    id = view->child(0);
+  }
+  return absl::DataLossError(absl::StrCat("tree from page ", id, " is too deep"));
+}
+
+absl::Status CollectLeaves(Pager* pager, PageId id, int height, absl::string_view from,
+                           std::optional<absl::string_view> to, std::vector<PageId>* out) {
+  if (height == 0) {
+    out->push_back(id);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<PageRef> ref = pager->Fetch(id);
+  if (!ref.ok()) return ref.status();
+  absl::StatusOr<NodeView> view = NodeView::Parse(ref->data(), pager->page_size(), id);
+  if (!view.ok()) return view.status();
+  if (view->is_leaf()) return absl::DataLossError(absl::StrCat("page ", id, " is a leaf too early"));
+  // Children first..last cover [from, to).
+  const int first = view->ChildIndex(from);
+  int last = view->count();
+  if (to.has_value()) last = std::min(last, view->LowerBound(*to));
+  for (int i = first; i <= last; ++i) {
+    const PageId child = view->child(i);
+    if (view->corrupt() || child == 0) {
+      return absl::DataLossError(absl::StrCat("node page ", id, " is malformed"));
+    }
+    LAURA_RETURN_IF_ERROR(CollectLeaves(pager, child, height - 1, from, to, out));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status LeafPagesInRange(Pager* pager, PageId root, absl::string_view from,
+                              std::optional<absl::string_view> to, std::vector<PageId>* out) {
+  out->clear();
+  if (root == 0 || (to.has_value() && CompareKeys(from, *to) >= 0)) return absl::OkStatus();
+  LAURA_ASSIGN_OR_RETURN(int height, Height(pager, root));
+  return CollectLeaves(pager, root, height, from, to, out);
 }
 
 std::optional<std::string> PrefixEnd(absl::string_view prefix) {

@@ -83,6 +83,12 @@ absl::Status ScanRange(Pager* pager, PageId root, absl::string_view from,
 // Calls fn for each entry whose key starts with prefix, in key order.
 absl::Status ScanPrefix(Pager* pager, PageId root, absl::string_view prefix,
                         const ScanFn& fn);
+// The ids of the leaf pages that can hold keys in [from, to) (no `to`: to
+// the end), in key order, found by reading branch pages only, so a caller
+// can hint them (DiskManager::AdviseWillNeed) before reading them.
+absl::Status LeafPagesInRange(Pager* pager, PageId root, absl::string_view from,
+                              std::optional<absl::string_view> to, std::vector<PageId>* out);
+
 // The smallest key above every key that starts with prefix, or nullopt if
 // there is none (prefix empty or all 0xff).
 std::optional<std::string> PrefixEnd(absl::string_view prefix);

@@ -28,8 +28,7 @@
 // serialized (one writer at a time); reads run on a snapshot of the last
 // commit and never wait for a writer.
 //
-// Status: the will-need hint for a key range, background checkpoints and
-// the timer durability mode are still to come (see the issue list).
+// Status: background checkpoints are still to come (see the issue list).
 #ifndef LAURA_ENGINE_DB_H_
 #define LAURA_ENGINE_DB_H_
 
@@ -190,6 +189,9 @@ class DB {
   // pread): random lookups, or one pass in key order (a scan, an export).
   virtual absl::Status AdviseRandom() = 0;
   virtual absl::Status AdviseSequential() = 0;
+  // Hints that keys in [from, to) will be read soon: their leaf pages are
+  // found from the branch pages and prefetched (madvise/fadvise WILLNEED).
+  virtual absl::Status AdviseWillNeed(absl::string_view from, absl::string_view to) = 0;
 };
 
 }  // namespace laura

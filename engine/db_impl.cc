@@ -11,6 +11,7 @@
 // write is accepted until it is reopened, which recovers from the log.
 // Recovery replays, in LSN order, every logged batch past the data file's
 // checkpoint LSN; LSNs are consecutive, so a gap is DataLoss.
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -105,6 +106,8 @@ class DBImpl final : public DB {
     LAURA_RETURN_IF_ERROR(CheckOpen());
     return dm_->AdviseSequential();
   }
+
+  absl::Status AdviseWillNeed(absl::string_view from, absl::string_view to) override;
 
   std::unique_ptr<ReadTransaction> BeginRead() override;
   absl::StatusOr<std::unique_ptr<WriteTransaction>> BeginWrite(bool wait) override;
@@ -532,6 +535,23 @@ DBStats DBImpl::Stats() {
   st.disk = dm_->Stats();
   st.pager = pager_->Stats();
   return st;
+}
+
+absl::Status DBImpl::AdviseWillNeed(absl::string_view from, absl::string_view to) {
+  LAURA_RETURN_IF_ERROR(CheckOpen());
+  const BTree::Snapshot snap = tree_->AcquireSnapshot();
+  std::vector<PageId> leaves;
+  absl::Status s = LeafPagesInRange(pager_.get(), snap.root, from, to, &leaves);
+  std::sort(leaves.begin(), leaves.end());
+  // One hint per run of consecutive pages.
+  for (size_t i = 0; s.ok() && i < leaves.size();) {
+    size_t j = i + 1;
+    while (j < leaves.size() && leaves[j] == leaves[j - 1] + 1) ++j;
+    s = dm_->AdviseWillNeed(leaves[i], leaves[j - 1]);
+    i = j;
+  }
+  tree_->ReleaseSnapshot(snap);
+  return s;
 }
 
 std::unique_ptr<ReadTransaction> DBImpl::BeginRead() {

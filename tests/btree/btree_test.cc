@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <map>
@@ -288,6 +289,28 @@ TEST_P(BTreeTest, RangeAndPrefixScans) {
   EXPECT_FALSE(empty.Valid());
   empty.SeekForPrev("x");
   EXPECT_FALSE(empty.Valid());
+}
+
+TEST_P(BTreeTest, LeafPagesInRangeFindsTheLeavesFromBranchesAlone) {
+  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(tree().Put(Key(i), Value(i, 80)).ok());
+  ASSERT_TRUE(harness_->Commit().ok());
+  const PageId root = tree().committed_root();
+  const CheckReport r = harness_->Check();
+  ASSERT_GE(r.depth, 2u);
+  std::vector<PageId> all, one, some, none;
+  ASSERT_TRUE(LeafPagesInRange(&harness_->pager(), root, "", std::nullopt, &all).ok());
+  EXPECT_EQ(all.size(), r.leaf_pages);
+  ASSERT_TRUE(LeafPagesInRange(&harness_->pager(), root, Key(1234), Key(1235), &one).ok());
+  EXPECT_EQ(one.size(), 1u);
+  ASSERT_TRUE(LeafPagesInRange(&harness_->pager(), root, Key(1000), Key(2000), &some).ok());
+  EXPECT_GT(some.size(), 10u);
+  EXPECT_LT(some.size(), all.size() / 3);
+  // Every leaf holding a key of the range is listed.
+  auto first = std::find(all.begin(), all.end(), some.front());
+  ASSERT_NE(first, all.end());
+  EXPECT_TRUE(std::equal(some.begin(), some.end(), first));
+  ASSERT_TRUE(LeafPagesInRange(&harness_->pager(), root, "z", "a", &none).ok());
+  EXPECT_TRUE(none.empty());
 }
 
 TEST_P(BTreeTest, BulkLoadBuildsASoundTree) {

@@ -359,6 +359,8 @@ TEST_P(DBTest, StatsAndHints) {
   EXPECT_NE(text.find("disk: page_size=4096"), std::string::npos) << text;
   EXPECT_TRUE(db->AdviseSequential().ok());
   EXPECT_TRUE(db->AdviseRandom().ok());
+  EXPECT_TRUE(db->AdviseWillNeed(Key(2), Key(7)).ok());
+  EXPECT_TRUE(db->AdviseWillNeed("z", "a").ok());  // an empty range
 }
 
 TEST_P(DBTest, ConcurrentCommittersShareLogSyncs) {
