@@ -1,14 +1,20 @@
 // DB: opening, recovery, writes through the log, reads on snapshots,
 // checkpoints and closing (see db.h).
 //
-// Commit protocol (one writer at a time, under write_mu_):
-//   1. apply the batch to the B+tree's write transaction (copy-on-write; on
-//      any error the transaction is aborted and nothing is logged);
-//   2. append the batch to the log with LSN = the tree's transaction number;
-//   3. with kSyncEveryCommit, sync the log up to it;
-//   4. publish the tree's new root (readers see the commit from here).
-// A failure in 2-4 aborts the tree transaction and fails the database: no
-// write is accepted until it is reopened, which recovers from the log.
+// Commit protocol. One writer holds the writer role (writer_active_) at a
+// time: a write transaction, Write, Checkpoint or Close.
+//   1. the writer applies its changes to the B+tree's write transaction
+//      (copy-on-write; on an error the transaction is aborted, nothing is
+//      logged);
+//   2. under write_mu_ it appends the batch to the log with LSN = the
+//      tree's transaction number, seals the transaction (EndTransaction:
+//      the next writer builds on it) and gives up the writer role;
+//   3. outside the lock it syncs the log up to its record (kSyncEveryCommit;
+//      concurrent committers share one sync) or hands it to the OS;
+//   4. it publishes the transaction (readers see it from here, so a reader
+//      never sees a commit that is not durable yet).
+// A failure in 2-4 fails the database: no write is accepted until it is
+// reopened, which recovers from the log.
 // Recovery replays, in LSN order, every logged batch past the data file's
 // checkpoint LSN; LSNs are consecutive, so a gap is DataLoss.
 #include <algorithm>
