@@ -169,7 +169,8 @@ class DB {
   // A snapshot of the latest commit. The database must outlive it.
   virtual std::unique_ptr<ReadTransaction> BeginRead() = 0;
   // Starts the write transaction; if another is active, waits for it, or
-  // with wait = false fails with FailedPrecondition at once.
+  // with wait = false fails with FailedPrecondition at once. End it (Commit,
+  // Abort or destruction) before Close, which waits for it.
   virtual absl::StatusOr<std::unique_ptr<WriteTransaction>> BeginWrite(bool wait = true) = 0;
   // An iterator over a snapshot of the latest commit (owning the snapshot).
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
