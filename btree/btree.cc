@@ -69,6 +69,24 @@ bool FindFittingCut(const std::vector<std::string>& cells, bool leaf, size_t cap
   return left() <= capacity && right() <= capacity;
 }
 
+// The two nodes a cut at m makes of cells: the left takes [0, m); a leaf's
+// right node takes [m, end) under the shortest separator between them; for
+// a branch, cell m moves up as the separator and its child becomes the
+// right node's leftmost child, which takes (m, end).
+struct Cut {
+  size_t left_end;
+  std::string separator;
+  PageId right_leftmost = 0;
+  size_t right_begin;
+};
+
+Cut MakeCut(const std::vector<std::string>& cells, bool leaf, size_t m) {
+  if (leaf) {
+    return Cut{m, ShortestSeparator(CellKey(cells[m - 1], true), CellKey(cells[m], true)), 0, m};
+  }
+  return Cut{m, std::string(CellKey(cells[m], false)), BranchCellChild(cells[m]), m + 1};
+}
+
 }  // namespace
 
 absl::Status CheckEntrySize(uint32_t page_size, absl::string_view key,
@@ -118,11 +136,12 @@ size_t BTree::snapshot_count() const {
 
 // --- Lookup ----------------------------------------------------------------
 
-absl::Status BTree::Get(PageId root, absl::string_view key, std::string* value) const {
+absl::StatusOr<bool> BTree::Find(PageId root, absl::string_view key, PageRef* leaf,
+                                  LeafValue* value) const {
   const uint32_t ps = pager_->page_size();
   PageId id = root;
   for (int depth = 0; depth < kMaxTreeDepth; ++depth) {
-    if (id == 0) return absl::NotFoundError("key not found");
+    if (id == 0) return false;
     LAURA_ASSIGN_OR_RETURN(PageRef ref, pager_->Fetch(id));
     LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(ref, ps));
     if (!view.is_leaf()) {
@@ -132,15 +151,24 @@ absl::Status BTree::Get(PageId root, absl::string_view key, std::string* value) 
     }
     const int i = view.LowerBound(key);
     if (view.corrupt()) return Corrupt(ref.id(), "a key is malformed");
-    if (i == view.count() || view.key(i) != key) return absl::NotFoundError("key not found");
-    const LeafValue v = view.value(i);
+    if (i == view.count() || view.key(i) != key) return false;
+    *value = view.value(i);
     if (view.corrupt()) return Corrupt(ref.id(), "a value is malformed");
-    if (v.overflow) return ReadOverflow(pager_, v.first_page, v.length, value);
-    value->assign(v.inline_bytes.data(), v.inline_bytes.size());
-    return absl::OkStatus();
+    *leaf = std::move(ref);
+    return true;
   }
   return absl::DataLossError(
       absl::StrCat("tree from page ", root, " is deeper than ", kMaxTreeDepth, " levels"));
+}
+
+absl::Status BTree::Get(PageId root, absl::string_view key, std::string* value) const {
+  PageRef leaf;
+  LeafValue v;
+  LAURA_ASSIGN_OR_RETURN(bool found, Find(root, key, &leaf, &v));
+  if (!found) return absl::NotFoundError("key not found");
+  if (v.overflow) return ReadOverflow(pager_, v.first_page, v.length, value);
+  value->assign(v.inline_bytes.data(), v.inline_bytes.size());
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> BTree::Get(PageId root, absl::string_view key) const {
@@ -307,35 +335,28 @@ absl::StatusOr<BTree::MaybeSplit> BTree::SplitNode(PageRef& node, int index,
   size_t m = BalancedCut(cells, leaf);
   if (append && static_cast<size_t>(index) == n - 1) m = leaf ? n - 1 : n - 2;
 
-  Split split;
-  PageId right_leftmost = 0;
-  size_t right_begin = m;
-  if (leaf) {
-    split.separator = ShortestSeparator(CellKey(cells[m - 1], true), CellKey(cells[m], true));
-  } else {
-    split.separator = std::string(CellKey(cells[m], false));
-    right_leftmost = BranchCellChild(cells[m]);
-    right_begin = m + 1;
-  }
+  Cut cut = MakeCut(cells, leaf, m);
   LAURA_ASSIGN_OR_RETURN(PageRef right,
                          pager_->Allocate(leaf ? PageType::kLeaf : PageType::kBranch,
                                           write_txn()));
-  LAURA_RETURN_IF_ERROR(RewriteNode(right.mutable_data(), leaf, right_leftmost, cells,
-                                    right_begin, n));
-  LAURA_RETURN_IF_ERROR(RewriteNode(node.mutable_data(), leaf, leftmost, cells, 0, m));
-  split.right = right.id();
-  return split;
+  LAURA_RETURN_IF_ERROR(RewriteNode(right.mutable_data(), leaf, cut.right_leftmost, cells,
+                                    cut.right_begin, n));
+  LAURA_RETURN_IF_ERROR(RewriteNode(node.mutable_data(), leaf, leftmost, cells, 0, cut.left_end));
+  return Split{std::move(cut.separator), right.id()};
 }
 
 // --- Delete ----------------------------------------------------------------
 
 absl::StatusOr<bool> BTree::Delete(absl::string_view key) {
   append_leaf_ = 0;
-  // Look first, so deleting a missing key copies nothing.
-  std::string ignored;
-  absl::Status found = Get(write_root_, key, &ignored);
-  if (absl::IsNotFound(found)) return false;
-  LAURA_RETURN_IF_ERROR(found);
+  // Look first (without reading the value), so deleting a missing key
+  // copies nothing.
+  {
+    PageRef leaf;
+    LeafValue ignored;
+    LAURA_ASSIGN_OR_RETURN(bool found, Find(write_root_, key, &leaf, &ignored));
+    if (!found) return false;
+  }
   LAURA_ASSIGN_OR_RETURN(PageRef root, Writable(write_root_));
   write_root_ = root.id();
   LAURA_RETURN_IF_ERROR(DeleteFrom(root, key, 0));
@@ -428,18 +449,9 @@ absl::StatusOr<bool> BTree::Redistribute(PageRef& parent, int j, PageId left_id,
   if (cells.size() < 3) return false;
   size_t m = BalancedCut(cells, leaf);
   if (!FindFittingCut(cells, leaf, NodeCapacity(ps), &m)) return false;
-  std::string new_separator;
-  PageId right_leftmost = 0;
-  size_t right_begin = m;
-  if (leaf) {
-    new_separator = ShortestSeparator(CellKey(cells[m - 1], true), CellKey(cells[m], true));
-  } else {
-    new_separator = std::string(CellKey(cells[m], false));
-    right_leftmost = BranchCellChild(cells[m]);
-    right_begin = m + 1;
-  }
+  const Cut cut = MakeCut(cells, leaf, m);
   std::string parent_cell;
-  EncodeBranchCell(new_separator, right_id, &parent_cell);
+  EncodeBranchCell(cut.separator, right_id, &parent_cell);
   LAURA_ASSIGN_OR_RETURN(NodeView pview, ParseNode(parent, ps));
   NodeEditor parent_editor(parent.mutable_data(), ps);
   if (parent_editor.free_bytes() + pview.cell_size(j) < parent_cell.size() + kSlotSize) {
@@ -447,11 +459,11 @@ absl::StatusOr<bool> BTree::Redistribute(PageRef& parent, int j, PageId left_id,
   }
   LAURA_ASSIGN_OR_RETURN(PageRef left, Writable(left_id));
   LAURA_ASSIGN_OR_RETURN(PageRef right, Writable(right_id));
-  LAURA_RETURN_IF_ERROR(RewriteNode(left.mutable_data(), leaf, leftmost, cells, 0, m));
-  LAURA_RETURN_IF_ERROR(RewriteNode(right.mutable_data(), leaf, right_leftmost, cells,
-                                    right_begin, cells.size()));
+  LAURA_RETURN_IF_ERROR(RewriteNode(left.mutable_data(), leaf, leftmost, cells, 0, cut.left_end));
+  LAURA_RETURN_IF_ERROR(RewriteNode(right.mutable_data(), leaf, cut.right_leftmost, cells,
+                                    cut.right_begin, cells.size()));
   parent_cell.clear();
-  EncodeBranchCell(new_separator, right.id(), &parent_cell);
+  EncodeBranchCell(cut.separator, right.id(), &parent_cell);
   parent_editor.Remove(j);
   if (!parent_editor.Insert(j, parent_cell)) {
     return absl::InternalError("a checked separator did not fit in its parent");
@@ -484,30 +496,28 @@ absl::StatusOr<bool> BTree::ShareOnOverflow(PageRef& parent, const NodeView& pvi
   constexpr double kShareLimit = 0.92;
   const size_t need = cv.used_bytes() + cell.size() + kSlotSize;
   int best = -1;
-  size_t best_used = 0;
+  PageRef best_ref;
+  std::optional<NodeView> best_view;
   for (int s : {i + 1, i - 1}) {
     if (s < 0 || s > pview.count()) continue;
-    const PageId id = pview.child(s);
-    LAURA_ASSIGN_OR_RETURN(PageRef ref, pager_->Fetch(id));
+    LAURA_ASSIGN_OR_RETURN(PageRef ref, pager_->Fetch(pview.child(s)));
     LAURA_ASSIGN_OR_RETURN(NodeView sv, ParseNode(ref, ps));
     if (!sv.is_leaf()) return Corrupt(parent.id(), "leaf and branch siblings");
     if (need + sv.used_bytes() <= kShareLimit * 2 * capacity &&
-        (best < 0 || sv.used_bytes() < best_used)) {
+        (best < 0 || sv.used_bytes() < best_view->used_bytes())) {
       best = s;
-      best_used = sv.used_bytes();
+      best_ref = std::move(ref);
+      best_view = sv;
     }
   }
   if (best < 0) return false;
-  const PageId sibling_id = pview.child(best);
+  const PageId sibling_id = best_ref.id();
   std::vector<std::string> cells;
   LAURA_RETURN_IF_ERROR(GatherCells(cv, child.id(), &cells));
   cells.insert(cells.begin() + at, std::string(cell));
   std::vector<std::string> sibling_cells;
-  {
-    LAURA_ASSIGN_OR_RETURN(PageRef ref, pager_->Fetch(sibling_id));
-    LAURA_ASSIGN_OR_RETURN(NodeView sv, ParseNode(ref, ps));
-    LAURA_RETURN_IF_ERROR(GatherCells(sv, sibling_id, &sibling_cells));
-  }
+  LAURA_RETURN_IF_ERROR(GatherCells(*best_view, sibling_id, &sibling_cells));
+  best_ref.Release();
   if (best < i) {
     sibling_cells.insert(sibling_cells.end(), std::make_move_iterator(cells.begin()),
                          std::make_move_iterator(cells.end()));

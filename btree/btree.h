@@ -130,6 +130,10 @@ class BTree {
   };
   using MaybeSplit = std::optional<Split>;
 
+  // The leaf entry of key under root: true and its value (which points
+  // into *leaf, kept pinned), or false if absent.
+  absl::StatusOr<bool> Find(PageId root, absl::string_view key, PageRef* leaf,
+                            LeafValue* value) const;
   absl::StatusOr<PageRef> Writable(PageId id);
   // Child `index` of parent (viewed by view), made writable; the parent's
   // pointer follows a copy.
