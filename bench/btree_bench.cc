@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "btree/btree.h"
 #include "storage/disk_manager.h"
@@ -32,44 +33,9 @@ constexpr uint64_t kKeys = 1'000'000;
 constexpr size_t kValueSize = 100;
 constexpr uint64_t kTxnSize = 1000;
 
-std::string BenchDir() {
-  const char* dir = std::getenv("LAURA_BENCH_DIR");
-  std::string path = dir ? dir : "/tmp/laura_bench";
-  std::filesystem::create_directories(path);
-  return path;
-}
-
-void Check(const absl::Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "btree_bench: %s: %s\n", what, s.ToString().c_str());
-    std::exit(1);
-  }
-}
-
-// Key i: 16 bytes, big-endian hex of i, so numeric and key order agree.
-// Written into a per-thread buffer (16 bytes do not fit the small-string
-// buffer, and the allocation would be the benchmark's, not the tree's).
-absl::string_view Key(uint64_t i) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  thread_local char key[16];
-  for (int d = 15; d >= 0; --d, i >>= 4) key[d] = kHex[i & 15];
-  return absl::string_view(key, 16);
-}
-
 const std::string& Value() {
   static const std::string v(kValueSize, 'v');
   return v;
-}
-
-// 0 .. kKeys-1 in a fixed random order.
-const std::vector<uint64_t>& Permutation() {
-  static const std::vector<uint64_t> p = [] {
-    std::vector<uint64_t> v(kKeys);
-    for (uint64_t i = 0; i < kKeys; ++i) v[i] = i;
-    std::shuffle(v.begin(), v.end(), std::mt19937_64(20261124));
-    return v;
-  }();
-  return p;
 }
 
 DiskManagerKind Kind(const benchmark::State& state) {
@@ -87,18 +53,18 @@ struct Db {
     std::filesystem::remove(path);
     auto db = std::make_unique<Db>();
     auto dm = DiskManager::Open(kind, path, {});
-    Check(dm.status(), "open");
+    CheckOk(dm.status(), "open");
     db->dm = std::move(*dm);
     auto pager = Pager::Create(db->dm.get(), {.cache_bytes = 512 * kMiB});
-    Check(pager.status(), "pager");
+    CheckOk(pager.status(), "pager");
     db->pager = std::move(*pager);
     db->tree = std::make_unique<BTree>(db->pager.get(), 0, 0);
     return db;
   }
 
   void Checkpoint() {
-    Check(pager->Flush(), "flush");
-    Check(dm->Checkpoint(tree->committed_txn(), tree->committed_root()), "checkpoint");
+    CheckOk(pager->Flush(), "flush");
+    CheckOk(dm->Checkpoint(tree->committed_txn(), tree->committed_root()), "checkpoint");
   }
 
   // Live pages x page size / raw key+value bytes.
@@ -110,12 +76,12 @@ struct Db {
 };
 
 void FillRandom(Db& db) {
-  const auto& order = Permutation();
+  const auto& order = Permutation(kKeys);
   for (uint64_t i = 0; i < kKeys; ++i) {
-    Check(db.tree->Put(Key(order[i]), Value()), "put");
-    if ((i + 1) % kTxnSize == 0) Check(db.tree->Commit(), "commit");
+    CheckOk(db.tree->Put(HexKey(order[i]), Value()), "put");
+    if ((i + 1) % kTxnSize == 0) CheckOk(db.tree->Commit(), "commit");
   }
-  Check(db.tree->Commit(), "commit");
+  CheckOk(db.tree->Commit(), "commit");
   db.Checkpoint();
 }
 
@@ -132,12 +98,12 @@ Db& ReadDb(DiskManagerKind kind) {
 
 void BM_RandomGet(benchmark::State& state) {
   Db& db = ReadDb(Kind(state));
-  const auto& order = Permutation();
+  const auto& order = Permutation(kKeys);
   const PageId root = db.tree->committed_root();
   std::string value;
   uint64_t i = 0;
   for (auto _ : state) {
-    Check(db.tree->Get(root, Key(order[(i++ * 7919) % kKeys]), &value), "get");
+    CheckOk(db.tree->Get(root, HexKey(order[(i++ * 7919) % kKeys]), &value), "get");
     benchmark::DoNotOptimize(value.data());
   }
   state.SetItemsProcessed(state.iterations());
@@ -158,12 +124,12 @@ void BM_SequentialScan(benchmark::State& state) {
 
 void BM_SeekNext100(benchmark::State& state) {
   Db& db = ReadDb(Kind(state));
-  const auto& order = Permutation();
+  const auto& order = Permutation(kKeys);
   uint64_t i = 0;
   for (auto _ : state) {
     Cursor c(db.pager.get(), db.tree->committed_root());
     size_t bytes = 0;
-    c.Seek(Key(order[i++ % kKeys]));
+    c.Seek(HexKey(order[i++ % kKeys]));
     for (int n = 0; n < 100 && c.Valid(); ++n, c.Next()) bytes += c.value().size();
     benchmark::DoNotOptimize(bytes);
   }
@@ -178,7 +144,7 @@ void RunFill(benchmark::State& state, Fill fill) {
   for (auto _ : state) {
     state.PauseTiming();
     auto db = Db::Create(Kind(state), "btree_fill");
-    Permutation();
+    Permutation(kKeys);
     state.ResumeTiming();
     fill(*db);
     state.PauseTiming();
@@ -195,10 +161,10 @@ void BM_RandomPut(benchmark::State& state) { RunFill(state, FillRandom); }
 void BM_SequentialPut(benchmark::State& state) {
   RunFill(state, [](Db& db) {
     for (uint64_t i = 0; i < kKeys; ++i) {
-      Check(db.tree->Put(Key(i), Value()), "put");
-      if ((i + 1) % kTxnSize == 0) Check(db.tree->Commit(), "commit");
+      CheckOk(db.tree->Put(HexKey(i), Value()), "put");
+      if ((i + 1) % kTxnSize == 0) CheckOk(db.tree->Commit(), "commit");
     }
-    Check(db.tree->Commit(), "commit");
+    CheckOk(db.tree->Commit(), "commit");
     db.Checkpoint();
   });
 }
@@ -206,11 +172,11 @@ void BM_SequentialPut(benchmark::State& state) {
 void BM_BulkLoad(benchmark::State& state) {
   RunFill(state, [](Db& db) {
     BulkLoader loader(db.pager.get(), db.tree->write_txn());
-    for (uint64_t i = 0; i < kKeys; ++i) Check(loader.Add(Key(i), Value()), "add");
+    for (uint64_t i = 0; i < kKeys; ++i) CheckOk(loader.Add(HexKey(i), Value()), "add");
     auto root = loader.Finish();
-    Check(root.status(), "finish");
-    Check(db.tree->ReplaceRoot(*root), "replace root");
-    Check(db.tree->Commit(), "commit");
+    CheckOk(root.status(), "finish");
+    CheckOk(db.tree->ReplaceRoot(*root), "replace root");
+    CheckOk(db.tree->Commit(), "commit");
     db.Checkpoint();
   });
 }

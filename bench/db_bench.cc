@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "engine/db.h"
 
@@ -49,42 +50,9 @@ constexpr size_t kValueSize = 100;
 constexpr uint64_t kBatch = 1000;
 constexpr int kSyncCommits = 10'000;
 
-std::string BenchDir() {
-  const char* dir = std::getenv("LAURA_BENCH_DIR");
-  std::string path = dir ? dir : "/tmp/laura_bench";
-  std::filesystem::create_directories(path);
-  return path;
-}
-
-void Check(const absl::Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "db_bench: %s: %s\n", what, s.ToString().c_str());
-    std::exit(1);
-  }
-}
-
-// Key i: 16 hex digits, written into a per-thread buffer.
-absl::string_view Key(uint64_t i) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  thread_local char key[16];
-  for (int d = 15; d >= 0; --d, i >>= 4) key[d] = kHex[i & 15];
-  return absl::string_view(key, 16);
-}
-
 const std::string& Value() {
   static const std::string v(kValueSize, 'v');
   return v;
-}
-
-// 0 .. Keys()-1 in a fixed random order.
-const std::vector<uint64_t>& Permutation() {
-  static const std::vector<uint64_t> p = [] {
-    std::vector<uint64_t> v(Keys());
-    for (uint64_t i = 0; i < v.size(); ++i) v[i] = i;
-    std::shuffle(v.begin(), v.end(), std::mt19937_64(20261124));
-    return v;
-  }();
-  return p;
 }
 
 Options BenchOptions(const benchmark::State& state, Durability durability) {
@@ -100,7 +68,7 @@ std::unique_ptr<DB> FreshDb(const benchmark::State& state, const std::string& na
   const std::string path = BenchDir() + "/" + name + (state.range(0) == 0 ? "_pread" : "_mmap");
   std::filesystem::remove_all(path);
   auto db = DB::Open(BenchOptions(state, durability), path);
-  Check(db.status(), "open");
+  CheckOk(db.status(), "open");
   return std::move(*db);
 }
 
@@ -109,13 +77,13 @@ template <typename Order>
 void Fill(DB& db, Order order) {
   WriteBatch batch;
   for (uint64_t i = 0; i < Keys(); ++i) {
-    batch.Put(Key(order(i)), Value());
+    batch.Put(HexKey(order(i)), Value());
     if (batch.count() == kBatch) {
-      Check(db.Write(batch), "write");
+      CheckOk(db.Write(batch), "write");
       batch.Clear();
     }
   }
-  if (!batch.empty()) Check(db.Write(batch), "write");
+  if (!batch.empty()) CheckOk(db.Write(batch), "write");
 }
 
 // The shared read database of a manager, filled by fillrandom on first use.
@@ -124,8 +92,8 @@ DB& ReadDb(const benchmark::State& state) {
   auto& db = dbs[state.range(0)];
   if (!db) {
     db = FreshDb(state, "db_read");
-    Fill(*db, [](uint64_t i) { return Permutation()[i]; });
-    Check(db->Checkpoint(), "checkpoint");
+    Fill(*db, [](uint64_t i) { return Permutation(Keys())[i]; });
+    CheckOk(db->Checkpoint(), "checkpoint");
   }
   return *db;
 }
@@ -136,7 +104,7 @@ void BM_FillSeq(benchmark::State& state) {
     auto db = FreshDb(state, "db_fill");
     state.ResumeTiming();
     Fill(*db, [](uint64_t i) { return i; });
-    Check(db->Close(), "close");
+    CheckOk(db->Close(), "close");
   }
   state.SetItemsProcessed(state.iterations() * Keys());
 }
@@ -145,10 +113,10 @@ void BM_FillRandom(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     auto db = FreshDb(state, "db_fill");
-    Permutation();
+    Permutation(Keys());
     state.ResumeTiming();
-    Fill(*db, [](uint64_t i) { return Permutation()[i]; });
-    Check(db->Close(), "close");
+    Fill(*db, [](uint64_t i) { return Permutation(Keys())[i]; });
+    CheckOk(db->Close(), "close");
   }
   state.SetItemsProcessed(state.iterations() * Keys());
 }
@@ -157,7 +125,7 @@ void BM_Overwrite(benchmark::State& state) {
   DB& db = ReadDb(state);
   uint64_t n = 0;
   for (auto _ : state) {
-    Fill(db, [](uint64_t i) { return Permutation()[(i * 7919) % Keys()]; });
+    Fill(db, [](uint64_t i) { return Permutation(Keys())[(i * 7919) % Keys()]; });
     n += Keys();
   }
   state.SetItemsProcessed(n);
@@ -165,11 +133,11 @@ void BM_Overwrite(benchmark::State& state) {
 
 void BM_ReadRandom(benchmark::State& state) {
   DB& db = ReadDb(state);
-  const auto& order = Permutation();
+  const auto& order = Permutation(Keys());
   uint64_t i = static_cast<uint64_t>(state.thread_index()) * 104729;
   for (auto _ : state) {
-    auto v = db.Get(Key(order[(i++ * 7919) % Keys()]));
-    if (!v.ok()) Check(v.status(), "get");
+    auto v = db.Get(HexKey(order[(i++ * 7919) % Keys()]));
+    if (!v.ok()) CheckOk(v.status(), "get");
     benchmark::DoNotOptimize(v->data());
   }
   state.SetItemsProcessed(state.iterations());
@@ -190,12 +158,12 @@ void BM_ReadSeq(benchmark::State& state) {
 
 void BM_SeekRandom(benchmark::State& state) {
   DB& db = ReadDb(state);
-  const auto& order = Permutation();
+  const auto& order = Permutation(Keys());
   uint64_t i = 0;
   auto it = db.NewIterator();
   for (auto _ : state) {
     size_t bytes = 0;
-    it->Seek(Key(order[i++ % Keys()]));
+    it->Seek(HexKey(order[i++ % Keys()]));
     for (int n = 0; n < 100 && it->Valid(); ++n, it->Next()) bytes += it->value().size();
     benchmark::DoNotOptimize(bytes);
   }
@@ -204,15 +172,15 @@ void BM_SeekRandom(benchmark::State& state) {
 
 void BM_Mixed70Read30Write(benchmark::State& state) {
   DB& db = ReadDb(state);
-  const auto& order = Permutation();
+  const auto& order = Permutation(Keys());
   uint64_t i = 0;
   for (auto _ : state) {
-    const absl::string_view key = Key(order[(i * 7919) % Keys()]);
+    const absl::string_view key = HexKey(order[(i * 7919) % Keys()]);
     if (i++ % 10 < 7) {
       auto v = db.Get(key);
       benchmark::DoNotOptimize(v.ok());
     } else {
-      Check(db.Put(key, Value()), "put");
+      CheckOk(db.Put(key, Value()), "put");
     }
   }
   state.SetItemsProcessed(state.iterations());
@@ -223,7 +191,7 @@ void BM_FillSync(benchmark::State& state) {
   static std::unique_ptr<DB> db;
   if (state.thread_index() == 0) db = FreshDb(state, "db_sync", Durability::kSyncEveryCommit);
   uint64_t i = static_cast<uint64_t>(state.thread_index()) << 40;
-  for (auto _ : state) Check(db->Put(Key(i++), Value()), "put");
+  for (auto _ : state) CheckOk(db->Put(HexKey(i++), Value()), "put");
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
     state.counters["syncs_per_commit"] =
@@ -236,13 +204,13 @@ void BM_FillSync(benchmark::State& state) {
 void BM_BareWriteSync(benchmark::State& state) {
   const std::string path = BenchDir() + "/bare_sync";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0 || ::posix_fallocate(fd, 0, 64 << 20) != 0) Check(absl::InternalError(path), "open");
+  if (fd < 0 || ::posix_fallocate(fd, 0, 64 << 20) != 0) CheckOk(absl::InternalError(path), "open");
   ::fdatasync(fd);
   std::string block(4096, 'b');
   uint64_t offset = 0;
   for (auto _ : state) {
     if (::pwrite(fd, block.data(), block.size(), offset) != 4096 || ::fdatasync(fd) != 0) {
-      Check(absl::InternalError("bare write"), "write");
+      CheckOk(absl::InternalError("bare write"), "write");
     }
     offset = (offset + 4096) % (64 << 20);
   }

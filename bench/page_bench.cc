@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "benchmark/benchmark.h"
 #include "storage/disk_manager.h"
 
@@ -32,13 +33,6 @@ namespace {
 constexpr uint32_t kPage = 4096;
 constexpr uint64_t kPages = 16384;  // 64 MiB
 constexpr size_t kIdCount = 1 << 16;
-
-std::string BenchDir() {
-  const char* dir = std::getenv("LAURA_BENCH_DIR");
-  std::string path = dir ? dir : "/tmp/laura_bench";
-  std::filesystem::create_directories(path);
-  return path;
-}
 
 void Die(const std::string& what) {
   std::fprintf(stderr, "page_bench: %s\n", what.c_str());
