@@ -74,12 +74,7 @@ class DBImpl final : public DB {
     return log_->SyncTo(log_->appended_position());
   }
 
-  absl::Status Checkpoint() override {
-    LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
-    MutexLock lock(&write_mu_);
-    writer_active_ = false;
-    return CheckpointLocked();
-  }
+  absl::Status Checkpoint() override { return CheckpointAsWriter(/*only_if_due=*/false); }
 
   DBStats Stats() override;
   CheckReport Check() override {
@@ -140,6 +135,7 @@ class DBImpl final : public DB {
   absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
   absl::Status ApplyBatch(absl::string_view payload);
   absl::Status CheckpointLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status CheckpointAsWriter(bool only_if_due);
 
   const Options options_;
   const std::string path_;
@@ -334,12 +330,18 @@ absl::Status DBImpl::CommitWriter(absl::string_view payload) {
     checkpoint_due = options_.checkpoint_log_bytes > 0 &&
                      position - log_at_checkpoint_ >= options_.checkpoint_log_bytes;
   }
-  if (!checkpoint_due) return absl::OkStatus();
+  return checkpoint_due ? CheckpointAsWriter(/*only_if_due=*/true) : absl::OkStatus();
+}
+
+// Waits for the writer role, then checkpoints holding write_mu_ (which
+// keeps any other writer out). only_if_due: skip it if another thread
+// checkpointed since the log grew past checkpoint_log_bytes.
+absl::Status DBImpl::CheckpointAsWriter(bool only_if_due) {
   LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
   MutexLock lock(&write_mu_);
   writer_active_ = false;
-  // Another committer may have checkpointed meanwhile.
-  if (log_->appended_position() - log_at_checkpoint_ < options_.checkpoint_log_bytes) {
+  if (only_if_due &&
+      log_->appended_position() - log_at_checkpoint_ < options_.checkpoint_log_bytes) {
     return absl::OkStatus();
   }
   return CheckpointLocked();

@@ -102,9 +102,8 @@ Outcome RunScript(const Options& o, const std::string& path) {
   return out;
 }
 
-class CrashTest : public ::testing::TestWithParam<DiskManagerKind> {};
-
-TEST_P(CrashTest, PowerLossAtEveryOperationRecoversACommitPrefix) {
+// states[k]: the contents after the script's first k commits.
+std::vector<State> ScriptStates() {
   std::vector<State> states(1);
   for (int i = 0; i < kCommits; ++i) {
     WriteBatch batch;
@@ -112,6 +111,36 @@ TEST_P(CrashTest, PowerLossAtEveryOperationRecoversACommitPrefix) {
     ScriptedCommit(i, &batch, &next);
     states.push_back(next);
   }
+  return states;
+}
+
+// Success if db holds states[k] for some k in [first, last] and its tree
+// is sound.
+::testing::AssertionResult HoldsACommitBetween(DB& db, const std::vector<State>& states,
+                                               int first, int last) {
+  State got;
+  auto it = db.NewIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    got[std::string(it->key())] = std::string(it->value());
+  }
+  if (!it->status().ok()) return ::testing::AssertionFailure() << it->status();
+  it.reset();
+  bool matches = false;
+  for (int k = first; k <= last && !matches; ++k) matches = got == states[k];
+  if (!matches) {
+    return ::testing::AssertionFailure() << "holds " << got.size()
+                                         << " keys, not the state after any commit in ["
+                                         << first << ", " << last << "]";
+  }
+  const CheckReport report = db.Check();
+  if (!report.ok()) return ::testing::AssertionFailure() << report.ToString();
+  return ::testing::AssertionSuccess();
+}
+
+class CrashTest : public ::testing::TestWithParam<DiskManagerKind> {};
+
+TEST_P(CrashTest, PowerLossAtEveryOperationRecoversACommitPrefix) {
+  const std::vector<State> states = ScriptStates();
   const uint64_t stride = Stride();
   uint64_t crash_points = 0;
   for (uint64_t n = 1;; n += stride) {
@@ -136,19 +165,7 @@ TEST_P(CrashTest, PowerLossAtEveryOperationRecoversACommitPrefix) {
     auto db = DB::Open(CrashOptions(GetParam(), &env), path);
     if (out.attempted == 0 && !db.ok()) continue;  // died while creating it
     ASSERT_TRUE(db.ok()) << db.status();
-    State got;
-    auto it = (*db)->NewIterator();
-    for (it->SeekToFirst(); it->Valid(); it->Next()) got[std::string(it->key())] = std::string(it->value());
-    ASSERT_TRUE(it->status().ok()) << it->status();
-    it.reset();
-    bool matches = false;
-    for (int k = out.acknowledged; k <= out.attempted && !matches; ++k) {
-      matches = got == states[k];
-    }
-    ASSERT_TRUE(matches) << "recovered " << got.size() << " keys, not the state after any commit in ["
-                         << out.acknowledged << ", " << out.attempted << "]";
-    const CheckReport report = (*db)->Check();
-    ASSERT_TRUE(report.ok()) << report.ToString();
+    ASSERT_TRUE(HoldsACommitBetween(**db, states, out.acknowledged, out.attempted));
     ASSERT_TRUE((*db)->Put("after", "recovery").ok());  // and it takes writes
   }
   std::cout << crash_points << " crash points (stride " << stride << ")" << std::endl;
@@ -160,20 +177,14 @@ TEST_P(CrashTest, PowerLossAtEveryOperationRecoversACommitPrefix) {
 // crash), and once the faults stop the database reopens holding every
 // acknowledged commit and no partial one.
 TEST_P(CrashTest, IoErrorAtEveryOperationLosesNoAcknowledgedCommit) {
-  std::vector<State> states(1);
-  for (int i = 0; i < kCommits; ++i) {
-    WriteBatch batch;
-    State next = states.back();
-    ScriptedCommit(i, &batch, &next);
-    states.push_back(next);
-  }
+  const std::vector<State> states = ScriptStates();
   const uint64_t stride = Stride();
   uint64_t points = 0;
   for (uint64_t n = 1;; n += stride) {
     const bool persistent = n % 2 == 0;
     const int err = n % 3 == 0 ? ENOSPC : EIO;
-    SCOPED_TRACE(absl::StrFormat("operation %d fails (%s, %s)", n, persistent ? "persistent" : "once",
-                                 err == EIO ? "EIO" : "ENOSPC"));
+    SCOPED_TRACE(absl::StrFormat("operation %d fails (%s, %s)", n,
+                                 persistent ? "persistent" : "once", err == EIO ? "EIO" : "ENOSPC"));
     TempDir dir;
     const std::string path = dir.File("db");
     FaultInjectionEnv env;
@@ -186,18 +197,8 @@ TEST_P(CrashTest, IoErrorAtEveryOperationLosesNoAcknowledgedCommit) {
     auto db = DB::Open(CrashOptions(GetParam(), &env), path);
     if (out.attempted == 0 && !db.ok()) continue;  // failed while creating it
     ASSERT_TRUE(db.ok()) << db.status();
-    State got;
-    auto it = (*db)->NewIterator();
-    for (it->SeekToFirst(); it->Valid(); it->Next()) got[std::string(it->key())] = std::string(it->value());
-    ASSERT_TRUE(it->status().ok()) << it->status();
-    it.reset();
-    bool matches = false;
     const int last = out.finished ? kCommits : out.attempted;
-    for (int k = out.acknowledged; k <= last && !matches; ++k) matches = got == states[k];
-    ASSERT_TRUE(matches) << "reopened with " << got.size() << " keys, not the state after any commit in ["
-                         << out.acknowledged << ", " << last << "]";
-    const CheckReport report = (*db)->Check();
-    ASSERT_TRUE(report.ok()) << report.ToString();
+    ASSERT_TRUE(HoldsACommitBetween(**db, states, out.acknowledged, last));
   }
   std::cout << points << " failure points (stride " << stride << ")" << std::endl;
   EXPECT_GT(points, 100u / stride);
