@@ -28,7 +28,6 @@
 // serialized (one writer at a time); reads run on a snapshot of the last
 // commit and never wait for a writer.
 //
-// Status: background checkpoints are still to come (see the issue list).
 #ifndef LAURA_ENGINE_DB_H_
 #define LAURA_ENGINE_DB_H_
 
@@ -136,6 +135,42 @@ class WriteTransaction {
   virtual absl::Status Abort() = 0;
 };
 
+struct LoadOptions {
+  // A key already in the database, or put twice in the load: true, the
+  // later value wins; false, Put fails with AlreadyExists.
+  bool overwrite = false;
+  // Bulk loading: fraction of each page to fill, in [0.1, 1.0].
+  double fill_factor = 1.0;
+};
+
+// A load: one large write transaction that bypasses the log, for imports.
+// Its changes become visible and durable together at Commit, which
+// checkpoints; a crash or an error before Commit returns leaves the
+// database exactly as before. It holds the writer role like a write
+// transaction (readers go on; other writers wait).
+//
+// Into an empty database, keys put in ascending order are built bottom-up
+// (btree/bulk_load.h) under the sequential access hint, each page written
+// once; the first key out of order switches the load to ordinary
+// copy-on-write inserts on the tree built so far. Memory use does not
+// grow with the size of the load.
+class Loader {
+ public:
+  virtual ~Loader() = default;
+  // InvalidArgument for a key or value too large; AlreadyExists for a
+  // repeated or existing key without LoadOptions::overwrite. Either leaves
+  // the load usable; any other error means it can only be aborted.
+  virtual absl::Status Put(absl::string_view key, absl::string_view value) = 0;
+  // Makes every Put visible and durable at once.
+  virtual absl::Status Commit() = 0;
+  // Discards the load (also done by destruction without Commit).
+  virtual absl::Status Abort() = 0;
+  // Entries put so far (a repeated key counts once).
+  virtual uint64_t count() const = 0;
+  // Whether every entry so far went to the bottom-up bulk loader.
+  virtual bool bulk() const = 0;
+};
+
 // Counters and sizes, as of the call.
 struct DBStats {
   uint64_t commits = 0;          // write transactions committed since open
@@ -172,6 +207,8 @@ class DB {
   // with wait = false fails with FailedPrecondition at once. End it (Commit,
   // Abort or destruction) before Close, which waits for it.
   virtual absl::StatusOr<std::unique_ptr<WriteTransaction>> BeginWrite(bool wait = true) = 0;
+  // Starts a load (see Loader), waiting for the writer role.
+  virtual absl::StatusOr<std::unique_ptr<Loader>> BeginLoad(const LoadOptions& options = {}) = 0;
   // An iterator over a snapshot of the latest commit (owning the snapshot).
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
   // Makes every acknowledged commit durable (syncs the log).

@@ -26,147 +26,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "btree/btree.h"
-#include "engine/db.h"
+#include "engine/db_impl.h"
 #include "storage/mutex.h"
 #include "storage/pager.h"
 #include "storage/status_macros.h"
 #include "wal/log.h"
 
 namespace laura {
-namespace {
-
-class DBImpl final : public DB {
- public:
-  DBImpl(const Options& options, std::string path) : options_(options), path_(std::move(path)) {}
-  ~DBImpl() override {
-    if (!closed_.load()) Close().IgnoreError();
-  }
-
-  absl::Status Init();
-
-  absl::StatusOr<std::string> Get(absl::string_view key) override {
-    LAURA_RETURN_IF_ERROR(CheckOpen());
-    const BTree::Snapshot snap = tree_->AcquireSnapshot();
-    std::string value;
-    absl::Status s = tree_->Get(snap.root, key, &value);
-    tree_->ReleaseSnapshot(snap);
-    if (!s.ok()) return s;
-    return value;
-  }
-
-  absl::Status Put(absl::string_view key, absl::string_view value) override {
-    WriteBatch batch;
-    batch.Put(key, value);
-    return Write(batch);
-  }
-
-  absl::Status Delete(absl::string_view key) override {
-    WriteBatch batch;
-    batch.Delete(key);
-    return Write(batch);
-  }
-
-  absl::Status Write(const WriteBatch& batch) override;
-
-  absl::Status Sync() override {
-    LAURA_RETURN_IF_ERROR(CheckOpen());
-    if (log_ == nullptr) return absl::OkStatus();
-    return log_->SyncTo(log_->appended_position());
-  }
-
-  absl::Status Checkpoint() override { return CheckpointAsWriter(/*only_if_due=*/false); }
-
-  DBStats Stats() override;
-  CheckReport Check() override {
-    CheckReport report;
-    if (absl::Status s = AcquireWriter(/*wait=*/true); !s.ok()) {
-      // Read-only or failed: check without flushing or verifying checksums
-      // of pages still in memory.
-      if (closed_.load()) {
-        report.problems.push_back(std::string(s.message()));
-        return report;
-      }
-      const BTree::Snapshot snap = tree_->AcquireSnapshot();
-      report = CheckTree(pager_.get(), snap.root,
-                         {.verify_checksums = options_.read_only, .check_free_pages = true});
-      tree_->ReleaseSnapshot(snap);
-      return report;
-    }
-    absl::Status flushed = pager_->Flush();
-    report = CheckTree(pager_.get(), tree_->committed_root(), {});
-    if (!flushed.ok()) report.problems.push_back(std::string(flushed.message()));
-    MutexLock lock(&write_mu_);
-    writer_active_ = false;
-    return report;
-  }
-  absl::Status AdviseRandom() override {
-    LAURA_RETURN_IF_ERROR(CheckOpen());
-    return dm_->AdviseRandom();
-  }
-  absl::Status AdviseSequential() override {
-    LAURA_RETURN_IF_ERROR(CheckOpen());
-    return dm_->AdviseSequential();
-  }
-
-  absl::Status AdviseWillNeed(absl::string_view from, absl::string_view to) override;
-
-  std::unique_ptr<ReadTransaction> BeginRead() override;
-  absl::StatusOr<std::unique_ptr<WriteTransaction>> BeginWrite(bool wait) override;
-  std::unique_ptr<Iterator> NewIterator() override;
-
-  // For the transaction and iterator objects.
-  absl::Status AcquireWriter(bool wait);
-  absl::Status AbortWriter();
-  absl::Status CommitWriter(absl::string_view payload);
-  BTree& tree() { return *tree_; }
-  Pager* pager() { return pager_.get(); }
-
-  absl::Status Close() override;
-
- private:
-  absl::Status CheckOpen() const {
-    if (closed_.load()) {
-      return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
-    }
-    return absl::OkStatus();
-  }
-  absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::Status Fail(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
-  absl::Status ApplyBatch(absl::string_view payload);
-  absl::Status CheckpointLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::Status CheckpointAsWriter(bool only_if_due);
-
-  const Options options_;
-  const std::string path_;
-  Env* env_ = nullptr;
-  std::unique_ptr<FileLock> lock_;
-  std::unique_ptr<DiskManager> dm_;
-  std::unique_ptr<Pager> pager_;
-  std::unique_ptr<BTree> tree_;
-  std::unique_ptr<LogWriter> log_;
-  Mutex write_mu_;
-  absl::Status failed_ ABSL_GUARDED_BY(write_mu_);
-  uint64_t log_at_checkpoint_ ABSL_GUARDED_BY(write_mu_) = 0;
-  // A write transaction (or Write, Checkpoint, Close) owns the tree's
-  // write side; others wait for this to clear.
-  bool writer_active_ ABSL_GUARDED_BY(write_mu_) = false;
-  // Commits appended to the log and waiting for their sync.
-  uint64_t in_flight_ ABSL_GUARDED_BY(write_mu_) = 0;
-  bool Idle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
-    return !writer_active_ && in_flight_ == 0;
-  }
-  uint64_t commits_ ABSL_GUARDED_BY(write_mu_) = 0;
-  uint64_t checkpoints_ ABSL_GUARDED_BY(write_mu_) = 0;
-  bool initialized_ = false;  // Init completed
-  // kSyncOnTimer's background syncer.
-  void RunSyncer();
-  void StopSyncer();
-  std::thread syncer_;
-  Mutex syncer_mu_;
-  bool syncer_stop_ ABSL_GUARDED_BY(syncer_mu_) = false;
-  std::atomic<bool> closed_{false};
-};
+namespace engine_internal {
 
 absl::Status DBImpl::Init() {
   env_ = options_.env != nullptr ? options_.env : Env::Default();
@@ -366,6 +233,28 @@ absl::Status DBImpl::CheckpointLocked() {
     s = log_->DropSegmentsThrough(tree_->committed_txn());
     log_at_checkpoint_ = log_->appended_position();
   }
+  return s.ok() ? s : Fail(s);
+}
+
+absl::Status DBImpl::CommitUnlogged() {
+  MutexLock lock(&write_mu_);
+  // Commits still waiting for their log sync are in the tree this
+  // checkpoint writes: let them finish (or fail) first.
+  write_mu_.Await(absl::Condition(+[](uint64_t* n) { return *n == 0; }, &in_flight_));
+  absl::Status s = failed_;
+  const uint64_t lsn = tree_->EndTransaction();
+  // The data file and its meta page make the transaction durable; the log
+  // never sees it (recovery skips LSNs up to the checkpoint's).
+  if (s.ok()) s = pager_->Flush();
+  if (s.ok()) s = dm_->Checkpoint(lsn, tree_->write_root());
+  if (s.ok()) {
+    tree_->Publish(lsn);
+    ++commits_;
+    ++checkpoints_;
+    s = log_->DropSegmentsThrough(lsn);
+    log_at_checkpoint_ = log_->appended_position();
+  }
+  writer_active_ = false;
   return s.ok() ? s : Fail(s);
 }
 
@@ -576,7 +465,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator() {
                                         true);
 }
 
-}  // namespace
+}  // namespace engine_internal
 
 std::string DBStats::ToString() const {
   return absl::StrCat("db: commits=", commits, " checkpoints=", checkpoints,
@@ -587,7 +476,7 @@ std::string DBStats::ToString() const {
 }
 
 absl::StatusOr<std::unique_ptr<DB>> DB::Open(const Options& options, const std::string& path) {
-  auto db = std::make_unique<DBImpl>(options, path);
+  auto db = std::make_unique<engine_internal::DBImpl>(options, path);
   absl::Status s = db->Init();
   if (!s.ok()) return s;
   return std::unique_ptr<DB>(std::move(db));

@@ -1,0 +1,164 @@
+// DBImpl: the DB behind engine/db.h; its members are shared by the
+// engine's source files (db_impl.cc: open, recovery, commits, checkpoints;
+// loader.cc: loads). The commit protocol is described in db_impl.cc.
+#ifndef LAURA_ENGINE_DB_IMPL_H_
+#define LAURA_ENGINE_DB_IMPL_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "btree/btree.h"
+#include "engine/db.h"
+#include "storage/mutex.h"
+#include "storage/pager.h"
+#include "storage/status_macros.h"
+#include "wal/log.h"
+
+namespace laura {
+namespace engine_internal {
+
+class DBImpl final : public DB {
+ public:
+  DBImpl(const Options& options, std::string path) : options_(options), path_(std::move(path)) {}
+  ~DBImpl() override {
+    if (!closed_.load()) Close().IgnoreError();
+  }
+
+  absl::Status Init();
+
+  absl::StatusOr<std::string> Get(absl::string_view key) override {
+    LAURA_RETURN_IF_ERROR(CheckOpen());
+    const BTree::Snapshot snap = tree_->AcquireSnapshot();
+    std::string value;
+    absl::Status s = tree_->Get(snap.root, key, &value);
+    tree_->ReleaseSnapshot(snap);
+    if (!s.ok()) return s;
+    return value;
+  }
+
+  absl::Status Put(absl::string_view key, absl::string_view value) override {
+    WriteBatch batch;
+    batch.Put(key, value);
+    return Write(batch);
+  }
+
+  absl::Status Delete(absl::string_view key) override {
+    WriteBatch batch;
+    batch.Delete(key);
+    return Write(batch);
+  }
+
+  absl::Status Write(const WriteBatch& batch) override;
+
+  absl::Status Sync() override {
+    LAURA_RETURN_IF_ERROR(CheckOpen());
+    if (log_ == nullptr) return absl::OkStatus();
+    return log_->SyncTo(log_->appended_position());
+  }
+
+  absl::Status Checkpoint() override { return CheckpointAsWriter(/*only_if_due=*/false); }
+
+  DBStats Stats() override;
+  CheckReport Check() override {
+    CheckReport report;
+    if (absl::Status s = AcquireWriter(/*wait=*/true); !s.ok()) {
+      // Read-only or failed: check without flushing or verifying checksums
+      // of pages still in memory.
+      if (closed_.load()) {
+        report.problems.push_back(std::string(s.message()));
+        return report;
+      }
+      const BTree::Snapshot snap = tree_->AcquireSnapshot();
+      report = CheckTree(pager_.get(), snap.root,
+                         {.verify_checksums = options_.read_only, .check_free_pages = true});
+      tree_->ReleaseSnapshot(snap);
+      return report;
+    }
+    absl::Status flushed = pager_->Flush();
+    report = CheckTree(pager_.get(), tree_->committed_root(), {});
+    if (!flushed.ok()) report.problems.push_back(std::string(flushed.message()));
+    MutexLock lock(&write_mu_);
+    writer_active_ = false;
+    return report;
+  }
+  absl::Status AdviseRandom() override {
+    LAURA_RETURN_IF_ERROR(CheckOpen());
+    return dm_->AdviseRandom();
+  }
+  absl::Status AdviseSequential() override {
+    LAURA_RETURN_IF_ERROR(CheckOpen());
+    return dm_->AdviseSequential();
+  }
+
+  absl::Status AdviseWillNeed(absl::string_view from, absl::string_view to) override;
+
+  std::unique_ptr<ReadTransaction> BeginRead() override;
+  absl::StatusOr<std::unique_ptr<WriteTransaction>> BeginWrite(bool wait) override;
+  std::unique_ptr<Iterator> NewIterator() override;
+  absl::StatusOr<std::unique_ptr<Loader>> BeginLoad(const LoadOptions& options) override;
+
+  // For the transaction and iterator objects.
+  absl::Status AcquireWriter(bool wait);
+  absl::Status AbortWriter();
+  absl::Status CommitWriter(absl::string_view payload);
+  // Ends the writer's transaction without logging it and makes it
+  // durable and visible through a checkpoint (loader.cc).
+  absl::Status CommitUnlogged();
+  BTree& tree() { return *tree_; }
+  Pager* pager() { return pager_.get(); }
+
+  absl::Status Close() override;
+
+ private:
+  absl::Status CheckOpen() const {
+    if (closed_.load()) {
+      return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status Fail(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
+  absl::Status ApplyBatch(absl::string_view payload);
+  absl::Status CheckpointLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status CheckpointAsWriter(bool only_if_due);
+
+  const Options options_;
+  const std::string path_;
+  Env* env_ = nullptr;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<DiskManager> dm_;
+  std::unique_ptr<Pager> pager_;
+  std::unique_ptr<BTree> tree_;
+  std::unique_ptr<LogWriter> log_;
+  Mutex write_mu_;
+  absl::Status failed_ ABSL_GUARDED_BY(write_mu_);
+  uint64_t log_at_checkpoint_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // A write transaction (or Write, Checkpoint, Close) owns the tree's
+  // write side; others wait for this to clear.
+  bool writer_active_ ABSL_GUARDED_BY(write_mu_) = false;
+  // Commits appended to the log and waiting for their sync.
+  uint64_t in_flight_ ABSL_GUARDED_BY(write_mu_) = 0;
+  bool Idle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    return !writer_active_ && in_flight_ == 0;
+  }
+  uint64_t commits_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t checkpoints_ ABSL_GUARDED_BY(write_mu_) = 0;
+  bool initialized_ = false;  // Init completed
+  // kSyncOnTimer's background syncer.
+  void RunSyncer();
+  void StopSyncer();
+  std::thread syncer_;
+  Mutex syncer_mu_;
+  bool syncer_stop_ ABSL_GUARDED_BY(syncer_mu_) = false;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace engine_internal
+}  // namespace laura
+
+#endif  // LAURA_ENGINE_DB_IMPL_H_
