@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev libxxhash-dev       # Abseil, xxHash
   libgtest-dev libgmock-dev       # GoogleTest
   libbenchmark-dev                # Google Benchmark
+  libedit-dev                     # the shell's line editing (tools/line_editor.cc)
   clang libclang-rt-14-dev        # libFuzzer targets and sanitizers
 )
 

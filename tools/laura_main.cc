@@ -1,68 +1,311 @@
-// laura: the LauraDB command. For now it opens (creating if needed) a data
-// file with either disk manager, prints its statistics and closes it; the
-// interactive shell replaces this in a later issue.
+// laura: the LauraDB command. An interactive shell over a database, a
+// script runner (-c, standard input) and subcommands for scripts:
 //
-// Usage: laura [--mmap | --pread] [--page-size N] [--read-only] [PATH]
-//   PATH defaults to ./laura.db
-#include <cstdio>
-#include <cstdlib>
+//   laura [OPTIONS] [DBPATH]               shell (default DBPATH ./laura.db)
+//   laura [OPTIONS] DBPATH -c "CMD; CMD"   run commands, then exit
+//   laura [OPTIONS] DBPATH < FILE          run the commands in FILE
+//   laura import [OPTIONS] DBPATH FILE...  load files (all or nothing)
+//   laura export [OPTIONS] DBPATH          write records (laura format)
+//   laura check [OPTIONS] DBPATH           structural check
+//   laura stat [OPTIONS] DBPATH            page counts, depth, fill, sizes
+//
+// Exit status: 0 success, 1 a command failed, 2 bad usage.
+#include <unistd.h>
+
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
-#include "storage/disk_manager.h"
+#include "absl/strings/str_cat.h"
+#include "engine/db.h"
+#include "tools/import_export.h"
+#include "tools/line_editor.h"
+#include "tools/progress.h"
+#include "tools/shell.h"
+#include "tools/stat_report.h"
 
+namespace laura {
 namespace {
 
-int Usage(const char* error) {
-  if (error != nullptr) std::fprintf(stderr, "laura: %s\n", error);
-  std::fprintf(stderr,
-               "usage: laura [--mmap | --pread] [--page-size N] [--read-only] "
-               "[PATH]\n  PATH defaults to ./laura.db\n");
+constexpr char kDefaultPath[] = "laura.db";
+
+constexpr char kUsage[] = R"(usage:
+  laura [OPTIONS] [DBPATH]               interactive shell (default DBPATH: ./laura.db)
+  laura [OPTIONS] DBPATH -c "CMD; CMD"   run commands and exit
+  laura [OPTIONS] DBPATH < SCRIPT        run commands from standard input
+  laura import [OPTIONS] DBPATH FILE...  import tsv/csv/jsonl/laura files ("-": stdin)
+  laura export [OPTIONS] DBPATH          export records (default: laura format to stdout)
+  laura check [OPTIONS] DBPATH           check the database's structure
+  laura stat [OPTIONS] DBPATH            page counts, depth, fill factor, sizes
+
+options for every command:
+  --mmap | --pread      disk manager (default mmap)
+  --create              create DBPATH if it does not exist (./laura.db and
+                        import targets are always created)
+  --read-only           open for reading only
+  --page-size N         page size of a new database (default 4096)
+  --cache-size N        pread buffer pool bytes (default 64M; K, M, G suffixes)
+shell:
+  -c CMDS               run CMDS (separated by ';') and exit
+  --keep-going          go on after a failing command (exit status still 1)
+import:
+  --format F            tsv, csv, jsonl or laura (default: from the extension)
+  --header              csv: the first record is a header
+  --last-wins           a repeated key takes its last value (default: error)
+  --skip-bad            skip and count malformed records instead of failing
+  --quiet               no progress line
+export:
+  --from K, --to K      keys in [K, K)
+  --format F            tsv, csv, jsonl or laura (default: -o's extension, else laura)
+  --header              csv: write a header record
+  -o FILE               write to FILE instead of standard output
+  --quiet               no progress line
+Type help in the shell for its commands.
+)";
+
+struct Flags {
+  std::string command;  // "", "import", "export", "check", "stat"
+  std::vector<std::string> positional;
+  Options db;
+  bool create = false;
+  std::optional<std::string> commands;  // -c
+  bool keep_going = false;
+  bool quiet = false;
+  ImportOptions import;
+  ExportOptions exported;
+  std::string output = "-";
+  bool format_given = false;
+};
+
+int UsageError(const std::string& message) {
+  std::cerr << "laura: " << message << "\n(laura --help shows the usage)\n";
   return 2;
 }
 
-}  // namespace
+bool ParseSize(const std::string& text, uint64_t* out) {
+  uint64_t multiplier = 1;
+  std::string digits = text;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 'k': case 'K': multiplier = uint64_t{1} << 10; break;
+      case 'm': case 'M': multiplier = uint64_t{1} << 20; break;
+      case 'g': case 'G': multiplier = uint64_t{1} << 30; break;
+      default: break;
+    }
+    if (multiplier != 1) digits.pop_back();
+  }
+  uint64_t n;
+  if (!absl::SimpleAtoi(digits, &n) || n == 0) return false;
+  *out = n * multiplier;
+  return true;
+}
 
-int main(int argc, char** argv) {
-  laura::DiskManagerKind kind = laura::DiskManagerKind::kMmap;
-  laura::DiskManagerOptions options;
-  std::string path = "laura.db";
-  bool have_path = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--mmap") {
-      kind = laura::DiskManagerKind::kMmap;
-    } else if (arg == "--pread") {
-      kind = laura::DiskManagerKind::kPread;
-    } else if (arg == "--read-only") {
-      options.read_only = true;
-    } else if (arg == "--page-size") {
-      if (i + 1 >= argc || !absl::SimpleAtoi(argv[i + 1], &options.page_size)) {
-        return Usage("--page-size needs a number of bytes");
-      }
-      ++i;
-    } else if (arg == "--help" || arg == "-h") {
-      return Usage(nullptr), 0;
-    } else if (!arg.empty() && arg[0] == '-') {
-      return Usage(("unknown option " + arg).c_str());
-    } else if (have_path) {
-      return Usage("more than one PATH given");
-    } else {
-      path = arg;
-      have_path = true;
+// Fills flags from argv; an error message, or "" when fine.
+std::string ParseFlags(int argc, char** argv, Flags* f) {
+  int i = 1;
+  static const char* const kSubcommands[] = {"import", "export", "check", "stat"};
+  if (argc > 1) {
+    for (const char* sub : kSubcommands) {
+      if (std::string(argv[1]) == sub) f->command = sub, i = 2;
     }
   }
-  auto dm = laura::DiskManager::Open(kind, path, options);
-  if (!dm.ok()) {
-    std::fprintf(stderr, "laura: %s\n", dm.status().ToString().c_str());
+  auto value = [&](const std::string& flag) -> std::optional<std::string> {
+    if (i + 1 >= argc) return std::nullopt;
+    return std::string(argv[++i]);
+  };
+  for (; i < argc; ++i) {
+    const std::string arg = argv[i];
+    std::optional<std::string> v;
+    if (arg == "--mmap") {
+      f->db.disk_manager = DiskManagerKind::kMmap;
+    } else if (arg == "--pread") {
+      f->db.disk_manager = DiskManagerKind::kPread;
+    } else if (arg == "--create") {
+      f->create = true;
+    } else if (arg == "--read-only") {
+      f->db.read_only = true;
+    } else if (arg == "--page-size" || arg == "--cache-size") {
+      uint64_t n;
+      if (!(v = value(arg)) || !ParseSize(*v, &n)) return arg + " needs a size in bytes";
+      if (arg == "--page-size") f->db.page_size = static_cast<uint32_t>(n);
+      else f->db.cache_size = n;
+    } else if (arg == "-c" && f->command.empty()) {
+      if (!(v = value(arg))) return "-c needs the commands to run";
+      f->commands = *v;
+    } else if (arg == "--keep-going" && f->command.empty()) {
+      f->keep_going = true;
+    } else if (arg == "--quiet" && (f->command == "import" || f->command == "export")) {
+      f->quiet = true;
+    } else if (arg == "--format" && (f->command == "import" || f->command == "export")) {
+      if (!(v = value(arg))) return "--format needs tsv, csv, jsonl or laura";
+      absl::StatusOr<Format> format = ParseFormatName(*v);
+      if (!format.ok()) return std::string(format.status().message());
+      f->import.format = *format;
+      f->exported.format = *format;
+      f->format_given = true;
+    } else if (arg == "--header" && (f->command == "import" || f->command == "export")) {
+      f->import.format_options.csv_header = f->exported.format_options.csv_header = true;
+    } else if (arg == "--last-wins" && f->command == "import") {
+      f->import.last_wins = true;
+    } else if (arg == "--skip-bad" && f->command == "import") {
+      f->import.skip_bad = true;
+    } else if ((arg == "--from" || arg == "--to") && f->command == "export") {
+      if (!(v = value(arg))) return arg + " needs a key";
+      (arg == "--from" ? f->exported.from : f->exported.to) = *v;
+    } else if (arg == "-o" && f->command == "export") {
+      if (!(v = value(arg))) return "-o needs a file name";
+      f->output = *v;
+    } else if (arg == "--") {
+      for (++i; i < argc; ++i) f->positional.push_back(argv[i]);
+    } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
+      return absl::StrCat("unknown option ", arg,
+                          f->command.empty() ? "" : absl::StrCat(" for laura ", f->command));
+    } else {
+      f->positional.push_back(arg);
+    }
+  }
+  if (f->command.empty() && f->positional.size() > 1) {
+    return absl::StrCat("one DBPATH expected, got '", f->positional[1], "' too");
+  }
+  if (!f->command.empty() && f->positional.empty()) return "DBPATH missing";
+  if (f->command == "import" && f->positional.size() < 2) return "no FILE to import";
+  if ((f->command == "export" || f->command == "check" || f->command == "stat") &&
+      f->positional.size() > 1) {
+    return absl::StrCat("unexpected argument '", f->positional[1], "'");
+  }
+  return "";
+}
+
+std::unique_ptr<DB> OpenOrReport(const Flags& f, const std::string& path, bool create) {
+  Options options = f.db;
+  options.create_if_missing = create && !options.read_only;
+  absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(options, path);
+  if (!db.ok()) {
+    std::cerr << "laura: " << db.status().message();
+    if (absl::IsNotFound(db.status()) && !create) std::cerr << " (--create makes it)";
+    std::cerr << "\n";
+    return nullptr;
+  }
+  return std::move(*db);
+}
+
+int CloseAndReport(DB& db, int status) {
+  if (absl::Status s = db.Close(); !s.ok()) {
+    std::cerr << "laura: closing: " << s.message() << "\n";
     return 1;
   }
-  std::printf("opened %s with the %s disk manager\n%s\n", path.c_str(),
-              laura::DiskManagerKindName(kind),
-              (*dm)->Stats().ToString().c_str());
-  if (absl::Status s = (*dm)->Close(); !s.ok()) {
-    std::fprintf(stderr, "laura: %s\n", s.ToString().c_str());
-    return 1;
+  return status;
+}
+
+int RunShell(const Flags& f) {
+  const bool default_path = f.positional.empty();
+  const std::string path = default_path ? kDefaultPath : f.positional[0];
+  std::unique_ptr<DB> db = OpenOrReport(f, path, f.create || default_path);
+  if (db == nullptr) return 1;
+  Shell shell(db.get(), std::cout, std::cerr);
+  bool ok = true;
+  if (f.commands.has_value()) {
+    ok = shell.ExecuteLine(*f.commands, f.keep_going);
+  } else if (::isatty(STDIN_FILENO) != 1) {
+    std::string line;
+    while (!shell.quit() && std::getline(std::cin, line)) {
+      if (!shell.ExecuteLine(line, f.keep_going)) {
+        ok = false;
+        if (!f.keep_going) break;
+      }
+    }
+  } else {
+    shell.set_progress(Progress::StderrIsTerminal());
+    std::cout << "LauraDB shell on " << path << " ("
+              << DiskManagerKindName(f.db.disk_manager)
+              << (f.db.read_only ? ", read-only" : "")
+              << "). Type help for the commands, quit or Ctrl-D to leave.\n";
+    LineEditor editor(LineEditor::DefaultHistoryPath(), Shell::CommandNames());
+    while (!shell.quit()) {
+      std::optional<std::string> line =
+          editor.ReadLine(shell.in_transaction() ? "laura*> " : "laura> ");
+      if (!line.has_value()) break;
+      shell.ExecuteLine(*line);  // errors are printed; the shell goes on
+    }
   }
-  return 0;
+  shell.End();
+  return CloseAndReport(*db, ok ? 0 : 1);
+}
+
+int RunImport(Flags& f) {
+  std::unique_ptr<DB> db = OpenOrReport(f, f.positional[0], /*create=*/true);
+  if (db == nullptr) return 1;
+  f.import.progress = !f.quiet && Progress::StderrIsTerminal();
+  const std::vector<std::string> files(f.positional.begin() + 1, f.positional.end());
+  absl::StatusOr<ImportResult> result = ImportFiles(*db, files, f.import);
+  if (!result.ok()) {
+    std::cerr << "laura: import failed, the database is unchanged: "
+              << result.status().message() << "\n";
+    return CloseAndReport(*db, 1);
+  }
+  std::cerr << result->ToString() << "\n";
+  return CloseAndReport(*db, 0);
+}
+
+int RunExport(Flags& f) {
+  std::unique_ptr<DB> db = OpenOrReport(f, f.positional[0], f.create);
+  if (db == nullptr) return 1;
+  if (!f.format_given && f.output != "-") f.exported.format = FormatForPath(f.output);
+  f.exported.progress = !f.quiet && f.output != "-" && Progress::StderrIsTerminal();
+  std::unique_ptr<Iterator> it = db->NewIterator();
+  db->AdviseSequential().IgnoreError();  // a hint only
+  absl::StatusOr<uint64_t> records = ExportRecords(*it, f.output, f.exported);
+  it.reset();
+  if (!records.ok()) {
+    std::cerr << "laura: export failed: " << records.status().message() << "\n";
+    return CloseAndReport(*db, 1);
+  }
+  if (f.output != "-") std::cerr << "exported " << *records << " records to " << f.output << "\n";
+  return CloseAndReport(*db, 0);
+}
+
+int RunCheckOrStat(const Flags& f) {
+  std::unique_ptr<DB> db = OpenOrReport(f, f.positional[0], f.create);
+  if (db == nullptr) return 1;
+  bool sound = true;
+  if (f.command == "stat") {
+    std::cout << StatReport(*db, f.positional[0], &sound);
+  } else {
+    const CheckReport report = db->Check();
+    sound = report.ok();
+    if (sound) {
+      std::cout << "OK: " << report.entries << " entries, depth " << report.depth << ", "
+                << report.leaf_pages + report.branch_pages + report.overflow_pages
+                << " tree pages\n";
+    } else {
+      std::cout << report.ToString();
+    }
+  }
+  return CloseAndReport(*db, sound ? 0 : 1);
+}
+
+}  // namespace
+}  // namespace laura
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "help") {
+      std::cout << laura::kUsage;
+      return 0;
+    }
+    if (arg == "-c") ++i;  // its value may be anything
+  }
+  laura::Flags flags;
+  if (std::string error = laura::ParseFlags(argc, argv, &flags); !error.empty()) {
+    return laura::UsageError(error);
+  }
+  if (flags.command.empty()) return laura::RunShell(flags);
+  if (flags.command == "import") return laura::RunImport(flags);
+  if (flags.command == "export") return laura::RunExport(flags);
+  return laura::RunCheckOrStat(flags);
 }

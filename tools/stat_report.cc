@@ -1,0 +1,47 @@
+// StatReport (stat_report.h).
+#include "tools/stat_report.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_format.h"
+#include "storage/page.h"
+
+namespace laura {
+
+std::string StatReport(DB& db, const std::string& path, bool* sound) {
+  const DBStats stats = db.Stats();
+  const CheckReport tree = db.Check();
+  *sound = tree.ok();
+  uint64_t log_bytes = 0, log_files = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path + "/log", ec)) {
+    std::error_code size_ec;
+    const uintmax_t size = entry.file_size(size_ec);
+    if (!size_ec) log_bytes += size, ++log_files;
+  }
+  const uint64_t page_size = stats.disk.page_size;
+  const uint64_t nodes = tree.leaf_pages + tree.branch_pages;
+  const uint64_t in_use = nodes + tree.overflow_pages + stats.disk.free_pages;
+  const double fill =
+      nodes > 0 ? 100.0 * tree.used_bytes / (nodes * (page_size - kPageHeaderSize)) : 0;
+  std::string s = absl::StrFormat("Database %s\n", path);
+  absl::StrAppendFormat(&s, "  Page size: %d\n", page_size);
+  absl::StrAppendFormat(&s, "  Data file: %d bytes, %d pages\n", stats.disk.file_size,
+                        stats.disk.page_count);
+  absl::StrAppendFormat(&s, "  Tree depth: %d\n", tree.depth);
+  absl::StrAppendFormat(&s, "  Entries: %d\n", tree.entries);
+  absl::StrAppendFormat(&s, "  Leaf pages: %d\n  Branch pages: %d\n  Overflow pages: %d\n",
+                        tree.leaf_pages, tree.branch_pages, tree.overflow_pages);
+  absl::StrAppendFormat(&s, "  Free pages: %d\n", stats.disk.free_pages);
+  absl::StrAppendFormat(&s, "  Other pages (meta, free list, unused): %d\n",
+                        stats.disk.page_count > in_use ? stats.disk.page_count - in_use : 0);
+  absl::StrAppendFormat(&s, "  Fill factor: %.1f%% of leaf and branch page space\n", fill);
+  absl::StrAppendFormat(&s, "  Log: %d segments, %d bytes\n", log_files, log_bytes);
+  absl::StrAppendFormat(&s, "  Last LSN: %d, checkpoint LSN: %d\n", stats.last_lsn,
+                        stats.checkpoint_lsn);
+  if (!tree.ok()) s += "  Problems:\n" + tree.ToString();
+  return s;
+}
+
+}  // namespace laura
