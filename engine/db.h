@@ -66,7 +66,7 @@ struct Options {
   uint32_t page_size = 4096;
   // Buffer pool bytes for the pread disk manager. Default: 64 MiB.
   uint64_t cache_size = 64 * kMiB;
-  // mmap: initial data file size and growth step (0: 256 MiB and 64 MiB).
+  // mmap: initial data file size and growth step (0: 8 MiB and 64 MiB).
   uint64_t mmap_initial_size = 0;
   uint64_t mmap_growth_step = 0;
   Durability durability = Durability::kSyncEveryCommit;
@@ -75,8 +75,8 @@ struct Options {
   // A checkpoint runs after a commit once this many log bytes were written
   // since the last one. Default: 64 MiB. 0: only explicit checkpoints.
   uint64_t checkpoint_log_bytes = 64 * kMiB;
-  // Log segment size. Default: 64 MiB.
-  uint64_t log_segment_size = 64 * kMiB;
+  // Log segment size (each is preallocated). Default: 16 MiB.
+  uint64_t log_segment_size = 16 * kMiB;
   bool create_if_missing = true;
   bool error_if_exists = false;
   // Open for reading only; writes fail with FailedPrecondition. The

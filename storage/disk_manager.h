@@ -50,7 +50,7 @@ enum class DiskManagerKind { kPread, kMmap };
 const char* DiskManagerKindName(DiskManagerKind kind);
 
 inline constexpr uint64_t kMiB = uint64_t{1} << 20;
-inline constexpr uint64_t kDefaultMmapInitialSize = 256 * kMiB;
+inline constexpr uint64_t kDefaultMmapInitialSize = 8 * kMiB;
 inline constexpr uint64_t kDefaultMmapGrowthStep = 64 * kMiB;
 inline constexpr uint64_t kDefaultPreadInitialSize = 1 * kMiB;
 inline constexpr uint64_t kDefaultPreadGrowthStep = 8 * kMiB;
@@ -67,7 +67,7 @@ struct DiskManagerOptions {
   // existing file keeps the size it was created with. Default: 4096.
   uint32_t page_size = kDefaultPageSize;
   // File size at creation, rounded up to whole pages. Default: 0, meaning
-  // 256 MiB for mmap and 1 MiB for pread.
+  // 8 MiB for mmap and 1 MiB for pread.
   uint64_t initial_size = 0;
   // The file grows by this many bytes (rounded up to whole pages) when it
   // is full. Default: 0, meaning 64 MiB for mmap and 8 MiB for pread.

@@ -108,7 +108,8 @@ class JsonLine {
       }
     }
     if (!IsValidUtf8(absl::string_view(text_.data() + start, pos_ - start))) {
-      return Bad("string is not valid UTF-8 (carry bytes in key_hex / value_hex)");
+      return absl::InvalidArgumentError(absl::StrCat(
+          "string is not valid UTF-8 (carry bytes in key_hex / value_hex) at column ", start));
     }
     ++pos_;
     return absl::OkStatus();

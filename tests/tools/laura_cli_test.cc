@@ -1,0 +1,373 @@
+// Tests of the laura program itself, run as a child process: every shell
+// command through -c and standard input, quoting and escapes, one-line
+// errors, exit status, transactions rolled back at the end of input, the
+// lock held by another process, the import/export subcommands in every
+// format, failed imports leaving the database unchanged, SIGKILL during an
+// import, and the interactive shell on a pseudo-terminal (editing keys,
+// completion, history across runs).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "engine/db.h"
+#include "gtest/gtest.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+#include "tools/record_format.h"
+
+namespace laura {
+namespace {
+
+constexpr uint32_t kSeed = 1125;
+
+class LauraCliTest : public ::testing::Test {
+ protected:
+  ProgramResult Laura(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), LAURA_BINARY);
+    return RunProgram(args, input, {"HOME=" + dir_.path()});
+  }
+  // Runs shell commands on db_ with -c; expects success.
+  std::string Commands(const std::string& commands) {
+    ProgramResult r = Laura({"--create", db_, "-c", commands});
+    EXPECT_EQ(r.exit_status, 0) << commands << "\n" << r.err;
+    return r.out;
+  }
+  void WriteFile(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+  }
+  std::string ReadFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  // The database's whole contents in the laura format.
+  std::string Dump(const std::string& db) {
+    ProgramResult r = Laura({"export", db});
+    EXPECT_EQ(r.exit_status, 0) << r.err;
+    return r.out;
+  }
+
+  TempDir dir_;
+  const std::string db_ = dir_.File("db");
+};
+
+TEST_F(LauraCliTest, EveryCommandThroughDashC) {
+  EXPECT_EQ(Commands("put a 1; put b 2; put c 3; get b"), "2\n");
+  EXPECT_EQ(Commands("scan"), "a 1\nb 2\nc 3\n");
+  EXPECT_EQ(Commands("scan b"), "b 2\nc 3\n");
+  EXPECT_EQ(Commands("scan a c"), "a 1\nb 2\n");
+  EXPECT_EQ(Commands("scan --reverse"), "c 3\nb 2\na 1\n");
+  EXPECT_EQ(Commands("scan a c --reverse"), "b 2\na 1\n");
+  EXPECT_EQ(Commands("scan --limit 2"), "a 1\nb 2\n");
+  EXPECT_EQ(Commands("put ab x; put abc y; put ac z; prefix ab"), "ab x\nabc y\n");
+  EXPECT_EQ(Commands("prefix a --limit 1"), "a 1\n");
+  EXPECT_EQ(Commands("count"), "6\n");
+  EXPECT_EQ(Commands("count a b"), "4\n");
+  EXPECT_EQ(Commands("del ab; del missing; count"), "5\n");
+  EXPECT_EQ(Commands("checkpoint; sync; advise random; advise sequential; "
+                     "advise willneed a z; get a"),
+            "1\n");
+  EXPECT_NE(Commands("stats").find("db: commits="), std::string::npos);
+  EXPECT_EQ(Commands("check").rfind("OK: 5 entries", 0), 0u);
+  const std::string timed = Commands("timer on; get a");
+  EXPECT_NE(timed.find("1\ntime: "), std::string::npos) << timed;
+  const std::string help = Commands("help");
+  for (const char* name : {"get", "put", "del", "scan", "prefix", "count", "begin", "commit",
+                           "rollback", "stats", "check", "checkpoint", "sync", "advise",
+                           "import", "export", "timer", "help", "quit"}) {
+    EXPECT_NE(help.find(absl::StrFormat("  %-11s ", name)), std::string::npos) << name;
+  }
+  EXPECT_EQ(Commands("help scan"),
+            "scan [FROM [TO]] [--limit N] [--reverse]\n"
+            "  print keys and values in [FROM, TO), in order or reversed\n");
+  EXPECT_EQ(Commands("get a; quit; get b"), "1\n");
+}
+
+TEST_F(LauraCliTest, QuotingAndEscapesRoundTrip) {
+  EXPECT_EQ(Commands(R"(put "two words" "tab\there"; put x'00ff' 'single "q"'; )"
+                     R"(put "#hash" "new\nline"; put a"b"c x'41')"),
+            "");
+  const std::string scan = Commands("scan");
+  EXPECT_EQ(scan,
+            "\"\\0\\xff\" \"single \\\"q\\\"\"\n"
+            "\"#hash\" \"new\\nline\"\n"
+            "abc A\n"
+            "\"two words\" \"tab\\there\"\n");
+  // What scan prints can be typed back: re-put every line into a new database.
+  std::string script;
+  std::istringstream lines(scan);
+  for (std::string line; std::getline(lines, line);) script += "put " + line + "\n";
+  const std::string other = dir_.File("other");
+  ProgramResult r = Laura({"--create", other}, script);
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(Dump(other), Dump(db_));
+  EXPECT_EQ(Commands("get x'00ff'"), "\"single \\\"q\\\"\"\n");
+}
+
+TEST_F(LauraCliTest, ErrorsAreOneLineAndExitStatusIsOne) {
+  Commands("put a 1");
+  struct Case {
+    std::string line, error;
+  } cases[] = {
+      {"gte a", "error: unknown command 'gte' (did you mean 'get'?)\n"},
+      {"frobnicate", "error: unknown command 'frobnicate' (type help for the list)\n"},
+      {"get", "error: get: wrong number of arguments (usage: get KEY)\n"},
+      {"put a", "error: put: wrong number of arguments (usage: put KEY VALUE)\n"},
+      {"get \"a", "error: unterminated quote at column 5\n"},
+      {"scan --lim 3",
+       "error: unknown option --lim for scan (usage: scan [FROM [TO]] [--limit N] [--reverse]; "
+       "quote a key that starts with --)\n"},
+      {"scan --limit x", "error: --limit needs a positive number, not 'x'\n"},
+      {"get nope", "error: key nope not found\n"},
+      {"commit", "error: no transaction is open (begin one)\n"},
+      {"advise often", "error: advise: unknown hint 'often' (random, sequential or willneed)\n"},
+      {"put " + std::string(5000, 'k') + " v",
+       "error: key of 5000 bytes is larger than the limit of 1314 bytes for 4096-byte pages\n"},
+      {"import /nonexistent/file.tsv",
+       "error: /nonexistent/file.tsv: cannot open: No such file or directory\n"},
+  };
+  for (const Case& c : cases) {
+    ProgramResult r = Laura({db_, "-c", c.line});
+    EXPECT_EQ(r.exit_status, 1) << c.line;
+    EXPECT_EQ(r.err, c.error) << c.line;
+  }
+  // Standard input: the first failure stops the script, unless --keep-going.
+  ProgramResult r = Laura({db_}, "put b 2\nbogus\nput c 3\n");
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(Commands("count"), "2\n");
+  r = Laura({db_, "--keep-going"}, "bogus\nput c 3\nget zz\nget c\n");
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.out, "3\n");
+  EXPECT_EQ(r.err,
+            "error: unknown command 'bogus' (type help for the list)\nerror: key zz not found\n");
+  r = Laura({"--create", "--bogus", db_});
+  EXPECT_EQ(r.exit_status, 2);
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "laura: unknown option --bogus");
+  r = Laura({dir_.File("missing")});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_NE(r.err.find("does not exist (--create makes it)"), std::string::npos) << r.err;
+}
+
+TEST_F(LauraCliTest, TransactionsCommitRollBackAndEndRolledBack) {
+  EXPECT_EQ(Commands("begin; put a 1; put b 2; get a; commit; count"), "1\n2\n");
+  EXPECT_EQ(Commands("begin; del a; count; rollback; count"), "1\n2\n");
+  ProgramResult r = Laura({db_}, "begin\nput c 3\nscan\n");
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_EQ(r.out, "a 1\nb 2\nc 3\n");
+  EXPECT_EQ(r.err, "note: the open write transaction was rolled back\n");
+  EXPECT_EQ(Commands("count"), "2\n");
+  r = Laura({db_, "-c", "begin; checkpoint"});
+  EXPECT_EQ(r.err,
+            "error: checkpoint cannot run inside a transaction: commit or rollback first\n"
+            "note: the open write transaction was rolled back\n");
+}
+
+TEST_F(LauraCliTest, DatabaseLockedByAnotherProcess) {
+  Commands("put a 1");
+  {
+    auto db = DB::Open(Options{}, db_);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ProgramResult r = Laura({db_, "-c", "get a"});
+    EXPECT_EQ(r.exit_status, 1);
+    EXPECT_NE(r.err.find("locked by another process"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(Commands("get a"), "1\n");
+}
+
+TEST_F(LauraCliTest, ReadOnlyRefusesWrites) {
+  Commands("put a 1");
+  ProgramResult r = Laura({"--read-only", db_, "-c", "get a; put b 2"});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_EQ(r.out, "1\n");
+  EXPECT_NE(r.err.find("read-only"), std::string::npos) << r.err;
+}
+
+// Records with every awkward byte, written as a laura export file.
+std::string AwkwardExport(int n) {
+  std::mt19937 rng(kSeed);
+  auto writer = NewRecordWriter(Format::kLaura);
+  std::string text;
+  writer->Begin(&text);
+  std::vector<std::string> keys;
+  for (int i = 0; i < n; ++i) {
+    std::string key = absl::StrFormat("k%05d", i);
+    std::string value(rng() % 50, '\0');
+    for (char& c : value) c = static_cast<char>(rng() % 256);
+    if (i % 7 == 0) key += std::string("\t\n\r\",\0\xff", 7);
+    writer->Write(key, value + "\n\t\"\\,", &text);
+  }
+  writer->End(n, &text);
+  return text;
+}
+
+TEST_F(LauraCliTest, ExportImportRoundTripsInEveryFormat) {
+  std::printf("seed %u\n", kSeed);
+  const std::string source = dir_.File("source.laura");
+  WriteFile(source, AwkwardExport(3000));
+  ProgramResult r = Laura({"import", db_, source});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_NE(r.err.find("imported 3000 records (bulk load)"), std::string::npos) << r.err;
+  const std::string original = Dump(db_);
+  EXPECT_EQ(original, ReadFile(source));
+  for (const char* format : {"tsv", "csv", "jsonl", "laura"}) {
+    const std::string file = dir_.File(std::string("out.") + format);
+    r = Laura({"export", db_, "-o", file});
+    ASSERT_EQ(r.exit_status, 0) << r.err;
+    EXPECT_EQ(r.err, absl::StrFormat("exported 3000 records to %s\n", file));
+    const std::string copy = dir_.File(std::string("copy_") + format);
+    r = Laura({"import", copy, file});
+    ASSERT_EQ(r.exit_status, 0) << format << ": " << r.err;
+    EXPECT_EQ(Dump(copy), original) << format;
+  }
+  // A range, a format by name, csv with a header, the shell's own commands.
+  r = Laura({"export", db_, "--from", "k00010", "--to", "k00013", "--format", "csv", "--header"});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, 11), "key,value\r\n");
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n') >= 4, true);
+  const std::string shell_copy = dir_.File("shell_copy");
+  const std::string tsv = dir_.File("shell.tsv");
+  EXPECT_EQ(Commands("export " + tsv), absl::StrFormat("exported 3000 records to %s\n", tsv));
+  r = Laura({"--create", shell_copy, "-c", "import " + tsv + "; check"});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(Dump(shell_copy), original);
+  EXPECT_EQ(Laura({"check", shell_copy}).exit_status, 0);
+}
+
+TEST_F(LauraCliTest, MalformedImportsLeaveTheDatabaseUnchanged) {
+  Commands("put keep me");
+  const std::string before = Dump(db_);
+  struct Case {
+    std::string name, text, error;
+  } cases[] = {
+      {"bad.tsv", "a\t1\nb\t2\nc 3\n", "bad.tsv:3: no tab between key and value"},
+      {"bad.csv", "a,1\n\"b\n\",2\nc,\"3\n", "bad.csv:4: unterminated quoted field in field 2"},
+      {"bad.jsonl", "{\"key\":\"a\",\"value\":\"1\"}\n{\"key\":\"b\"}\n",
+       "bad.jsonl:2: the object has no value (or value_hex) member"},
+      {"bad.laura", "# laura-export v1\na\t1\n",
+       "bad.laura:3: truncated: the \"# end N\" line that ends a laura export is missing"},
+      {"dup.tsv", "a\t1\nb\t2\na\t3\n", "dup.tsv:3: key \"a\" is already in the database or the load"},
+      {"existing.tsv", "keep\tyou\n", "existing.tsv:1: key \"keep\" is already in the database or the load"},
+      {"big.tsv", "a\t1\n" + std::string(3000, 'k') + "\tv\n",
+       "big.tsv:2: key of 3000 bytes is larger than the limit of 1314 bytes for 4096-byte pages"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = dir_.File(c.name);
+    WriteFile(path, c.text);
+    ProgramResult r = Laura({"import", db_, path});
+    EXPECT_EQ(r.exit_status, 1) << c.name;
+    EXPECT_EQ(r.err, "laura: import failed, the database is unchanged: " + dir_.path() + "/" +
+                         c.error + "\n")
+        << c.name;
+    EXPECT_EQ(Dump(db_), before) << c.name;
+  }
+  // --skip-bad counts the bad records; --last-wins takes repeated keys.
+  const std::string path = dir_.File("mixed.tsv");
+  WriteFile(path, "a\t1\nbroken\nb\t2\na\t3\n");
+  ProgramResult r = Laura({"import", "--skip-bad", db_, path});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_NE(r.err.find("imported 2 records, skipped 2 bad records"), std::string::npos) << r.err;
+  EXPECT_EQ(Commands("get a; get b"), "1\n2\n");
+  WriteFile(path, "a\t4\nkeep\tnew\n");
+  r = Laura({"import", "--last-wins", db_, path});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(Commands("get a; get keep"), "4\nnew\n");
+}
+
+TEST_F(LauraCliTest, KillDuringImportLeavesTheDatabaseAsBefore) {
+  Commands("put before 1");
+  const std::string before = Dump(db_);
+  // Unsorted into a non-empty database, so the import takes a while.
+  const std::string path = dir_.File("big.tsv");
+  {
+    std::ofstream out(path);
+    for (uint64_t i = 0; i < 400000; ++i) {
+      out << absl::StrFormat("key%09d\tvalue-%d\n", (i * 7919) % 400000, i);
+    }
+  }
+  // The kills land at random points within the time a whole import takes
+  // on this machine, measured on a scratch copy.
+  const std::string scratch = dir_.File("scratch");
+  Laura({"--create", scratch, "-c", "put before 1"});
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(Laura({"import", "--quiet", scratch, path}).exit_status, 0);
+  const auto whole = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  std::mt19937 rng(kSeed);
+  std::printf("seed %u, a whole import takes %lld us\n", kSeed,
+              static_cast<long long>(whole.count()));
+  for (int kill = 0; kill < 4; ++kill) {
+    const auto delay = whole * (5 + rng() % 75) / 100;  // 5% to 79% of the way
+    const pid_t pid = StartProgram({LAURA_BINARY, "import", "--quiet", db_, path});
+    std::this_thread::sleep_for(delay);
+    ::kill(pid, SIGKILL);
+    int wstatus;
+    ::waitpid(pid, &wstatus, 0);
+    EXPECT_TRUE(WIFSIGNALED(wstatus)) << "the import ended before the kill";
+    EXPECT_EQ(Dump(db_), before) << "killed after " << delay.count() << " us";
+    EXPECT_EQ(Laura({"check", db_}).exit_status, 0);
+  }
+  ProgramResult r = Laura({"import", db_, path});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(Commands("count; get key000007919"), "400001\nvalue-1\n");
+}
+
+TEST_F(LauraCliTest, StatReportsPagesAndDepth) {
+  const std::string source = dir_.File("source.laura");
+  WriteFile(source, AwkwardExport(3000));
+  ASSERT_EQ(Laura({"import", db_, source}).exit_status, 0);
+  ProgramResult r = Laura({"stat", db_});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+  for (const char* line : {"  Tree depth: 2\n", "  Entries: 3000\n", "  Leaf pages: ",
+                           "  Branch pages: 1\n", "  Free pages: ", "  Fill factor: ", "  Log: "}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  }
+}
+
+TEST_F(LauraCliTest, InteractiveShellEditsCompletesAndKeepsHistory) {
+  Commands("put k1 v1");
+  const std::vector<std::string> env = {"HOME=" + dir_.path(), "TERM=xterm"};
+  {
+    PtySession pty({LAURA_BINARY, db_}, env);
+    ASSERT_TRUE(pty.started());
+    ASSERT_TRUE(pty.ReadUntil("laura> ")) << pty.output();
+    pty.Write("ge\t");  // completes the command name; the editor redraws only "t "
+    ASSERT_TRUE(pty.ReadUntil("t ")) << pty.output();
+    pty.Write("k1\r");
+    ASSERT_TRUE(pty.ReadUntil("\nv1\r\n")) << pty.output();
+    ASSERT_TRUE(pty.ReadUntil("laura> "));
+    pty.Write("et k2\x01g\x05x\r");  // Ctrl-A to the start, Ctrl-E to the end
+    ASSERT_TRUE(pty.ReadUntil("error: key k2x not found")) << pty.output();
+    pty.Write("bogus\r");
+    ASSERT_TRUE(pty.ReadUntil("error: unknown command 'bogus'")) << pty.output();
+    pty.Write("begin; put k3 v3\r");
+    ASSERT_TRUE(pty.ReadUntil("laura*> ")) << pty.output();
+    pty.Write("\x04");  // Ctrl-D ends the shell
+    ASSERT_TRUE(pty.ReadUntil("rolled back")) << pty.output();
+    EXPECT_EQ(pty.Wait(), 0);
+  }
+  // History survives the run: four lines up is "get k1".
+  // (libedit writes a space as \040 in the file.)
+  EXPECT_NE(ReadFile(dir_.File(".laura_history")).find("k1"), std::string::npos);
+  {
+    PtySession pty({LAURA_BINARY, db_}, env);
+    ASSERT_TRUE(pty.ReadUntil("laura> ")) << pty.output();
+    pty.Write("\x1b[A\x1b[A\x1b[A\x1b[A\r");
+    ASSERT_TRUE(pty.ReadUntil("\nv1\r\n")) << pty.output();
+    pty.Write("quit\r");
+    EXPECT_EQ(pty.Wait(), 0);
+  }
+  EXPECT_EQ(Commands("count"), "1\n");  // k3 was rolled back
+}
+
+}  // namespace
+}  // namespace laura
