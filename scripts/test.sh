@@ -47,8 +47,12 @@ TARGETS="storage_disk_manager_test storage_pager_test storage_verified_pages_tes
 step "libFuzzer smoke run"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLAURA_FUZZ=ON > /dev/null
-cmake --build build-fuzz -j "$JOBS" --target meta_page_fuzzer page_fuzzer node_fuzzer log_reader_fuzzer
-FUZZ_TARGETS=(meta_page:meta_page page:page_header node:node log_reader:log_segment)
+cmake --build build-fuzz -j "$JOBS" \
+  --target meta_page_fuzzer page_fuzzer node_fuzzer log_reader_fuzzer \
+  --target tsv_import_fuzzer csv_import_fuzzer jsonl_import_fuzzer laura_import_fuzzer
+FUZZ_TARGETS=(meta_page:meta_page page:page_header node:node log_reader:log_segment
+              tsv_import:tsv_import csv_import:csv_import jsonl_import:jsonl_import
+              laura_import:laura_import)
 for target in "${FUZZ_TARGETS[@]}"; do
   name=${target%%:*}; corpus=${target##*:}
   work=$(mktemp -d)
