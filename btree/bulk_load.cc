@@ -57,6 +57,7 @@ absl::Status BulkLoader::CloseNode(size_t level) {
   const PageId id = l.node.id();
   std::string separator = std::move(l.separator);
   l.node.Release();
+  LAURA_RETURN_IF_ERROR(pager_->WriteEarly(id));  // the node is done
   return AddChild(level + 1, std::move(separator), id);
 }
 

@@ -188,7 +188,31 @@ absl::Status DiskManager::WritePage(PageId id, char* page) {
   LAURA_RETURN_IF_ERROR(WriteRaw(id, page));
   MarkValid(id);
   pages_written_.fetch_add(1, std::memory_order_relaxed);
+  WriteBehind(id);
   return absl::OkStatus();
+}
+
+void DiskManager::WriteBehind(PageId id) {
+  uint64_t step = options_.write_behind_bytes;
+  if (step == 0 && sequential_.load(std::memory_order_relaxed)) {
+    step = kSequentialWriteBehindBytes;
+  }
+  if (step == 0) return;
+  behind_lo_ = std::min(behind_lo_, id);
+  behind_hi_ = std::max(behind_hi_, id + 1);
+  behind_bytes_ += page_size_;
+  if (behind_bytes_ < step) return;
+  // Hints: an error here shows up again at the next Sync.
+  file_->StartWriteBack(behind_lo_ * page_size_, (behind_hi_ - behind_lo_) * page_size_)
+      .IgnoreError();
+  if (has_mapping() && sequential_.load(std::memory_order_relaxed)) {
+    // A bulk load writes each page once: keep the mapping's resident set
+    // bounded (the pages stay in the page cache, dirty until written).
+    Advise(AccessAdvice::kDontNeed, behind_lo_, behind_hi_ - behind_lo_).IgnoreError();
+  }
+  behind_lo_ = UINT64_MAX;
+  behind_hi_ = 0;
+  behind_bytes_ = 0;
 }
 
 absl::Status DiskManager::SealInPlace(PageId id) {
@@ -207,6 +231,7 @@ absl::Status DiskManager::SealInPlace(PageId id) {
   LAURA_RETURN_IF_ERROR(NoteWrittenInPlace(id));
   MarkValid(id);
   pages_written_.fetch_add(1, std::memory_order_relaxed);
+  WriteBehind(id);
   return absl::OkStatus();
 }
 
@@ -269,6 +294,9 @@ absl::Status DiskManager::SyncLocked(Lsn lsn, PageId root) {
   PublishPageCount();
   LAURA_RETURN_IF_ERROR(WriteFreeList(plan, lsn));
   LAURA_RETURN_IF_ERROR(SyncData());
+  behind_lo_ = UINT64_MAX;  // all written back now
+  behind_hi_ = 0;
+  behind_bytes_ = 0;
   Meta next = durable_;
   next.generation = durable_.generation + 1;
   next.checkpoint_lsn = lsn;
@@ -354,10 +382,12 @@ DiskStats DiskManager::Stats() const {
 }
 
 absl::Status DiskManager::AdviseRandom() {
+  sequential_.store(false, std::memory_order_relaxed);
   return Advise(AccessAdvice::kRandom, 0, page_count());
 }
 
 absl::Status DiskManager::AdviseSequential() {
+  sequential_.store(true, std::memory_order_relaxed);
   return Advise(AccessAdvice::kSequential, 0, page_count());
 }
 

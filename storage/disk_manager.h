@@ -79,11 +79,16 @@ struct DiskManagerOptions {
   // The mmap manager verifies a page once per open: its bytes change only
   // through WritePage, which seals them. Default: true.
   bool verify_checksums = true;
-  // mmap: after this many bytes written since the last Sync, start an
-  // asynchronous write-back (msync MS_ASYNC) of the written range, so the
-  // next Sync has less to wait for. Default: 0 (off).
+  // Write-behind: after this many bytes of pages written since the last
+  // start, ask the OS to start writing them back (File::StartWriteBack), so
+  // the next Sync has less to wait for. Default: 0, meaning off, except
+  // while the sequential access hint is on (a bulk load), when it is
+  // kSequentialWriteBehindBytes.
   uint64_t write_behind_bytes = 0;
 };
+
+// Write-behind step while the sequential access hint is on.
+inline constexpr uint64_t kSequentialWriteBehindBytes = uint64_t{16} << 20;
 
 struct DiskStats {
   uint32_t page_size = 0;
@@ -150,6 +155,9 @@ class DiskManager {
   std::vector<PageId> FreeListPageIds() const;
 
   // Access hints for the whole file (madvise for mmap, fadvise for pread).
+  // Sequential also turns on write-behind (see DiskManagerOptions), and
+  // with mmap drops the written-behind pages from the resident set; random
+  // turns both off again.
   absl::Status AdviseRandom();
   absl::Status AdviseSequential();
   // Hints that pages [first, last] will be read soon.
@@ -215,6 +223,8 @@ class DiskManager {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status SyncLocked(Lsn lsn, PageId root) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PublishPageCount() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After page id was written: starts write-back when enough has piled up.
+  void WriteBehind(PageId id);
 
   const DiskManagerKind kind_;
   const DiskManagerOptions options_;
@@ -232,6 +242,11 @@ class DiskManager {
   std::atomic<uint64_t> pages_read_{0};
   std::atomic<uint64_t> pages_written_{0};
   std::atomic<uint64_t> syncs_{0};
+  std::atomic<bool> sequential_{false};  // the sequential hint is on
+  // Writer-thread state: pages written since write-back last started.
+  PageId behind_lo_ = UINT64_MAX;
+  PageId behind_hi_ = 0;  // one past the last
+  uint64_t behind_bytes_ = 0;
 };
 
 }  // namespace laura

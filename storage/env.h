@@ -28,8 +28,11 @@
 
 namespace laura {
 
-// Access pattern hints, passed to posix_fadvise or madvise.
-enum class AccessAdvice { kNormal, kRandom, kSequential, kWillNeed };
+// Access pattern hints, passed to posix_fadvise or madvise. kDontNeed: not
+// needed soon; a MAP_SHARED range leaves the process's resident set (the
+// data, written or not, stays in the file's page cache), a file range's
+// clean cached pages may be dropped.
+enum class AccessAdvice { kNormal, kRandom, kSequential, kWillNeed, kDontNeed };
 
 struct FileOpenOptions {
   bool create = false;     // create the file if it does not exist
@@ -68,10 +71,14 @@ class File {
   // reservation there). REQUIRES: addr, offset and len are OS-page aligned.
   virtual absl::Status MapAt(char* addr, uint64_t offset, size_t len,
                              bool writable) = 0;
-  // msync of len bytes at addr, which maps this file from offset. async
-  // uses MS_ASYNC (start write-back, do not wait), otherwise MS_SYNC.
-  virtual absl::Status SyncMapped(char* addr, uint64_t offset, size_t len,
-                                  bool async) = 0;
+  // msync (MS_SYNC) of len bytes at addr, which maps this file from offset.
+  virtual absl::Status SyncMapped(char* addr, uint64_t offset, size_t len) = 0;
+  // Asks the OS to start writing [offset, offset+len) back to the disk,
+  // whether written with Write or through a mapping, without waiting
+  // (sync_file_range SYNC_FILE_RANGE_WRITE). Promises nothing about
+  // durability: only Sync and SyncMapped do. Lets a later sync find less
+  // to write.
+  virtual absl::Status StartWriteBack(uint64_t offset, uint64_t len) = 0;
 };
 
 // An advisory whole-file lock; released when destroyed.

@@ -88,16 +88,10 @@ class MmapDiskManager final : public DiskManager {
   }
 
  private:
-  // Extends the dirty range by the page at offset; starts write-behind.
+  // Extends the dirty range by the page at offset.
   absl::Status NoteWritten(uint64_t offset) {
     dirty_lo_ = std::min(dirty_lo_, offset);
     dirty_hi_ = std::max(dirty_hi_, offset + page_size());
-    unsynced_bytes_ += page_size();
-    if (options().write_behind_bytes != 0 &&
-        unsynced_bytes_ - written_behind_ >= options().write_behind_bytes) {
-      written_behind_ = unsynced_bytes_;
-      return SyncRange(dirty_lo_, dirty_hi_, /*async=*/true);
-    }
     return absl::OkStatus();
   }
 
@@ -123,7 +117,7 @@ class MmapDiskManager final : public DiskManager {
 
   absl::Status SyncData() override {
     if (dirty_lo_ < dirty_hi_) {
-      LAURA_RETURN_IF_ERROR(SyncRange(dirty_lo_, dirty_hi_, /*async=*/false));
+      LAURA_RETURN_IF_ERROR(SyncRange(dirty_lo_, dirty_hi_));
     }
     if (size_dirty_) LAURA_RETURN_IF_ERROR(file()->Sync());
     ResetDirty();
@@ -133,7 +127,7 @@ class MmapDiskManager final : public DiskManager {
 
   absl::Status SyncPage(PageId id) override {
     const uint64_t offset = id * page_size();
-    LAURA_RETURN_IF_ERROR(SyncRange(offset, offset + page_size(), /*async=*/false));
+    LAURA_RETURN_IF_ERROR(SyncRange(offset, offset + page_size()));
     // Usually the meta page, written alone after SyncData: nothing is dirty
     // any more, and the next SyncData must not start its range at page 0.
     if (dirty_lo_ >= offset && dirty_hi_ <= offset + page_size()) ResetDirty();
@@ -159,12 +153,11 @@ class MmapDiskManager final : public DiskManager {
   void ResetDirty() {
     dirty_lo_ = UINT64_MAX;
     dirty_hi_ = 0;
-    unsynced_bytes_ = written_behind_ = 0;
   }
 
-  absl::Status SyncRange(uint64_t lo, uint64_t hi, bool async) {
+  absl::Status SyncRange(uint64_t lo, uint64_t hi) {
     lo = lo / OsPageSize() * OsPageSize();
-    return file()->SyncMapped(base_ + lo, lo, hi - lo, async);
+    return file()->SyncMapped(base_ + lo, lo, hi - lo);
   }
 
   char* base_ = nullptr;
@@ -174,8 +167,6 @@ class MmapDiskManager final : public DiskManager {
   uint64_t dirty_lo_ = UINT64_MAX;
   uint64_t dirty_hi_ = 0;
   bool size_dirty_ = false;
-  uint64_t unsynced_bytes_ = 0;
-  uint64_t written_behind_ = 0;
 };
 
 }  // namespace

@@ -38,6 +38,11 @@ class MmapPager final : public Pager {
     return absl::OkStatus();
   }
 
+  absl::Status WriteEarly(PageId id) override {
+    if (dirty_.erase(id) == 0) return absl::OkStatus();
+    return disk()->SealInPlace(id);
+  }
+
   PagerStats Stats() const override {
     PagerStats st;
     st.hits = fetches_.load(std::memory_order_relaxed);
@@ -46,9 +51,7 @@ class MmapPager final : public Pager {
 
  protected:
   absl::StatusOr<PageRef> NewPage(PageId id) override {
-    LAURA_ASSIGN_OR_RETURN(PageRef ref, PinForWrite(id));
-    dirty_.insert(id);  // every writable page was new in this batch
-    return ref;
+    return PinForWrite(id);
   }
 
   absl::StatusOr<PageRef> PinForWrite(PageId id) override {
@@ -57,6 +60,7 @@ class MmapPager final : public Pager {
       return absl::FailedPreconditionError(
           absl::StrCat("page ", id, " is not writable in the mapping"));
     }
+    dirty_.insert(id);  // new in this batch, or written early and changed again
     return MakeRef(id, page, -1);
   }
 

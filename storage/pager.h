@@ -127,6 +127,11 @@ class Pager {
   // Seals and writes every page changed since the last Flush, so that a
   // following DiskManager::Checkpoint makes them durable.
   virtual absl::Status Flush() = 0;
+  // Page id, of the current write batch, is complete for now: seal and
+  // write it at once instead of at Flush, so its write-back can start
+  // early (the bulk loader calls this for each node it closes). A later
+  // FetchForWrite makes it dirty again. No effect on a clean page.
+  virtual absl::Status WriteEarly(PageId id) = 0;
   virtual PagerStats Stats() const = 0;
 
  protected:

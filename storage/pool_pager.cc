@@ -46,6 +46,14 @@ class PoolPager final : public Pager {
     return absl::OkStatus();
   }
 
+  absl::Status WriteEarly(PageId id) override {
+    MutexLock lock(&mu_);
+    auto it = table_.find(id);
+    if (it == table_.end() || !frames_[it->second].dirty) return absl::OkStatus();
+    frames_[it->second].referenced = false;  // the first frame to reuse
+    return WriteBack(it->second);
+  }
+
   PagerStats Stats() const override {
     MutexLock lock(&mu_);
     PagerStats st = stats_;

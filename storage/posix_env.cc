@@ -34,6 +34,7 @@ int MadviseFlag(AccessAdvice advice) {
     case AccessAdvice::kRandom: return MADV_RANDOM;
     case AccessAdvice::kSequential: return MADV_SEQUENTIAL;
     case AccessAdvice::kWillNeed: return MADV_WILLNEED;
+    case AccessAdvice::kDontNeed: return MADV_DONTNEED;
     case AccessAdvice::kNormal: break;
   }
   return MADV_NORMAL;
@@ -44,6 +45,7 @@ int FadviseFlag(AccessAdvice advice) {
     case AccessAdvice::kRandom: return POSIX_FADV_RANDOM;
     case AccessAdvice::kSequential: return POSIX_FADV_SEQUENTIAL;
     case AccessAdvice::kWillNeed: return POSIX_FADV_WILLNEED;
+    case AccessAdvice::kDontNeed: return POSIX_FADV_DONTNEED;
     case AccessAdvice::kNormal: break;
   }
   return POSIX_FADV_NORMAL;
@@ -136,10 +138,18 @@ class PosixFile final : public File {
     return absl::OkStatus();
   }
 
-  absl::Status SyncMapped(char* addr, uint64_t offset, size_t len,
-                          bool async) override {
-    if (::msync(addr, len, async ? MS_ASYNC : MS_SYNC) != 0) {
+  absl::Status SyncMapped(char* addr, uint64_t offset, size_t len) override {
+    if (::msync(addr, len, MS_SYNC) != 0) {
       return ErrnoStatus(errno, absl::StrCat(Where("msync", offset), " +", len,
+                                             " bytes"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status StartWriteBack(uint64_t offset, uint64_t len) override {
+    if (::sync_file_range(fd_, static_cast<off64_t>(offset), static_cast<off64_t>(len),
+                          SYNC_FILE_RANGE_WRITE) != 0) {
+      return ErrnoStatus(errno, absl::StrCat(Where("sync_file_range", offset), " +", len,
                                              " bytes"));
     }
     return absl::OkStatus();

@@ -59,7 +59,7 @@ import:
   --skip-bad            skip and count malformed records instead of failing
   --quiet               no progress line
 export:
-  --from K, --to K      keys in [K, K)
+  --from A, --to B      only keys in [A, B)
   --format F            tsv, csv, jsonl or laura (default: -o's extension, else laura)
   --header              csv: write a header record
   -o FILE               write to FILE instead of standard output

@@ -65,7 +65,7 @@ const std::vector<Shell::Command>& Shell::Commands() {
        {{"--format", true}, {"--header", false}, {"--last-wins", false}, {"--skip-bad", false}},
        &Shell::Import},
       {"export", "export FILE [--from K] [--to K] [--format F] [--header]",
-       "write keys in [K, K) to FILE (- for the screen); default format laura", 1, 1,
+       "write the keys (in [--from, --to)) to FILE (- for the screen); default format laura", 1, 1,
        {{"--from", true}, {"--to", true}, {"--format", true}, {"--header", false}},
        &Shell::Export},
       {"timer", "timer on|off", "print how long each command takes", 1, 1, {}, &Shell::Timer},

@@ -63,14 +63,20 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string
   return result;
 }
 
-pid_t StartProgram(const std::vector<std::string>& argv) {
+pid_t StartProgram(const std::vector<std::string>& argv, int* stdin_pipe) {
+  int fds[2] = {-1, -1};
+  if (stdin_pipe != nullptr && ::pipe2(fds, O_CLOEXEC) != 0) return -1;
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
+    ::dup2(stdin_pipe != nullptr ? fds[0] : null, 0);
     ::dup2(null, 1);
     ::dup2(null, 2);
     Exec(argv, {});
+  }
+  if (stdin_pipe != nullptr) {
+    ::close(fds[0]);
+    *stdin_pipe = fds[1];
   }
   return pid;
 }

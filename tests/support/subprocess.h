@@ -23,7 +23,9 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const std::string
                          const std::vector<std::string>& env = {});
 
 // Starts a program with stdout and stderr to /dev/null; returns its pid.
-pid_t StartProgram(const std::vector<std::string>& argv);
+// With stdin_pipe, its standard input is a pipe whose write end is
+// stored there (the caller closes it); otherwise /dev/null.
+pid_t StartProgram(const std::vector<std::string>& argv, int* stdin_pipe = nullptr);
 
 class PtySession {
  public:
