@@ -504,6 +504,26 @@ TEST_P(DiskManagerTest, WriteBehindOptionKeepsDataCorrect) {
   for (int i = 0; i < 100; ++i) ExpectTagged(dm.get(), ids[i], i);
 }
 
+TEST_P(DiskManagerTest, SequentialHintWritesBehindAndKeepsEveryPage) {
+  // More than kSequentialWriteBehindBytes, so write-back starts (and the
+  // mmap manager drops written pages from its resident set) mid-way.
+  const int pages = 2 * kSequentialWriteBehindBytes / kDefaultPageSize + 10;
+  std::vector<PageId> ids;
+  {
+    auto dm = OpenOk();
+    ASSERT_TRUE(dm->AdviseSequential().ok());
+    for (int i = 0; i < pages; ++i) {
+      ids.push_back(*dm->AllocatePage());
+      WriteTagged(dm.get(), ids.back(), i + 1);
+    }
+    for (int i = 0; i < pages; i += 97) ExpectTagged(dm.get(), ids[i], i + 1);  // before a sync
+    ASSERT_TRUE(dm->AdviseRandom().ok());
+    ASSERT_TRUE(dm->Close().ok());
+  }
+  auto dm = OpenOk();
+  for (int i = 0; i < pages; ++i) ExpectTagged(dm.get(), ids[i], i + 1);
+}
+
 TEST_P(DiskManagerTest, ReadersRunWhileTheWriterGrowsTheFile) {
   auto dm = OpenOk();
   PageId first = *dm->AllocatePage();

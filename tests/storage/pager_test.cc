@@ -73,6 +73,32 @@ TEST_P(PagerTest, PagesAreReadBackAndSurviveReopen) {
   for (uint64_t i = 0; i < 50; ++i) ExpectTagged(ids[i], i + 1);
 }
 
+TEST_P(PagerTest, PagesWrittenEarlyAndChangedAgainAreSealedAgain) {
+  Open(64 * 4096);  // a small pool: written-early pages are evicted first
+  std::vector<PageId> ids;
+  for (uint64_t i = 0; i < 100; ++i) {
+    ids.push_back(NewTagged(i + 1));
+    ASSERT_TRUE(pager_->WriteEarly(ids.back()).ok());
+  }
+  ASSERT_TRUE(pager_->WriteEarly(ids[0]).ok());  // clean now: no effect
+  // Changing a page written early makes it dirty again.
+  for (uint64_t i = 0; i < 100; i += 3) {
+    auto ref = pager_->FetchForWrite(ids[i]);
+    ASSERT_TRUE(ref.ok()) << ref.status();
+    EncodeFixed64(ref->mutable_data() + pager_->page_size() - 8, 500 + i);
+  }
+  Commit(9);
+  ASSERT_TRUE(dm_->Close().ok());
+  Open();
+  std::string page(dm_->page_size(), '\0');
+  for (uint64_t i = 0; i < 100; ++i) {
+    absl::Status s = dm_->ReadPage(ids[i], page.data());  // verifies the checksum
+    ASSERT_TRUE(s.ok()) << "page " << ids[i] << ": " << s;
+    EXPECT_EQ(DecodeFixed64(page.data() + page.size() - 8), i % 3 == 0 ? 500 + i : i + 1);
+  }
+  EXPECT_TRUE(dm_->Close().ok());
+}
+
 TEST_P(PagerTest, CommittedPagesCannotChange) {
   Open();
   PageId id = NewTagged(1);
