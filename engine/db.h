@@ -72,9 +72,13 @@ struct Options {
   Durability durability = Durability::kSyncEveryCommit;
   // kSyncOnTimer: milliseconds between log syncs. Default: 100.
   uint32_t sync_interval_ms = 100;
-  // A checkpoint runs after a commit once this many log bytes were written
-  // since the last one. Default: 64 MiB. 0: only explicit checkpoints.
+  // Automatic checkpoints run on a background thread while writers go on:
+  // once this many log bytes were written since the last checkpoint
+  // (default: 64 MiB; 0: never by size), and this many milliseconds after
+  // the last one if anything was committed since (default: 30 s; 0: never
+  // by time). With both 0, only Checkpoint() and Close() checkpoint.
   uint64_t checkpoint_log_bytes = 64 * kMiB;
+  uint32_t checkpoint_interval_ms = 30'000;
   // Log segment size (each is preallocated). Default: 16 MiB.
   uint64_t log_segment_size = 16 * kMiB;
   bool create_if_missing = true;
@@ -214,7 +218,8 @@ class DB {
   // Makes every acknowledged commit durable (syncs the log).
   virtual absl::Status Sync() = 0;
   // Writes a checkpoint: the data file holds every commit so far and the
-  // log before it is dropped.
+  // log before it is dropped. Other threads' commits wait only while the
+  // changed pages are written, not for the syncs.
   virtual absl::Status Checkpoint() = 0;
   // Checkpoints and releases the files. Later calls fail.
   virtual absl::Status Close() = 0;

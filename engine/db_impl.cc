@@ -80,6 +80,7 @@ absl::Status DBImpl::Init() {
   if (!options_.read_only && options_.durability == Durability::kSyncOnTimer) {
     syncer_ = std::thread([this] { RunSyncer(); });
   }
+  if (!options_.read_only) StartCheckpointer();
   return absl::OkStatus();
 }
 
@@ -187,31 +188,17 @@ absl::Status DBImpl::CommitWriter(absl::string_view payload) {
   // timer's syncer makes it durable soon).
   absl::Status s = options_.durability == Durability::kSyncEveryCommit ? log_->SyncTo(position)
                                                                        : log_->Flush();
-  bool checkpoint_due;
-  {
-    MutexLock lock(&write_mu_);
-    --in_flight_;
-    if (!s.ok()) return Fail(s);
-    tree_->Publish(lsn);
-    ++commits_;
-    checkpoint_due = options_.checkpoint_log_bytes > 0 &&
-                     position - log_at_checkpoint_ >= options_.checkpoint_log_bytes;
-  }
-  return checkpoint_due ? CheckpointAsWriter(/*only_if_due=*/true) : absl::OkStatus();
-}
-
-// Waits for the writer role, then checkpoints holding write_mu_ (which
-// keeps any other writer out). only_if_due: skip it if another thread
-// checkpointed since the log grew past checkpoint_log_bytes.
-absl::Status DBImpl::CheckpointAsWriter(bool only_if_due) {
-  LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
   MutexLock lock(&write_mu_);
-  writer_active_ = false;
-  if (only_if_due &&
-      log_->appended_position() - log_at_checkpoint_ < options_.checkpoint_log_bytes) {
-    return absl::OkStatus();
+  --in_flight_;
+  if (!s.ok()) return Fail(s);
+  tree_->Publish(lsn);
+  ++commits_;
+  // The background checkpointer takes it from here (checkpoint.cc).
+  if (options_.checkpoint_log_bytes > 0 &&
+      position - log_at_checkpoint_ >= options_.checkpoint_log_bytes) {
+    checkpoint_requested_ = true;
   }
-  return CheckpointLocked();
+  return absl::OkStatus();
 }
 
 absl::Status DBImpl::Write(const WriteBatch& batch) {
@@ -225,22 +212,16 @@ absl::Status DBImpl::Write(const WriteBatch& batch) {
   return CommitWriter(payload);
 }
 
-absl::Status DBImpl::CheckpointLocked() {
-  absl::Status s = pager_->Flush();
-  if (s.ok()) s = dm_->Checkpoint(tree_->committed_txn(), tree_->committed_root());
-  if (s.ok()) ++checkpoints_;
-  if (s.ok() && log_ != nullptr) {
-    s = log_->DropSegmentsThrough(tree_->committed_txn());
-    log_at_checkpoint_ = log_->appended_position();
-  }
-  return s.ok() ? s : Fail(s);
-}
-
 absl::Status DBImpl::CommitUnlogged() {
   MutexLock lock(&write_mu_);
   // Commits still waiting for their log sync are in the tree this
-  // checkpoint writes: let them finish (or fail) first.
-  write_mu_.Await(absl::Condition(+[](uint64_t* n) { return *n == 0; }, &in_flight_));
+  // checkpoint writes: let them finish (or fail) first, and a background
+  // checkpoint's second step too.
+  write_mu_.Await(absl::Condition(
+      +[](DBImpl* db) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return db->in_flight_ == 0 && !db->checkpointing_;
+      },
+      this));
   absl::Status s = failed_;
   const uint64_t lsn = tree_->EndTransaction();
   // The data file and its meta page make the transaction durable; the log
@@ -253,6 +234,8 @@ absl::Status DBImpl::CommitUnlogged() {
     ++checkpoints_;
     s = log_->DropSegmentsThrough(lsn);
     log_at_checkpoint_ = log_->appended_position();
+    commits_at_checkpoint_ = commits_;
+    last_checkpoint_time_ = absl::Now();
   }
   writer_active_ = false;
   return s.ok() ? s : Fail(s);
@@ -287,7 +270,8 @@ void DBImpl::StopSyncer() {
 
 absl::Status DBImpl::Close() {
   if (closed_.load()) return absl::OkStatus();
-  StopSyncer();  // before write_mu_: the syncer may take it
+  StopSyncer();  // before write_mu_: these threads take it
+  StopCheckpointer();
   absl::Status result;
   {
     MutexLock lock(&write_mu_);

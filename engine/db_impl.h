@@ -1,6 +1,7 @@
 // DBImpl: the DB behind engine/db.h; its members are shared by the
-// engine's source files (db_impl.cc: open, recovery, commits, checkpoints;
-// loader.cc: loads). The commit protocol is described in db_impl.cc.
+// engine's source files (db_impl.cc: open, recovery, commits; checkpoint.cc:
+// checkpoints and the background checkpointer; loader.cc: loads). The
+// commit protocol is described in db_impl.cc.
 #ifndef LAURA_ENGINE_DB_IMPL_H_
 #define LAURA_ENGINE_DB_IMPL_H_
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "btree/btree.h"
 #include "engine/db.h"
 #include "storage/mutex.h"
@@ -60,7 +62,7 @@ class DBImpl final : public DB {
     return log_->SyncTo(log_->appended_position());
   }
 
-  absl::Status Checkpoint() override { return CheckpointAsWriter(/*only_if_due=*/false); }
+  absl::Status Checkpoint() override { return RunCheckpoint(); }
 
   DBStats Stats() override;
   CheckReport Check() override {
@@ -124,8 +126,22 @@ class DBImpl final : public DB {
   absl::Status Fail(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
   absl::Status ApplyBatch(absl::string_view payload);
+
+  // Checkpoints (checkpoint.cc). CheckpointLocked is the one of open and
+  // close: the caller holds write_mu_ with no writer, commit or other
+  // checkpoint in flight. RunCheckpoint writes the pages as the writer,
+  // then syncs and flips the meta page while writers go on (the caller
+  // must not hold the writer role); one at a time.
   absl::Status CheckpointLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::Status CheckpointAsWriter(bool only_if_due);
+  absl::Status RunCheckpoint();
+  absl::Status CheckpointBesideWriters();
+  // The background checkpointer: runs a checkpoint when a commit finds
+  // checkpoint_log_bytes of log since the last one, or checkpoint_interval_ms
+  // after the last one if anything was committed since.
+  void StartCheckpointer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  void StopCheckpointer();
+  void RunCheckpointer();
+  absl::Duration UntilTimedCheckpoint() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   const Options options_;
   const std::string path_;
@@ -143,9 +159,17 @@ class DBImpl final : public DB {
   bool writer_active_ ABSL_GUARDED_BY(write_mu_) = false;
   // Commits appended to the log and waiting for their sync.
   uint64_t in_flight_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // A checkpoint is between its two steps (RunCheckpoint).
+  bool checkpointing_ ABSL_GUARDED_BY(write_mu_) = false;
   bool Idle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
-    return !writer_active_ && in_flight_ == 0;
+    return !writer_active_ && in_flight_ == 0 && !checkpointing_;
   }
+  // The background checkpointer's state.
+  std::thread checkpointer_;
+  bool checkpoint_requested_ ABSL_GUARDED_BY(write_mu_) = false;
+  bool checkpointer_stop_ ABSL_GUARDED_BY(write_mu_) = false;
+  absl::Time last_checkpoint_time_ ABSL_GUARDED_BY(write_mu_);
+  uint64_t commits_at_checkpoint_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t commits_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t checkpoints_ ABSL_GUARDED_BY(write_mu_) = 0;
   bool initialized_ = false;  // Init completed

@@ -283,53 +283,76 @@ absl::Status DiskManager::WriteFreeList(const PageAllocator::ListPlan& plan,
   return absl::OkStatus();
 }
 
-absl::Status DiskManager::SyncLocked(Lsn lsn, PageId root) {
+absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn lsn,
+                                                                          PageId root) {
+  LAURA_RETURN_IF_ERROR(CheckWritable());
+  MutexLock lock(&mu_);
+  LAURA_RETURN_IF_ERROR(failed_);
+  if (checkpoint_in_flight_) {
+    return absl::FailedPreconditionError("a checkpoint is already in flight");
+  }
+  if (root == 1 || (root != 0 && root >= allocator_.page_count())) {
+    return absl::InvalidArgumentError(absl::StrCat("root page ", root, " out of range"));
+  }
   // Free-list pages come from the free set first, then from the end.
   const uint64_t list_pages = allocator_.FreeListPagesNeeded(page_size_);
   if (list_pages > allocator_.allocatable_count()) {
-    LAURA_RETURN_IF_ERROR(EnsureCapacity(allocator_.page_count() + list_pages -
-                                         allocator_.allocatable_count()));
+    if (absl::Status s = EnsureCapacity(allocator_.page_count() + list_pages -
+                                        allocator_.allocatable_count());
+        !s.ok()) {
+      return FailCheckpoint(s);
+    }
   }
-  const PageAllocator::ListPlan plan = allocator_.PlanFreeList(page_size_);
+  PendingCheckpoint pending;
+  pending.plan = allocator_.PlanFreeList(page_size_);
   PublishPageCount();
-  LAURA_RETURN_IF_ERROR(WriteFreeList(plan, lsn));
-  LAURA_RETURN_IF_ERROR(SyncData());
-  behind_lo_ = UINT64_MAX;  // all written back now
+  checkpoint_in_flight_ = true;
+  if (absl::Status s = WriteFreeList(pending.plan, lsn); !s.ok()) return FailCheckpoint(s);
+  pending.scope = TakeSyncScope();
+  behind_lo_ = UINT64_MAX;  // the sync writes all of it back
   behind_hi_ = 0;
   behind_bytes_ = 0;
-  Meta next = durable_;
+  Meta& next = pending.next;
+  next = durable_;
   next.generation = durable_.generation + 1;
   next.checkpoint_lsn = lsn;
   next.root = root;
-  next.free_list_head = plan.pages.empty() ? 0 : plan.pages.front();
-  next.free_count = plan.entries.size();
+  next.free_list_head = pending.plan.pages.empty() ? 0 : pending.plan.pages.front();
+  next.free_count = pending.plan.entries.size();
   next.page_count = allocator_.page_count();
-  std::string page(page_size_, '\0');
-  EncodeMeta(next, page.data());
-  const PageId meta_id = next.generation % 2;
-  LAURA_RETURN_IF_ERROR(WriteRaw(meta_id, page.data()));
-  LAURA_RETURN_IF_ERROR(SyncPage(meta_id));
-  allocator_.CommitFreeList(plan);
-  durable_ = next;
+  return pending;
+}
+
+absl::Status DiskManager::FinishCheckpoint(const PendingCheckpoint& pending) {
+  // The slow part runs without mu_: the writer goes on allocating.
+  absl::Status s = SyncData(pending.scope);
+  if (s.ok()) {
+    std::string page(page_size_, '\0');
+    EncodeMeta(pending.next, page.data());
+    s = WriteMeta(pending.next.generation % 2, page.data());
+  }
+  MutexLock lock(&mu_);
+  if (!s.ok()) return FailCheckpoint(s);
+  allocator_.CommitFreeList(pending.plan);
+  durable_ = pending.next;
+  checkpoint_in_flight_ = false;
   syncs_.fetch_add(1, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
-absl::Status DiskManager::Checkpoint(Lsn checkpoint_lsn, PageId root) {
-  LAURA_RETURN_IF_ERROR(CheckWritable());
-  MutexLock lock(&mu_);
-  LAURA_RETURN_IF_ERROR(failed_);
-  if (root == 1 || (root != 0 && root >= allocator_.page_count())) {
-    return absl::InvalidArgumentError(absl::StrCat("root page ", root, " out of range"));
-  }
-  absl::Status s = SyncLocked(checkpoint_lsn, root);
-  if (!s.ok()) {
-    // A failed sync cannot be retried safely: what reached the disk is
-    // unknown. Refuse writes until the database is reopened.
+absl::Status DiskManager::FailCheckpoint(const absl::Status& s) {
+  // A failed sync cannot be retried safely: what reached the disk is
+  // unknown. Refuse writes until the database is reopened.
+  if (failed_.ok()) {
     failed_ = absl::Status(s.code(), absl::StrCat(
         "an earlier sync failed, reopen the database: ", s.message()));
   }
   return s;
+}
+
+absl::Status DiskManager::Checkpoint(Lsn checkpoint_lsn, PageId root) {
+  LAURA_ASSIGN_OR_RETURN(PendingCheckpoint pending, BeginCheckpoint(checkpoint_lsn, root));
+  return FinishCheckpoint(pending);
 }
 
 absl::Status DiskManager::Sync() {

@@ -21,9 +21,10 @@
 // was not synced is not durable.
 //
 // Thread safety: one writer thread at a time may call WritePage,
-// AllocatePage, FreePage, Sync, Checkpoint and Close. ReadPage, PageData,
-// Stats and the advice calls may run on any thread, concurrently with the
-// writer, for pages below page_count().
+// AllocatePage, FreePage, Sync, Checkpoint, BeginCheckpoint and Close.
+// ReadPage, PageData, Stats and the advice calls may run on any thread,
+// concurrently with the writer, for pages below page_count(); so may
+// FinishCheckpoint (one at a time).
 #ifndef LAURA_STORAGE_DISK_MANAGER_H_
 #define LAURA_STORAGE_DISK_MANAGER_H_
 
@@ -144,7 +145,33 @@ class DiskManager {
   // durable, keeping the checkpoint LSN and root of the last Checkpoint.
   absl::Status Sync();
   // Sync, recording a new checkpoint LSN and B+tree root in the meta page.
+  // The same as BeginCheckpoint then FinishCheckpoint.
   absl::Status Checkpoint(Lsn checkpoint_lsn, PageId root);
+
+  // What the data file must sync before its meta page may be written:
+  // mmap: the mapped byte range [lo, hi) written in place, and whether the
+  // file grew; pread: everything (fdatasync).
+  struct SyncScope {
+    uint64_t lo = UINT64_MAX;
+    uint64_t hi = 0;
+    bool file_grew = false;
+  };
+  // A checkpoint begun by the writer and finished on any thread.
+  struct PendingCheckpoint {
+    Meta next;                    // the meta page to write
+    PageAllocator::ListPlan plan; // the free list written for it
+    SyncScope scope;
+  };
+  // A checkpoint in two steps, so that its syncs run while the writer goes
+  // on (DESIGN.md: a checkpoint holds a snapshot like a reader).
+  // BeginCheckpoint (writer thread, once every page the root reaches was
+  // written) writes the free list and takes what must be synced;
+  // FinishCheckpoint (any thread; the writer may meanwhile write, allocate
+  // and free pages) syncs it, then writes and syncs the meta page. Pages
+  // freed in between stay unreusable until the next checkpoint. At most
+  // one checkpoint in flight; a failure fails the manager.
+  absl::StatusOr<PendingCheckpoint> BeginCheckpoint(Lsn checkpoint_lsn, PageId root);
+  absl::Status FinishCheckpoint(const PendingCheckpoint& pending);
   // Syncs (unless read-only) and releases the file. Later calls fail.
   absl::Status Close();
 
@@ -184,13 +211,16 @@ class DiskManager {
               uint64_t file_size);
 
   // Implementation I/O. ReadRaw/WriteRaw move one whole page; GrowTo
-  // extends the file (and mapping) to `bytes`; SyncData makes every written
-  // page and the file size durable; SyncPage makes one page durable.
+  // extends the file (and mapping) to `bytes`. TakeSyncScope (writer
+  // thread) returns what was written since it was last called; SyncData
+  // (any thread) makes that durable; WriteMeta (any thread) writes and
+  // syncs a meta page without touching the writer's state.
   virtual absl::Status ReadRaw(PageId id, char* out) = 0;
   virtual absl::Status WriteRaw(PageId id, const char* page) = 0;
   virtual absl::Status GrowTo(uint64_t bytes) = 0;
-  virtual absl::Status SyncData() = 0;
-  virtual absl::Status SyncPage(PageId id) = 0;
+  virtual SyncScope TakeSyncScope() { return {}; }
+  virtual absl::Status SyncData(const SyncScope& scope) = 0;
+  virtual absl::Status WriteMeta(PageId id, const char* page) = 0;
   virtual absl::Status Advise(AccessAdvice advice, PageId first,
                               uint64_t count) = 0;
   // Called once by Close() and the destructor of the subclass.
@@ -221,7 +251,8 @@ class DiskManager {
   absl::Status EnsureCapacity(uint64_t pages) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteFreeList(const PageAllocator::ListPlan& plan, Lsn lsn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status SyncLocked(Lsn lsn, PageId root) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sets failed_ from a failed checkpoint step.
+  absl::Status FailCheckpoint(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PublishPageCount() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After page id was written: starts write-back when enough has piled up.
   void WriteBehind(PageId id);
@@ -235,6 +266,7 @@ class DiskManager {
   PageAllocator allocator_ ABSL_GUARDED_BY(mu_);
   Meta durable_ ABSL_GUARDED_BY(mu_);
   absl::Status failed_ ABSL_GUARDED_BY(mu_);  // set by a failed Sync
+  bool checkpoint_in_flight_ ABSL_GUARDED_BY(mu_) = false;
 
   std::atomic<bool> closed_{false};
   std::atomic<uint64_t> page_count_{0};  // mirrors allocator_.page_count()

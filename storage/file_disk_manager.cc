@@ -32,8 +32,11 @@ class FileDiskManager final : public DiskManager {
     return absl::OkStatus();
   }
 
-  absl::Status SyncData() override { return file()->Sync(); }
-  absl::Status SyncPage(PageId) override { return file()->Sync(); }
+  absl::Status SyncData(const SyncScope&) override { return file()->Sync(); }
+  absl::Status WriteMeta(PageId id, const char* page) override {
+    LAURA_RETURN_IF_ERROR(WriteRaw(id, page));
+    return file()->Sync();
+  }
 
   absl::Status Advise(AccessAdvice advice, PageId first,
                       uint64_t count) override {

@@ -18,6 +18,7 @@ PageAllocator::PageAllocator(uint64_t page_count, absl::btree_set<PageId> free,
 std::vector<PageId> PageAllocator::FreeIds() const {
   std::vector<PageId> ids(free_.begin(), free_.end());
   ids.insert(ids.end(), pending_.begin(), pending_.end());
+  ids.insert(ids.end(), planned_.begin(), planned_.end());
   std::sort(ids.begin(), ids.end());
   return ids;
 }
@@ -45,7 +46,7 @@ absl::Status PageAllocator::Free(PageId id) {
           "cannot free page ", id, ": it holds the durable free list"));
     }
   }
-  if (free_.contains(id) || pending_.contains(id)) {
+  if (free_.contains(id) || pending_.contains(id) || planned_.contains(id)) {
     return absl::FailedPreconditionError(
         absl::StrCat("page ", id, " freed twice"));
   }
@@ -73,13 +74,15 @@ PageAllocator::ListPlan PageAllocator::PlanFreeList(uint32_t page_size) {
   plan.entries.assign(free_.begin(), free_.end());
   plan.entries.insert(plan.entries.end(), pending_.begin(), pending_.end());
   plan.entries.insert(plan.entries.end(), list_pages_.begin(), list_pages_.end());
+  planned_.merge(pending_);  // invariant 4
+  pending_.clear();
   return plan;
 }
 
 void PageAllocator::CommitFreeList(const ListPlan& plan) {
-  free_.insert(pending_.begin(), pending_.end());
+  free_.insert(planned_.begin(), planned_.end());
   free_.insert(list_pages_.begin(), list_pages_.end());
-  pending_.clear();
+  planned_.clear();
   fresh_.clear();
   list_pages_ = plan.pages;
 }

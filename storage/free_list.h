@@ -16,7 +16,13 @@
 //     list's pages: everything free once that Sync's meta page is durable.
 //     Its own pages come from free_ (or the end of the file), never from
 //     pending_, so writing it cannot touch durable state.
-//  3. free_, pending_, list_pages_ and the live pages are disjoint.
+//  3. free_, pending_, planned_, list_pages_ and the live pages are
+//     disjoint.
+//  4. A checkpoint may run while the writer goes on (DiskManager::
+//     BeginCheckpoint / FinishCheckpoint): PlanFreeList moves pending_ to
+//     planned_, and CommitFreeList makes only planned_ allocatable. Pages
+//     freed between the two stay pending for the next checkpoint, whose
+//     free list will list them.
 //
 // Free-list page layout: the common page header (storage/page.h, type
 // kFreeList), then, little-endian:
@@ -60,7 +66,7 @@ class PageAllocator {
 
   uint64_t page_count() const { return page_count_; }
   // Free pages, allocatable now or after the next Sync.
-  size_t free_count() const { return free_.size() + pending_.size(); }
+  size_t free_count() const { return free_.size() + pending_.size() + planned_.size(); }
   // Free pages allocatable now.
   size_t allocatable_count() const { return free_.size(); }
   // Every free page id (allocatable now or after the next Sync), sorted.
@@ -85,15 +91,16 @@ class PageAllocator {
   ListPlan PlanFreeList(uint32_t page_size);
   // How many pages PlanFreeList will take.
   size_t FreeListPagesNeeded(uint32_t page_size) const;
-  // After the meta pointing at plan.pages is durable: pending pages and the
-  // previous list's pages become allocatable, plan.pages become the durable
-  // list, and a new epoch starts.
+  // After the meta pointing at plan.pages is durable: the pages pending at
+  // PlanFreeList and the previous list's pages become allocatable,
+  // plan.pages become the durable list, and a new epoch starts.
   void CommitFreeList(const ListPlan& plan);
 
  private:
   uint64_t page_count_ = 2;
   absl::btree_set<PageId> free_;         // allocatable now
   absl::btree_set<PageId> pending_;      // freed this epoch, durable before
+  absl::btree_set<PageId> planned_;      // pending_ as of the last PlanFreeList
   absl::flat_hash_set<PageId> fresh_;    // allocated this epoch
   std::vector<PageId> list_pages_;       // pages holding the durable free list
 };

@@ -10,8 +10,10 @@
 //  3. A page in verified_ holds bytes that passed VerifyPage or were sealed
 //     by WritePage; only WritePage changes mapped bytes, so it stays valid.
 //  4. [dirty_lo_, dirty_hi_) covers every byte written since the last
-//     SyncData, which msyncs exactly that range; size_dirty_ says the file
-//     grew since, and SyncData then also fdatasyncs the file size.
+//     TakeSyncScope, and size_dirty_ says the file grew since; SyncData
+//     msyncs exactly the taken range (then fdatasyncs the file size if it
+//     grew), while the writer may go on writing elsewhere. Meta pages are
+//     written and synced on their own (WriteMeta), outside the range.
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -115,23 +117,23 @@ class MmapDiskManager final : public DiskManager {
     return absl::OkStatus();
   }
 
-  absl::Status SyncData() override {
-    if (dirty_lo_ < dirty_hi_) {
-      LAURA_RETURN_IF_ERROR(SyncRange(dirty_lo_, dirty_hi_));
-    }
-    if (size_dirty_) LAURA_RETURN_IF_ERROR(file()->Sync());
+  SyncScope TakeSyncScope() override {
+    SyncScope scope{.lo = dirty_lo_, .hi = dirty_hi_, .file_grew = size_dirty_};
     ResetDirty();
     size_dirty_ = false;
+    return scope;
+  }
+
+  absl::Status SyncData(const SyncScope& scope) override {
+    if (scope.lo < scope.hi) LAURA_RETURN_IF_ERROR(SyncRange(scope.lo, scope.hi));
+    if (scope.file_grew) LAURA_RETURN_IF_ERROR(file()->Sync());
     return absl::OkStatus();
   }
 
-  absl::Status SyncPage(PageId id) override {
+  absl::Status WriteMeta(PageId id, const char* page) override {
     const uint64_t offset = id * page_size();
-    LAURA_RETURN_IF_ERROR(SyncRange(offset, offset + page_size()));
-    // Usually the meta page, written alone after SyncData: nothing is dirty
-    // any more, and the next SyncData must not start its range at page 0.
-    if (dirty_lo_ >= offset && dirty_hi_ <= offset + page_size()) ResetDirty();
-    return absl::OkStatus();
+    std::memcpy(base_ + offset, page, page_size());
+    return SyncRange(offset, offset + page_size());
   }
 
   absl::Status Advise(AccessAdvice advice, PageId first,

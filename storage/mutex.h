@@ -45,40 +45,48 @@ class ABSL_LOCKABLE Mutex {
     mu_.Unlock();
   }
   void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() { mu_.AssertHeld(); }
-  // Await, giving up after timeout; true if cond holds.
-  bool AwaitWithTimeout(const absl::Condition& cond, absl::Duration timeout)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
-#ifdef LAURA_TSAN
-    __tsan_release(this);
-#endif
-    const bool holds = mu_.AwaitWithTimeout(cond, timeout);
-#ifdef LAURA_TSAN
-    __tsan_acquire(this);
-#endif
-    return holds;
-  }
   // Releases the mutex until cond holds, then holds it again. (Abseil may
   // evaluate cond on another thread that holds the mutex; under TSan the
   // evaluation is wrapped so that it, too, is ordered by the mutex.)
   void Await(const absl::Condition& cond) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
 #ifdef LAURA_TSAN
-    struct Wrapped {
-      const absl::Condition* cond;
-      Mutex* mu;
-      static bool Eval(Wrapped* w) {
-        __tsan_acquire(w->mu);
-        const bool holds = w->cond->Eval();
-        __tsan_release(w->mu);
-        return holds;
-      }
-    } wrapped{&cond, this};
+    OrderedCondition ordered{&cond, this};
     __tsan_release(this);
-    mu_.Await(absl::Condition(&Wrapped::Eval, &wrapped));
+    mu_.Await(ordered.condition());
     __tsan_acquire(this);
 #else
     mu_.Await(cond);
 #endif
   }
+  // Await, giving up after timeout; true if cond holds.
+  bool AwaitWithTimeout(const absl::Condition& cond, absl::Duration timeout)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+#ifdef LAURA_TSAN
+    OrderedCondition ordered{&cond, this};
+    __tsan_release(this);
+    const bool holds = mu_.AwaitWithTimeout(ordered.condition(), timeout);
+    __tsan_acquire(this);
+    return holds;
+#else
+    return mu_.AwaitWithTimeout(cond, timeout);
+#endif
+  }
+
+#ifdef LAURA_TSAN
+ private:
+  // A condition whose evaluation TSan sees as inside the critical section.
+  struct OrderedCondition {
+    const absl::Condition* cond;
+    Mutex* mu;
+    static bool Eval(OrderedCondition* c) {
+      __tsan_acquire(c->mu);
+      const bool holds = c->cond->Eval();
+      __tsan_release(c->mu);
+      return holds;
+    }
+    absl::Condition condition() { return absl::Condition(&Eval, this); }
+  };
+#endif
 
  private:
   absl::Mutex mu_;

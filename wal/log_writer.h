@@ -14,8 +14,9 @@
 // later call returns that error (a failed fsync cannot be retried safely;
 // the database must be reopened and recovered).
 //
-// Thread safety: Append and DropSegmentsThrough from one thread at a time
-// (the database's writer); SyncTo and Flush from any thread.
+// Thread safety: Append from one thread at a time (the database's
+// writer); DropSegmentsThrough from one thread at a time (a checkpoint),
+// concurrently with Append; SyncTo and Flush from any thread.
 #ifndef LAURA_WAL_LOG_WRITER_H_
 #define LAURA_WAL_LOG_WRITER_H_
 

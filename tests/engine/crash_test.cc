@@ -79,7 +79,8 @@ Options CrashOptions(DiskManagerKind kind, Env* env) {
   o.mmap_initial_size = 256 * 1024;
   o.mmap_growth_step = 256 * 1024;
   o.log_segment_size = 16 * 1024;  // several segment switches
-  o.checkpoint_log_bytes = 0;      // checkpoints where the script says
+  o.checkpoint_log_bytes = 0;      // checkpoints where the script says,
+  o.checkpoint_interval_ms = 0;    // so the I/O sequence is the same each run
   o.cache_size = 64 * 4096;        // the pread pool evicts
   return o;
 }

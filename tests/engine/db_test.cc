@@ -5,8 +5,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +33,13 @@ class DBTest : public ::testing::TestWithParam<DiskManagerKind> {
     o.mmap_growth_step = 1 * kMiB;
     o.log_segment_size = 64 * 1024;
     o.env = &env_;
+    return o;
+  }
+  // Automatic checkpoints by log size and time (0: never).
+  Options CheckpointEvery(uint64_t log_bytes, uint32_t interval_ms) {
+    Options o = MakeOptions();
+    o.checkpoint_log_bytes = log_bytes;
+    o.checkpoint_interval_ms = interval_ms;
     return o;
   }
   std::unique_ptr<DB> OpenDB(const Options& o) {
@@ -209,9 +218,19 @@ TEST_P(DBTest, CheckpointsDropOldLogSegments) {
   o.checkpoint_log_bytes = 128 * 1024;
   auto db = OpenDB(o);
   for (int i = 0; i < 3000; ++i) ASSERT_TRUE(db->Put(Key(i % 500), std::string(200, 'x')).ok());
-  auto segments = env_.ListDir(path_ + "/log");
-  ASSERT_TRUE(segments.ok());
-  EXPECT_LE(segments->size(), 5u);  // ~10 MB of log written, a few segments kept
+  // The background checkpointer keeps up: once a checkpoint in flight
+  // ends, at most checkpoint_log_bytes of log (two segments and the
+  // current one) stays.
+  size_t kept = 0;
+  for (int wait = 0; wait < 500; ++wait) {
+    auto segments = env_.ListDir(path_ + "/log");
+    ASSERT_TRUE(segments.ok());
+    kept = segments->size();
+    if (kept <= 5) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_LE(kept, 5u);  // ~700 KB of log written in 64 KiB segments
+  EXPECT_GE(db->Stats().checkpoints, 3u);
   ASSERT_TRUE(db->Close().ok());
   db = OpenDB(o);
   EXPECT_EQ(*db->Get(Key(499)), std::string(200, 'x'));
@@ -337,6 +356,63 @@ TEST_P(DBTest, ConcurrentReadersWhileTheWriterCommitsAndCheckpoints) {
   stop = true;
   for (auto& r : readers) r.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_P(DBTest, CommitsGoOnWhileACheckpointSyncs) {
+  const Options o = CheckpointEvery(0, 0);
+  auto db = OpenDB(o);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(db->Put(Key(i), "before").ok());
+  // Hold up the checkpoint's first sync of the data file.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool held = false, release = false;
+  env_.SetHook([&](FaultInjectionEnv::OpKind kind, const std::string& what) {
+    if (kind != FaultInjectionEnv::kSync || what.find("data.ldb") == std::string::npos) return;
+    std::unique_lock<std::mutex> lock(mu);
+    if (held) return;
+    held = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  });
+  absl::Status checkpointed;
+  std::thread checkpointer([&] { checkpointed = db->Checkpoint(); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return held; });
+  }
+  // The checkpoint is stuck in its sync: writers and readers go on.
+  for (int i = 100; i < 200; ++i) ASSERT_TRUE(db->Put(Key(i), "during").ok());
+  EXPECT_EQ(*db->Get(Key(150)), "during");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  checkpointer.join();
+  env_.SetHook(nullptr);
+  ASSERT_TRUE(checkpointed.ok()) << checkpointed;
+  const DBStats st = db->Stats();
+  EXPECT_EQ(st.checkpoint_lsn, 100u);  // the commits made during it come after
+  EXPECT_EQ(st.last_lsn, 200u);
+  EXPECT_TRUE(db->Check().ok());
+  // The checkpoint plus the log hold everything after a power loss.
+  CrashAndDrop(db, FaultInjectionEnv::CrashMode::kDropUnsynced);
+  db = OpenDB(o);
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(*db->Get(Key(i)), i < 100 ? "before" : "during");
+  EXPECT_TRUE(db->Check().ok());
+}
+
+TEST_P(DBTest, TimedCheckpointsRunOnlyAfterCommits) {
+  auto db = OpenDB(CheckpointEvery(0, 20));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(db->Put(Key(i), "v").ok());
+  for (int wait = 0; wait < 500 && db->Stats().checkpoint_lsn < 5; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(db->Stats().checkpoint_lsn, 5u);
+  const uint64_t checkpoints = db->Stats().checkpoints;
+  EXPECT_GE(checkpoints, 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // five intervals
+  EXPECT_EQ(db->Stats().checkpoints, checkpoints) << "checkpointed with nothing new";
 }
 
 TEST_P(DBTest, StatsAndHints) {

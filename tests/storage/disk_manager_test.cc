@@ -173,6 +173,45 @@ TEST_P(DiskManagerTest, DurablePagesFreedAreReusedOnlyAfterTheNextSync) {
   EXPECT_EQ(*dm->AllocatePage(), ids[3]);
 }
 
+TEST_P(DiskManagerTest, CheckpointInTwoStepsLetsTheWriterGoOnBetween) {
+  auto dm = OpenOk();
+  std::vector<PageId> ids;
+  for (int i = 0; i < 10; ++i) {
+    ids.push_back(*dm->AllocatePage());
+    WriteTagged(dm.get(), ids.back(), i);
+  }
+  ASSERT_TRUE(dm->Checkpoint(1, ids[0]).ok());
+  ASSERT_TRUE(dm->FreePage(ids[1]).ok());  // pending: the free list of LSN 2 lists it
+  auto pending = dm->BeginCheckpoint(2, ids[0]);
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_EQ(dm->BeginCheckpoint(3, ids[0]).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // one in flight at a time
+  // Between the steps the writer frees, allocates and writes pages.
+  ASSERT_TRUE(dm->FreePage(ids[2]).ok());  // reachable from LSN 1's root
+  const PageId fresh = *dm->AllocatePage();
+  EXPECT_NE(fresh, ids[1]);
+  EXPECT_NE(fresh, ids[2]);
+  WriteTagged(dm.get(), fresh, 77);
+  ASSERT_TRUE(dm->FinishCheckpoint(*pending).ok());
+  EXPECT_EQ(dm->durable_meta().checkpoint_lsn, 2u);
+  // ids[1] was free as of the checkpoint's plan: reusable now. ids[2] was
+  // freed after it and waits for the next checkpoint.
+  const PageId next = *dm->AllocatePage();
+  EXPECT_EQ(next, ids[1]);
+  const PageId after = *dm->AllocatePage();
+  EXPECT_NE(after, ids[2]) << "a page freed during a checkpoint was reused too early";
+  ExpectTagged(dm.get(), ids[2], 2);
+  ASSERT_TRUE(dm->Checkpoint(3, ids[0]).ok());
+  EXPECT_EQ(*dm->AllocatePage(), ids[2]);
+  // Every page the checkpoints promised survives reopening.
+  for (PageId id : {next, after}) WriteTagged(dm.get(), id, 5);
+  ASSERT_TRUE(dm->Close().ok());
+  dm = OpenOk();
+  EXPECT_EQ(dm->durable_meta().checkpoint_lsn, 3u);
+  ExpectTagged(dm.get(), fresh, 77);
+  ExpectTagged(dm.get(), ids[0], 0);
+}
+
 TEST_P(DiskManagerTest, DoubleFreeMetaFreeAndFreePastEndAreRefused) {
   auto dm = OpenOk();
   PageId id = *dm->AllocatePage();

@@ -131,7 +131,18 @@ void FaultInjectionEnv::SetSpaceLimit(uint64_t bytes) {
   space_limit_ = bytes;
 }
 
+void FaultInjectionEnv::SetHook(Hook fn) {
+  MutexLock lock(&mu_);
+  hook_ = fn ? std::make_shared<const Hook>(std::move(fn)) : nullptr;
+}
+
 absl::Status FaultInjectionEnv::Check(OpKind kind, const std::string& what) {
+  std::shared_ptr<const Hook> hook;
+  {
+    MutexLock lock(&mu_);
+    hook = hook_;
+  }
+  if (hook != nullptr) (*hook)(kind, what);
   MutexLock lock(&mu_);
   ++ops_;
   if (fail_at_ == 0 || (fail_kinds_ & kind) == 0) return absl::OkStatus();

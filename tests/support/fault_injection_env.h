@@ -18,13 +18,15 @@
 // Error injection: FailOperation(n, errno) makes the nth matching operation
 // from now fail with that errno (once, or for every later one too).
 // SetSpaceLimit(bytes) makes writes and allocations beyond that total size
-// of tracked files fail with ENOSPC.
+// of tracked files fail with ENOSPC. SetHook(fn) calls fn before every
+// operation (to hold one up while other threads go on).
 //
 // Thread safety: all methods may be called from any thread.
 #ifndef LAURA_TESTS_SUPPORT_FAULT_INJECTION_ENV_H_
 #define LAURA_TESTS_SUPPORT_FAULT_INJECTION_ENV_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -63,6 +65,10 @@ class FaultInjectionEnv final : public Env {
   // Writes and allocations that would make the tracked files larger than
   // this many bytes in total fail with ENOSPC. 0 = no limit.
   void SetSpaceLimit(uint64_t bytes);
+  // fn(kind, description) runs on the calling thread before each operation
+  // ("fdatasync PATH", "msync PATH", ...). nullptr: none.
+  using Hook = std::function<void(OpKind kind, const std::string& what)>;
+  void SetHook(Hook fn);
 
   // Simulates power loss. REQUIRES: every File and mapping obtained from
   // this Env has been destroyed. Afterwards the real files hold exactly the
@@ -107,6 +113,7 @@ class FaultInjectionEnv final : public Env {
   uint32_t fail_kinds_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t matched_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t space_limit_ ABSL_GUARDED_BY(mu_) = 0;
+  std::shared_ptr<const Hook> hook_ ABSL_GUARDED_BY(mu_);
   InodeId next_inode_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<InodeId, std::string> durable_content_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, InodeId> current_names_ ABSL_GUARDED_BY(mu_);

@@ -1,0 +1,121 @@
+// Checkpoints: on demand (DB::Checkpoint), in the background by log size
+// and time, and the synchronous one at open and close.
+//
+// A checkpoint makes the data file hold every commit up to an LSN, so the
+// log before it can go (DESIGN.md). RunCheckpoint does it in two steps:
+//   1. as the writer (other writers wait, readers go on): take a snapshot
+//      of the latest published commit, write every page changed since the
+//      last checkpoint (Pager::Flush) and the free list
+//      (DiskManager::BeginCheckpoint), then give up the writer role;
+//   2. beside the writers, holding only the snapshot (so none of its pages
+//      is reused): sync the data file, write and sync the meta page
+//      (DiskManager::FinishCheckpoint), drop the log segments it covers.
+// Pages the writers change during step 2 are new copies the snapshot does
+// not reach, so syncing them early or not at all is harmless. One
+// checkpoint runs at a time (checkpointing_); a failure fails the database.
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "engine/db_impl.h"
+
+namespace laura {
+namespace engine_internal {
+
+absl::Status DBImpl::CheckpointLocked() {
+  absl::Status s = pager_->Flush();
+  if (s.ok()) s = dm_->Checkpoint(tree_->committed_txn(), tree_->committed_root());
+  if (s.ok()) ++checkpoints_;
+  if (s.ok() && log_ != nullptr) {
+    s = log_->DropSegmentsThrough(tree_->committed_txn());
+    log_at_checkpoint_ = log_->appended_position();
+  }
+  commits_at_checkpoint_ = commits_;
+  last_checkpoint_time_ = absl::Now();
+  return s.ok() ? s : Fail(s);
+}
+
+absl::Status DBImpl::RunCheckpoint() {
+  {
+    MutexLock lock(&write_mu_);
+    write_mu_.Await(absl::Condition(+[](bool* busy) { return !*busy; }, &checkpointing_));
+    LAURA_RETURN_IF_ERROR(CheckWritable());
+    checkpointing_ = true;
+    checkpoint_requested_ = false;
+  }
+  absl::Status s = CheckpointBesideWriters();
+  MutexLock lock(&write_mu_);
+  checkpointing_ = false;
+  if (!s.ok()) return Fail(s);
+  ++checkpoints_;
+  return s;
+}
+
+absl::Status DBImpl::CheckpointBesideWriters() {
+  // Step 1, as the writer.
+  LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
+  const BTree::Snapshot snap = tree_->AcquireSnapshot();
+  absl::Status s = pager_->Flush();
+  absl::StatusOr<DiskManager::PendingCheckpoint> pending =
+      s.ok() ? dm_->BeginCheckpoint(snap.txn, snap.root) : s;
+  {
+    MutexLock lock(&write_mu_);
+    writer_active_ = false;
+    // Commits from here on count towards the next checkpoint.
+    log_at_checkpoint_ = log_->appended_position();
+    commits_at_checkpoint_ = commits_;
+    last_checkpoint_time_ = absl::Now();
+  }
+  // Step 2, beside the writers.
+  s = pending.status();
+  if (s.ok()) s = dm_->FinishCheckpoint(*pending);
+  if (s.ok()) s = log_->DropSegmentsThrough(snap.txn);
+  tree_->ReleaseSnapshot(snap);
+  return s;
+}
+
+absl::Duration DBImpl::UntilTimedCheckpoint() const {
+  if (options_.checkpoint_interval_ms == 0) return absl::InfiniteDuration();
+  return last_checkpoint_time_ + absl::Milliseconds(options_.checkpoint_interval_ms) -
+         absl::Now();
+}
+
+void DBImpl::StartCheckpointer() {
+  if (options_.checkpoint_log_bytes == 0 && options_.checkpoint_interval_ms == 0) return;
+  last_checkpoint_time_ = absl::Now();
+  checkpointer_ = std::thread([this] { RunCheckpointer(); });
+}
+
+void DBImpl::StopCheckpointer() {
+  if (!checkpointer_.joinable()) return;
+  {
+    MutexLock lock(&write_mu_);
+    checkpointer_stop_ = true;
+  }
+  checkpointer_.join();  // after a checkpoint it may be running
+}
+
+void DBImpl::RunCheckpointer() {
+  MutexLock lock(&write_mu_);
+  while (!checkpointer_stop_ && failed_.ok()) {
+    auto wake = +[](DBImpl* db) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return db->checkpointer_stop_ || db->checkpoint_requested_;
+    };
+    const absl::Duration wait = UntilTimedCheckpoint();
+    if (wait > absl::ZeroDuration()) {
+      write_mu_.AwaitWithTimeout(absl::Condition(wake, this), wait);
+    }
+    if (checkpointer_stop_) break;
+    const bool timed = UntilTimedCheckpoint() <= absl::ZeroDuration();
+    if (!checkpoint_requested_ && !timed) continue;
+    if (!checkpoint_requested_ && commits_ == commits_at_checkpoint_) {
+      last_checkpoint_time_ = absl::Now();  // nothing new: wait another interval
+      continue;
+    }
+    write_mu_.Unlock();
+    RunCheckpoint().IgnoreError();  // a failure fails the database
+    write_mu_.Lock();
+  }
+}
+
+}  // namespace engine_internal
+}  // namespace laura
