@@ -1,40 +1,42 @@
-// Macro benchmark through the public DB API (engine/db.h), in the manner
-// of LevelDB's db_bench: 1,000,000 keys of 16 bytes with 100-byte values
-// (LAURA_BENCH_KEYS to change), on the default mmap disk manager (arg 1)
-// and the pread one (arg 0).
+// Macro benchmark of whole workloads, in the manner of LevelDB's db_bench,
+// over LauraDB (both disk managers, through the public API) and each peer
+// engine installed (bench/engines/: LMDB, WiredTiger, LevelDB, RocksDB,
+// SQLite; scripts/install-deps.sh --peers), all in one run: 1,000,000 keys
+// of 16 bytes with 100-byte values (LAURA_BENCH_KEYS to change).
 //
-//   fillseq / fillrandom   puts in WriteBatches of 1000, no per-commit sync
+//   fillseq / fillrandom   puts in batches of 1000 into a new database,
+//                          no per-commit sync
 //   overwrite              random puts over the filled keys, batches of 1000
 //   readrandom             Get of random present keys (1 and 2 threads)
 //   readseq                a full iteration
-//   seekrandom             Seek to a random key + 100 Next
-//   mixed                  70% Get / 30% single-put transactions (no sync)
-//   fillsync               10,000 single-put commits, each synced to the
-//                          log (1 and 4 threads: group commit), beside the
-//                          bare floor measured in the same run: a 4 KiB
-//                          pwrite + fdatasync of a preallocated file
+//   seekrandom             a new iterator, Seek to a random key, read 100
+//   mixed                  70% Get / 30% single-put commits (no sync)
+//   fillsync               10,000 single-put commits, each durable before
+//                          it returns (1 thread, and 4 threads: group
+//                          commit), beside the bare floor measured in the
+//                          same run: a 4 KiB pwrite + fdatasync
 //
-// The read workloads share one database per manager, filled once by
-// fillrandom. Files live in $LAURA_BENCH_DIR (default /tmp/laura_bench).
-// Rates are per second of wall time (UseRealTime), for all threads.
+// The read workloads share one database per engine, filled once by
+// fillrandom and settled (checkpoint, flush and compaction). Every engine
+// gets a 512 MiB cache. Files live in $LAURA_BENCH_DIR (default
+// /tmp/laura_bench). Rates are per second of wall time, for all threads.
 //
-// Run: build/bench/db_bench
+// Run: build/bench/db_bench [--benchmark_filter=REGEX]
+//   e.g. --benchmark_filter='laura-mmap|lmdb' for two engines only.
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "bench/bench_util.h"
+#include "bench/engines/bench_engine.h"
 #include "benchmark/benchmark.h"
-#include "engine/db.h"
 
 namespace laura {
 namespace {
@@ -55,153 +57,157 @@ const std::string& Value() {
   return v;
 }
 
-Options BenchOptions(const benchmark::State& state, Durability durability) {
-  Options o;
-  o.disk_manager = state.range(0) == 0 ? DiskManagerKind::kPread : DiskManagerKind::kMmap;
-  o.cache_size = 512 << 20;  // reads run warm on both managers
-  o.durability = durability;
-  return o;
+using Engines = std::vector<std::pair<std::string, BenchEngineFactory>>;
+const Engines& AllEngines() {
+  static const Engines engines = BenchEngines();
+  return engines;
 }
 
-std::unique_ptr<DB> FreshDb(const benchmark::State& state, const std::string& name,
-                            Durability durability = Durability::kNoSync) {
-  const std::string path = BenchDir() + "/" + name + (state.range(0) == 0 ? "_pread" : "_mmap");
-  std::filesystem::remove_all(path);
-  auto db = DB::Open(BenchOptions(state, durability), path);
-  CheckOk(db.status(), "open");
-  return std::move(*db);
+// A new, empty database of engine e in $LAURA_BENCH_DIR/NAME_ENGINE.
+std::unique_ptr<BenchEngine> FreshEngine(int e, const std::string& name, bool sync) {
+  const auto& [engine_name, factory] = AllEngines()[e];
+  const std::string dir = BenchDir() + "/" + name + "_" + engine_name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::unique_ptr<BenchEngine> engine = factory();
+  CheckOk(engine->Open(dir, sync), "open");
+  return engine;
 }
 
 // Puts keys order(0..n) in batches of kBatch.
 template <typename Order>
-void Fill(DB& db, Order order) {
-  WriteBatch batch;
+void Fill(BenchEngine& engine, Order order) {
+  std::string key_bytes(kBatch * 16, '\0');  // HexKey's buffer is reused
+  std::vector<KeyValue> batch;
+  batch.reserve(kBatch);
   for (uint64_t i = 0; i < Keys(); ++i) {
-    batch.Put(HexKey(order(i)), Value());
-    if (batch.count() == kBatch) {
-      CheckOk(db.Write(batch), "write");
-      batch.Clear();
+    char* key = key_bytes.data() + 16 * batch.size();
+    HexKey(order(i)).copy(key, 16);
+    batch.push_back({absl::string_view(key, 16), Value()});
+    if (batch.size() == kBatch || i + 1 == Keys()) {
+      CheckOk(engine.PutBatch(0, batch), "write");
+      batch.clear();
     }
   }
-  if (!batch.empty()) CheckOk(db.Write(batch), "write");
 }
 
-// The shared read database of a manager, filled by fillrandom on first use.
-DB& ReadDb(const benchmark::State& state) {
-  static std::map<int64_t, std::unique_ptr<DB>> dbs;
-  auto& db = dbs[state.range(0)];
-  if (!db) {
-    db = FreshDb(state, "db_read");
-    Fill(*db, [](uint64_t i) { return Permutation(Keys())[i]; });
-    CheckOk(db->Checkpoint(), "checkpoint");
+// The shared read database of engine e, filled by fillrandom on first use.
+BenchEngine& ReadEngine(int e) {
+  static std::map<int, std::unique_ptr<BenchEngine>> engines;
+  auto& engine = engines[e];
+  if (!engine) {
+    engine = FreshEngine(e, "read", /*sync=*/false);
+    Fill(*engine, [](uint64_t i) { return Permutation(Keys())[i]; });
+    CheckOk(engine->Settle(), "settle");
   }
-  return *db;
+  return *engine;
 }
 
-void BM_FillSeq(benchmark::State& state) {
+void FillSeq(benchmark::State& state, int e) {
   for (auto _ : state) {
     state.PauseTiming();
-    auto db = FreshDb(state, "db_fill");
+    auto engine = FreshEngine(e, "fill", /*sync=*/false);
     state.ResumeTiming();
-    Fill(*db, [](uint64_t i) { return i; });
-    CheckOk(db->Close(), "close");
+    Fill(*engine, [](uint64_t i) { return i; });
+    state.PauseTiming();
+    CheckOk(engine->Close(), "close");
+    state.ResumeTiming();
   }
   state.SetItemsProcessed(state.iterations() * Keys());
 }
 
-void BM_FillRandom(benchmark::State& state) {
+void FillRandom(benchmark::State& state, int e) {
   for (auto _ : state) {
     state.PauseTiming();
-    auto db = FreshDb(state, "db_fill");
+    auto engine = FreshEngine(e, "fill", /*sync=*/false);
     Permutation(Keys());
     state.ResumeTiming();
-    Fill(*db, [](uint64_t i) { return Permutation(Keys())[i]; });
-    CheckOk(db->Close(), "close");
+    Fill(*engine, [](uint64_t i) { return Permutation(Keys())[i]; });
+    state.PauseTiming();
+    CheckOk(engine->Close(), "close");
+    state.ResumeTiming();
   }
   state.SetItemsProcessed(state.iterations() * Keys());
 }
 
-void BM_Overwrite(benchmark::State& state) {
-  DB& db = ReadDb(state);
+void Overwrite(benchmark::State& state, int e) {
+  BenchEngine& engine = ReadEngine(e);
   uint64_t n = 0;
   for (auto _ : state) {
-    Fill(db, [](uint64_t i) { return Permutation(Keys())[(i * 7919) % Keys()]; });
+    Fill(engine, [](uint64_t i) { return Permutation(Keys())[(i * 7919) % Keys()]; });
     n += Keys();
   }
   state.SetItemsProcessed(n);
 }
 
-void BM_ReadRandom(benchmark::State& state) {
-  DB& db = ReadDb(state);
+void ReadRandom(benchmark::State& state, int e) {
+  BenchEngine& engine = ReadEngine(e);
   const auto& order = Permutation(Keys());
-  uint64_t i = static_cast<uint64_t>(state.thread_index()) * 104729;
+  const int thread = state.thread_index();
+  uint64_t i = static_cast<uint64_t>(thread) * 104729;
+  std::string value;
   for (auto _ : state) {
-    auto v = db.Get(HexKey(order[(i++ * 7919) % Keys()]));
-    if (!v.ok()) CheckOk(v.status(), "get");
-    benchmark::DoNotOptimize(v->data());
+    CheckOk(engine.Get(thread, HexKey(order[(i++ * 7919) % Keys()]), &value), "get");
+    benchmark::DoNotOptimize(value.data());
   }
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_ReadSeq(benchmark::State& state) {
-  DB& db = ReadDb(state);
-  uint64_t n = 0;
+void ReadSeq(benchmark::State& state, int e) {
+  BenchEngine& engine = ReadEngine(e);
   for (auto _ : state) {
-    auto it = db.NewIterator();
-    size_t bytes = 0;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) bytes += it->key().size() + it->value().size();
-    benchmark::DoNotOptimize(bytes);
-    n += Keys();
+    absl::StatusOr<uint64_t> bytes = engine.ScanAll();
+    CheckOk(bytes.status(), "scan");
+    benchmark::DoNotOptimize(*bytes);
   }
-  state.SetItemsProcessed(n);
+  state.SetItemsProcessed(state.iterations() * Keys());
 }
 
-void BM_SeekRandom(benchmark::State& state) {
-  DB& db = ReadDb(state);
+void SeekRandom(benchmark::State& state, int e) {
+  BenchEngine& engine = ReadEngine(e);
   const auto& order = Permutation(Keys());
   uint64_t i = 0;
-  auto it = db.NewIterator();
   for (auto _ : state) {
-    size_t bytes = 0;
-    it->Seek(HexKey(order[i++ % Keys()]));
-    for (int n = 0; n < 100 && it->Valid(); ++n, it->Next()) bytes += it->value().size();
-    benchmark::DoNotOptimize(bytes);
+    absl::StatusOr<uint64_t> bytes = engine.SeekAndRead(0, HexKey(order[i++ % Keys()]), 100);
+    CheckOk(bytes.status(), "seek");
+    benchmark::DoNotOptimize(*bytes);
   }
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_Mixed70Read30Write(benchmark::State& state) {
-  DB& db = ReadDb(state);
+void Mixed70Read30Write(benchmark::State& state, int e) {
+  BenchEngine& engine = ReadEngine(e);
   const auto& order = Permutation(Keys());
   uint64_t i = 0;
+  std::string value;
   for (auto _ : state) {
     const absl::string_view key = HexKey(order[(i * 7919) % Keys()]);
     if (i++ % 10 < 7) {
-      auto v = db.Get(key);
-      benchmark::DoNotOptimize(v.ok());
+      CheckOk(engine.Get(0, key, &value), "get");
     } else {
-      CheckOk(db.Put(key, Value()), "put");
+      CheckOk(engine.Put(0, key, Value()), "put");
     }
   }
   state.SetItemsProcessed(state.iterations());
 }
 
 // One durable commit per iteration, on each thread.
-void BM_FillSync(benchmark::State& state) {
-  static std::unique_ptr<DB> db;
-  if (state.thread_index() == 0) db = FreshDb(state, "db_sync", Durability::kSyncEveryCommit);
-  uint64_t i = static_cast<uint64_t>(state.thread_index()) << 40;
-  for (auto _ : state) CheckOk(db->Put(HexKey(i++), Value()), "put");
+void FillSync(benchmark::State& state, int e) {
+  static std::unique_ptr<BenchEngine> engine;
+  if (state.thread_index() == 0) engine = FreshEngine(e, "sync", /*sync=*/true);
+  const int thread = state.thread_index();
+  uint64_t i = static_cast<uint64_t>(thread) << 40;
+  for (auto _ : state) CheckOk(engine->Put(thread, HexKey(i++), Value()), "put");
   state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) {
-    state.counters["syncs_per_commit"] =
-        static_cast<double>(db->Stats().log_syncs) / static_cast<double>(db->Stats().commits);
+  if (thread == 0) {
+    CheckOk(engine->Close(), "close");
+    engine.reset();
   }
 }
 
 // The floor of a durable commit: a 4 KiB pwrite into a preallocated file
 // and one fdatasync.
-void BM_BareWriteSync(benchmark::State& state) {
+void BareWriteSync(benchmark::State& state) {
   const std::string path = BenchDir() + "/bare_sync";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
   if (fd < 0 || ::posix_fallocate(fd, 0, 64 << 20) != 0) CheckOk(absl::InternalError(path), "open");
@@ -218,20 +224,54 @@ void BM_BareWriteSync(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void Managers(benchmark::internal::Benchmark* b) { b->ArgName("mmap")->Arg(0)->Arg(1); }
-
-BENCHMARK(BM_FillSeq)->Apply(Managers)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_FillRandom)->Apply(Managers)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_Overwrite)->Apply(Managers)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_ReadRandom)->Apply(Managers)->Threads(1)->Threads(2)->UseRealTime();
-BENCHMARK(BM_ReadSeq)->Apply(Managers)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_SeekRandom)->Apply(Managers)->UseRealTime();
-BENCHMARK(BM_Mixed70Read30Write)->Apply(Managers)->UseRealTime();
-BENCHMARK(BM_BareWriteSync)->Iterations(kSyncCommits)->UseRealTime();
-BENCHMARK(BM_FillSync)->Arg(1)->ArgName("mmap")->Threads(1)->Iterations(kSyncCommits)->UseRealTime();
-BENCHMARK(BM_FillSync)->Arg(1)->ArgName("mmap")->Threads(4)->Iterations(kSyncCommits / 4)->UseRealTime();
+// Every workload for every engine, grouped by workload so that engines sit
+// next to each other in the output.
+void RegisterAll() {
+  using Fn = void (*)(benchmark::State&, int);
+  struct Workload {
+    const char* name;
+    Fn fn;
+    bool once;  // one iteration (fills)
+  };
+  const Workload workloads[] = {
+      {"fillseq", FillSeq, true},          {"fillrandom", FillRandom, true},
+      {"overwrite", Overwrite, true},      {"readrandom", ReadRandom, false},
+      {"readseq", ReadSeq, false},         {"seekrandom", SeekRandom, false},
+      {"mixed70_30", Mixed70Read30Write, false},
+  };
+  for (const Workload& w : workloads) {
+    for (int e = 0; e < static_cast<int>(AllEngines().size()); ++e) {
+      const std::string name = std::string(w.name) + "/" + AllEngines()[e].first;
+      auto* b = benchmark::RegisterBenchmark(name.c_str(), w.fn, e)->UseRealTime();
+      if (w.once) b->Iterations(1)->Unit(benchmark::kMillisecond);
+      if (w.fn == ReadRandom) b->Threads(1)->Threads(2);
+      if (w.fn == ReadSeq) b->Unit(benchmark::kMillisecond);
+    }
+  }
+  benchmark::RegisterBenchmark("fillsync/bare_pwrite_fdatasync", BareWriteSync)
+      ->Iterations(kSyncCommits)
+      ->UseRealTime();
+  for (int e = 0; e < static_cast<int>(AllEngines().size()); ++e) {
+    const std::string name = "fillsync/" + AllEngines()[e].first;
+    benchmark::RegisterBenchmark(name.c_str(), FillSync, e)
+        ->Threads(1)
+        ->Iterations(kSyncCommits)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(name.c_str(), FillSync, e)
+        ->Threads(4)
+        ->Iterations(kSyncCommits / 4)
+        ->UseRealTime();
+  }
+}
 
 }  // namespace
 }  // namespace laura
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  laura::RegisterAll();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -114,17 +114,25 @@ BTree::BTree(Pager* pager, PageId root, uint64_t txn)
 
 // --- Snapshots -------------------------------------------------------------
 
+// The latest version's entry stays in snapshots_ at count 0, so that a
+// stream of short reads (each Get is a snapshot) does not allocate and free
+// a map node each; ReleaseFrees prunes entries at 0.
 BTree::Snapshot BTree::AcquireSnapshot() {
   MutexLock lock(&mu_);
   Snapshot s{committed_root(), committed_txn()};
-  ++snapshots_[s.txn];
+  if (!snapshots_.empty() && snapshots_.rbegin()->first == s.txn) {
+    ++snapshots_.rbegin()->second;
+  } else {
+    ++snapshots_[s.txn];
+  }
   return s;
 }
 
 void BTree::ReleaseSnapshot(const Snapshot& snapshot) {
   MutexLock lock(&mu_);
   auto it = snapshots_.find(snapshot.txn);
-  if (it != snapshots_.end() && --it->second == 0) snapshots_.erase(it);
+  if (it == snapshots_.end() || --it->second > 0) return;
+  if (std::next(it) != snapshots_.end()) snapshots_.erase(it);  // not the latest
 }
 
 size_t BTree::snapshot_count() const {
@@ -599,6 +607,9 @@ absl::Status BTree::ReleaseFrees() {
   uint64_t oldest;
   {
     MutexLock lock(&mu_);
+    while (!snapshots_.empty() && snapshots_.begin()->second == 0) {
+      snapshots_.erase(snapshots_.begin());
+    }
     oldest = snapshots_.empty() ? committed_txn() : snapshots_.begin()->first;
   }
   // A page freed by transaction T was last reachable in version T - 1, so

@@ -2,6 +2,7 @@
 # Installs, with apt-get, whatever LauraDB needs to build and test that this
 # Debian 12 machine does not have yet. Safe to run again: it installs only
 # missing packages. Uses sudo when not run as root.
+#   --peers   also the engines the benchmarks compare against (bench/)
 set -euo pipefail
 
 PACKAGES=(
@@ -12,6 +13,9 @@ PACKAGES=(
   libedit-dev                     # the shell's line editing (tools/line_editor.cc)
   clang libclang-rt-14-dev        # libFuzzer targets and sanitizers
 )
+if [ "${1:-}" = "--peers" ]; then
+  PACKAGES+=(liblmdb-dev librocksdb-dev libleveldb-dev libsqlite3-dev libwiredtiger-dev)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "storage/status_macros.h"
 
 namespace laura {
@@ -88,6 +89,7 @@ absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view paylo
     seg = &segments_.back();
     synced_ = position_;
     synced_lsn_ = last_lsn_;
+    synced_records_ = appended_records_;
   }
   // Buffered: the next Flush or SyncTo writes it (one pwrite per group).
   const size_t before = pending_.size();
@@ -98,6 +100,7 @@ absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view paylo
   seg->info.last_lsn = lsn;
   position_ += span;
   last_lsn_ = lsn;
+  ++appended_records_;
   return position_;
 }
 
@@ -117,6 +120,19 @@ absl::Status LogWriter::Flush() {
   return FlushLocked();
 }
 
+void LogWriter::GatherGroup() {
+  if (expected_group_ <= 1) return;
+  struct Want {
+    LogWriter* writer;
+    uint64_t records;
+    static bool Reached(Want* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return w->writer->appended_records_ >= w->records;
+    }
+  } want{this, synced_records_ + expected_group_};
+  mu_.AwaitWithTimeout(absl::Condition(&Want::Reached, &want),
+                       std::min(last_sync_duration_ / 4, absl::Milliseconds(1)));
+}
+
 absl::Status LogWriter::SyncTo(uint64_t position) {
   MutexLock lock(&mu_);
   while (true) {
@@ -129,20 +145,34 @@ absl::Status LogWriter::SyncTo(uint64_t position) {
   }
   // Lead: write and sync everything appended so far; the sync runs outside
   // the lock so appends go on meanwhile.
-  LAURA_RETURN_IF_ERROR(FlushLocked());
   syncing_ = true;
+  GatherGroup();
+  if (absl::Status s = FlushLocked(); !s.ok()) {
+    syncing_ = false;
+    return s;
+  }
   const uint64_t target = position_;
   const uint64_t target_lsn = last_lsn_;
+  const uint64_t target_records = appended_records_;
   std::shared_ptr<File> file = segments_.back().file;
   absl::Status s;
   {
     mu_.Unlock();
+    const absl::Time start = absl::Now();
     s = file->Sync();
+    const absl::Duration took = absl::Now() - start;
     mu_.Lock();
+    last_sync_duration_ = took;
   }
   syncing_ = false;
   ++syncs_;
   if (!s.ok()) return Fail(s);
+  if (target_records > synced_records_) {
+    // The committers this sync covered will commit again, and so will
+    // those that appended while it ran: the next group expects them all.
+    expected_group_ = (target_records - synced_records_) + (appended_records_ - target_records);
+    synced_records_ = target_records;
+  }
   synced_ = std::max(synced_, target);
   synced_lsn_ = std::max(synced_lsn_, target_lsn);
   return synced_ >= position ? absl::OkStatus() : failed_;

@@ -7,8 +7,12 @@
 // SyncTo(position) returns once every record up to position is durable:
 // concurrent callers share one write and one fdatasync (the first becomes
 // the leader and writes and syncs everything appended so far; the others
-// wait for it), and appends go on while the sync runs. A segment that is full is synced and a new
-// one, preallocated to segment_size, is started.
+// wait for it), and appends go on while the sync runs. When the last sync
+// covered several committers, a new leader first waits briefly (up to a
+// quarter of the last sync's duration) for them and for those that
+// appended during that sync to append again: without it, groups alternate
+// between one record and the rest. A segment that is full is
+// synced and a new one, preallocated to segment_size, is started.
 //
 // Failure: if a write or sync fails, the writer fails for good: every
 // later call returns that error (a failed fsync cannot be retried safely;
@@ -28,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "storage/env.h"
 #include "storage/mutex.h"
 #include "wal/log_format.h"
@@ -97,6 +102,15 @@ class LogWriter {
   uint64_t last_lsn_ ABSL_GUARDED_BY(mu_) = 0;    // appended
   uint64_t synced_lsn_ ABSL_GUARDED_BY(mu_) = 0;  // durable
   bool syncing_ ABSL_GUARDED_BY(mu_) = false;
+  // Group commit: records appended, records the last sync covered, how
+  // many records the next sync expects, and how long the last sync took.
+  uint64_t appended_records_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t synced_records_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t expected_group_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::Duration last_sync_duration_ ABSL_GUARDED_BY(mu_);
+  // Waits (syncing_ held) until expected_group_ records past the last
+  // sync were appended, or a quarter of the last sync's duration passed.
+  void GatherGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t syncs_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
   std::string pending_ ABSL_GUARDED_BY(mu_);  // appended, not yet written

@@ -1,0 +1,79 @@
+// BenchEngine over LauraDB's public API (engine/db.h), on either disk
+// manager: batches are WriteBatches, reads go through DB::Get and
+// iterators on the latest commit, Settle is a checkpoint.
+#include <memory>
+#include <string>
+
+#include "bench/engines/bench_engine.h"
+#include "engine/db.h"
+
+namespace laura {
+namespace {
+
+class LauraBenchEngine final : public BenchEngine {
+ public:
+  explicit LauraBenchEngine(bool mmap) : mmap_(mmap) {}
+
+  absl::Status Open(const std::string& dir, bool sync) override {
+    Options o;
+    o.disk_manager = mmap_ ? DiskManagerKind::kMmap : DiskManagerKind::kPread;
+    o.cache_size = kBenchCacheBytes;
+    o.durability = sync ? Durability::kSyncEveryCommit : Durability::kNoSync;
+    absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(o, dir + "/db");
+    if (!db.ok()) return db.status();
+    db_ = std::move(*db);
+    return absl::OkStatus();
+  }
+
+  absl::Status PutBatch(int, absl::Span<const KeyValue> batch) override {
+    if (batch.size() == 1) return db_->Put(batch[0].key, batch[0].value);
+    WriteBatch wb;
+    for (const KeyValue& kv : batch) wb.Put(kv.key, kv.value);
+    return db_->Write(wb);
+  }
+
+  absl::Status Get(int, absl::string_view key, std::string* value) override {
+    absl::StatusOr<std::string> got = db_->Get(key);
+    if (!got.ok()) return got.status();
+    *value = std::move(*got);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint64_t> ScanAll() override {
+    std::unique_ptr<Iterator> it = db_->NewIterator();
+    uint64_t bytes = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) bytes += it->key().size() + it->value().size();
+    if (!it->status().ok()) return it->status();
+    return bytes;
+  }
+
+  absl::StatusOr<uint64_t> SeekAndRead(int, absl::string_view key, int n) override {
+    std::unique_ptr<Iterator> it = db_->NewIterator();
+    uint64_t bytes = 0;
+    it->Seek(key);
+    for (int i = 0; i < n && it->Valid(); ++i, it->Next()) bytes += it->value().size();
+    if (!it->status().ok()) return it->status();
+    return bytes;
+  }
+
+  absl::Status Settle() override { return db_->Checkpoint(); }
+
+  absl::Status Close() override {
+    if (db_ == nullptr) return absl::OkStatus();
+    absl::Status s = db_->Close();
+    db_.reset();
+    return s;
+  }
+
+ private:
+  const bool mmap_;
+  std::unique_ptr<DB> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<BenchEngine> NewLauraBenchEngine(bool mmap) {
+  return std::make_unique<LauraBenchEngine>(mmap);
+}
+
+}  // namespace laura
