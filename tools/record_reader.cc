@@ -130,7 +130,9 @@ absl::StatusOr<bool> RecordReader::Next(std::string* key, std::string* value) {
 
 void RecordReader::SkipBadRecord() {
   while (true) {
-    const void* nl = std::memchr(buffer_.data() + begin_, '\n', end_ - begin_);
+    // memchr must not see a null pointer, even for 0 bytes (an empty buffer).
+    const void* nl =
+        begin_ < end_ ? std::memchr(buffer_.data() + begin_, '\n', end_ - begin_) : nullptr;
     if (nl != nullptr) {
       const size_t skip = static_cast<const char*>(nl) - (buffer_.data() + begin_) + 1;
       begin_ += skip;
