@@ -25,13 +25,15 @@ absl::Status DBImpl::CheckpointLocked() {
   absl::Status s = pager_->Flush();
   if (s.ok()) s = dm_->Checkpoint(tree_->committed_txn(), tree_->committed_root());
   if (s.ok()) ++checkpoints_;
-  if (s.ok() && log_ != nullptr) {
-    s = log_->DropSegmentsThrough(tree_->committed_txn());
-    log_at_checkpoint_ = log_->appended_position();
-  }
+  if (s.ok() && log_ != nullptr) s = log_->DropSegmentsThrough(tree_->committed_txn());
+  NoteCheckpointStart();
+  return s.ok() ? s : Fail(s);
+}
+
+void DBImpl::NoteCheckpointStart() {
+  log_at_checkpoint_ = log_ != nullptr ? log_->appended_position() : 0;
   commits_at_checkpoint_ = commits_;
   last_checkpoint_time_ = absl::Now();
-  return s.ok() ? s : Fail(s);
 }
 
 absl::Status DBImpl::RunCheckpoint() {
@@ -60,10 +62,7 @@ absl::Status DBImpl::CheckpointBesideWriters() {
   {
     MutexLock lock(&write_mu_);
     writer_active_ = false;
-    // Commits from here on count towards the next checkpoint.
-    log_at_checkpoint_ = log_->appended_position();
-    commits_at_checkpoint_ = commits_;
-    last_checkpoint_time_ = absl::Now();
+    NoteCheckpointStart();  // commits from here on count towards the next
   }
   // Step 2, beside the writers.
   s = pending.status();
@@ -81,7 +80,7 @@ absl::Duration DBImpl::UntilTimedCheckpoint() const {
 
 void DBImpl::StartCheckpointer() {
   if (options_.checkpoint_log_bytes == 0 && options_.checkpoint_interval_ms == 0) return;
-  last_checkpoint_time_ = absl::Now();
+  NoteCheckpointStart();
   checkpointer_ = std::thread([this] { RunCheckpointer(); });
 }
 

@@ -233,9 +233,7 @@ absl::Status DBImpl::CommitUnlogged() {
     ++commits_;
     ++checkpoints_;
     s = log_->DropSegmentsThrough(lsn);
-    log_at_checkpoint_ = log_->appended_position();
-    commits_at_checkpoint_ = commits_;
-    last_checkpoint_time_ = absl::Now();
+    NoteCheckpointStart();
   }
   writer_active_ = false;
   return s.ok() ? s : Fail(s);

@@ -142,6 +142,9 @@ class DBImpl final : public DB {
   void StopCheckpointer();
   void RunCheckpointer();
   absl::Duration UntilTimedCheckpoint() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // A checkpoint covers everything so far: the size and time triggers
+  // count from here.
+  void NoteCheckpointStart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   const Options options_;
   const std::string path_;

@@ -210,6 +210,10 @@ void DiskManager::WriteBehind(PageId id) {
     // bounded (the pages stay in the page cache, dirty until written).
     Advise(AccessAdvice::kDontNeed, behind_lo_, behind_hi_ - behind_lo_).IgnoreError();
   }
+  ResetWriteBehind();
+}
+
+void DiskManager::ResetWriteBehind() {
   behind_lo_ = UINT64_MAX;
   behind_hi_ = 0;
   behind_bytes_ = 0;
@@ -309,9 +313,7 @@ absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn 
   checkpoint_in_flight_ = true;
   if (absl::Status s = WriteFreeList(pending.plan, lsn); !s.ok()) return FailCheckpoint(s);
   pending.scope = TakeSyncScope();
-  behind_lo_ = UINT64_MAX;  // the sync writes all of it back
-  behind_hi_ = 0;
-  behind_bytes_ = 0;
+  ResetWriteBehind();  // the sync writes all of it back
   Meta& next = pending.next;
   next = durable_;
   next.generation = durable_.generation + 1;

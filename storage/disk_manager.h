@@ -256,6 +256,7 @@ class DiskManager {
   void PublishPageCount() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After page id was written: starts write-back when enough has piled up.
   void WriteBehind(PageId id);
+  void ResetWriteBehind();
 
   const DiskManagerKind kind_;
   const DiskManagerOptions options_;

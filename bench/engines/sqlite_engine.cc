@@ -10,17 +10,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "bench/engines/bench_engine.h"
+#include "storage/status_macros.h"
 
 namespace laura {
 namespace {
-
-// Returns early from the enclosing function if the status is an error.
-#define LAURA_BENCH_CHECK(expr)               \
-  do {                                        \
-    if (absl::Status _s = (expr); !_s.ok()) { \
-      return _s;                              \
-    }                                         \
-  } while (0)
 
 class SqliteBenchEngine final : public BenchEngine {
  public:
@@ -30,8 +23,8 @@ class SqliteBenchEngine final : public BenchEngine {
     path_ = dir + "/db.sqlite";
     sync_ = sync;
     Connection* c = nullptr;
-    LAURA_BENCH_CHECK(Connect(0, &c));
-    LAURA_BENCH_CHECK(Exec(c->db, "CREATE TABLE kv(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID"));
+    LAURA_RETURN_IF_ERROR(Connect(0, &c));
+    LAURA_RETURN_IF_ERROR(Exec(c->db, "CREATE TABLE kv(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID"));
     table_ready_ = true;
     return Prepare(*c);
   }
@@ -41,7 +34,7 @@ class SqliteBenchEngine final : public BenchEngine {
     absl::Status s = Connect(thread, &c);
     if (s.ok()) s = Exec(c->db, "BEGIN IMMEDIATE");
     for (size_t i = 0; s.ok() && i < batch.size(); ++i) {
-      s = Step(c, c->put, batch[i].key, batch[i].value, SQLITE_DONE);
+      s = Insert(c, batch[i].key, batch[i].value);
     }
     if (s.ok()) return Exec(c->db, "COMMIT");
     Exec(c->db, "ROLLBACK").IgnoreError();
@@ -50,7 +43,7 @@ class SqliteBenchEngine final : public BenchEngine {
 
   absl::Status Get(int thread, absl::string_view key, std::string* value) override {
     Connection* c = nullptr;
-    LAURA_BENCH_CHECK(Connect(thread, &c));
+    LAURA_RETURN_IF_ERROR(Connect(thread, &c));
     sqlite3_bind_blob(c->get, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
     const int rc = sqlite3_step(c->get);
     absl::Status s;
@@ -66,7 +59,7 @@ class SqliteBenchEngine final : public BenchEngine {
 
   absl::StatusOr<uint64_t> ScanAll() override {
     Connection* c = nullptr;
-    LAURA_BENCH_CHECK(Connect(0, &c));
+    LAURA_RETURN_IF_ERROR(Connect(0, &c));
     uint64_t bytes = 0;
     int rc;
     while ((rc = sqlite3_step(c->scan)) == SQLITE_ROW) {
@@ -79,7 +72,7 @@ class SqliteBenchEngine final : public BenchEngine {
 
   absl::StatusOr<uint64_t> SeekAndRead(int thread, absl::string_view key, int n) override {
     Connection* c = nullptr;
-    LAURA_BENCH_CHECK(Connect(thread, &c));
+    LAURA_RETURN_IF_ERROR(Connect(thread, &c));
     sqlite3_bind_blob(c->seek, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
     sqlite3_bind_int(c->seek, 2, n);
     uint64_t bytes = 0;
@@ -92,7 +85,7 @@ class SqliteBenchEngine final : public BenchEngine {
 
   absl::Status Settle() override {
     Connection* c = nullptr;
-    LAURA_BENCH_CHECK(Connect(0, &c));
+    LAURA_RETURN_IF_ERROR(Connect(0, &c));
     return Exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)");
   }
 
@@ -122,13 +115,12 @@ class SqliteBenchEngine final : public BenchEngine {
     return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK ? absl::OkStatus()
                                                                         : Error(db, sql);
   }
-  static absl::Status Step(Connection* c, sqlite3_stmt* stmt, absl::string_view a,
-                           absl::string_view b, int want) {
-    sqlite3_bind_blob(stmt, 1, a.data(), static_cast<int>(a.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(stmt, 2, b.data(), static_cast<int>(b.size()), SQLITE_STATIC);
-    const int rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    return rc == want ? absl::OkStatus() : Error(c->db, "step");
+  static absl::Status Insert(Connection* c, absl::string_view key, absl::string_view value) {
+    sqlite3_bind_blob(c->put, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(c->put, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    const int rc = sqlite3_step(c->put);
+    sqlite3_reset(c->put);
+    return rc == SQLITE_DONE ? absl::OkStatus() : Error(c->db, "insert");
   }
 
   // The thread's connection, opened (and its statements prepared) on first
@@ -145,7 +137,7 @@ class SqliteBenchEngine final : public BenchEngine {
     const std::string pragmas =
         absl::StrCat("PRAGMA journal_mode=WAL; PRAGMA synchronous=", sync_ ? "FULL" : "OFF",
                      "; PRAGMA cache_size=-", kBenchCacheBytes / 1024, ";");
-    LAURA_BENCH_CHECK(Exec(c.db, pragmas.c_str()));
+    LAURA_RETURN_IF_ERROR(Exec(c.db, pragmas.c_str()));
     return table_ready_ ? Prepare(c) : absl::OkStatus();
   }
 
