@@ -11,6 +11,7 @@ namespace laura {
 namespace {
 
 constexpr size_t kCountOffset = 32;
+constexpr size_t kPrefixOffset = 34;
 constexpr size_t kCellStartOffset = 36;
 constexpr size_t kFragmentedOffset = 40;
 constexpr size_t kLeftmostOffset = 48;
@@ -26,7 +27,34 @@ inline bool GetLength(absl::string_view* in, uint64_t* value) {
   return GetVarint64(in, value);
 }
 
+// Slot i's bytes: the u16 cell offset, then the u32 head.
+inline char* SlotAt(char* page, int i) { return page + kNodeHeaderEnd + kSlotSize * i; }
+inline const char* SlotAt(const char* page, int i) {
+  return page + kNodeHeaderEnd + kSlotSize * i;
+}
+
+// Length of the common prefix of a and b, compared 8 bytes at a time.
+size_t CommonPrefix(absl::string_view a, absl::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint64_t x = DecodeFixed64(a.data() + i) ^ DecodeFixed64(b.data() + i);
+    if (x != 0) return i + __builtin_ctzll(x) / 8;  // little-endian: lowest byte first
+  }
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
 }  // namespace
+
+uint32_t KeyHead(absl::string_view key, size_t prefix) {
+  if (key.size() >= prefix + 4) return __builtin_bswap32(DecodeFixed32(key.data() + prefix));
+  uint32_t head = 0;
+  for (size_t i = prefix; i < prefix + 4; ++i) {
+    head = (head << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0);
+  }
+  return head;
+}
 
 int CompareKeys(absl::string_view a, absl::string_view b) {
   const size_t n = std::min(a.size(), b.size());
@@ -91,14 +119,14 @@ absl::StatusOr<NodeView> NodeView::Parse(const char* page, uint32_t page_size,
     return bad(absl::StrCat(fragmented, " fragmented bytes exceed the cell area"));
   }
   const size_t used = page_size - cell_start - fragmented + kSlotSize * count;
+  const size_t prefix = DecodeFixed16(page + kPrefixOffset);
   NodeView view(page, page_size, type == PageType::kLeaf, static_cast<int>(count), used,
-                cell_start);
+                cell_start, prefix);
   return view;
 }
 
-uint32_t NodeView::slot(int i) const {
-  return DecodeFixed16(page_ + kNodeHeaderEnd + kSlotSize * i);
-}
+uint32_t NodeView::slot(int i) const { return DecodeFixed16(SlotAt(page_, i)); }
+uint32_t NodeView::head(int i) const { return DecodeFixed32(SlotAt(page_, i) + 2); }
 
 bool NodeView::DecodeCell(int i, absl::string_view* key, absl::string_view* rest,
                           uint8_t* kind, uint64_t* value_length) const {
@@ -174,11 +202,26 @@ absl::string_view NodeView::cell(int i) const {
 
 size_t NodeView::cell_size(int i) const { return cell(i).size() + kSlotSize; }
 
-int NodeView::LowerBound(absl::string_view target) const {
+int NodeView::Search(absl::string_view target, bool upper) const {
+  if (count_ == 0) return 0;
+  if (prefix_ > 0) {
+    // Every key starts with key 0's first prefix_ bytes: a target that
+    // differs there is below or above them all.
+    const absl::string_view first = key(0);
+    if (first.size() < prefix_) {
+      corrupt_ = true;
+      return 0;
+    }
+    const int c = CompareKeys(target.substr(0, prefix_), first.substr(0, prefix_));
+    if (c != 0) return c < 0 ? 0 : count_;
+  }
+  const uint32_t target_head = KeyHead(target, prefix_);
   int lo = 0, hi = count_;
   while (lo < hi) {
     const int mid = lo + (hi - lo) / 2;
-    if (CompareKeys(key(mid), target) < 0) {
+    const uint32_t h = head(mid);
+    const int c = h != target_head ? (h < target_head ? -1 : 1) : CompareKeys(key(mid), target);
+    if (c < 0 || (upper && c == 0)) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -187,19 +230,10 @@ int NodeView::LowerBound(absl::string_view target) const {
   return lo;
 }
 
-int NodeView::ChildIndex(absl::string_view target) const {
-  // Child i+1 holds keys >= key(i): descend right of every key <= target.
-  int lo = 0, hi = count_;
-  while (lo < hi) {
-    const int mid = lo + (hi - lo) / 2;
-    if (CompareKeys(key(mid), target) <= 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
-}
+int NodeView::LowerBound(absl::string_view target) const { return Search(target, false); }
+
+// Child i+1 holds keys >= key(i): descend right of every key <= target.
+int NodeView::ChildIndex(absl::string_view target) const { return Search(target, true); }
 
 size_t NodeView::used_bytes() const { return used_; }
 
@@ -209,8 +243,8 @@ bool DecodeCellKey(absl::string_view cell, bool leaf, absl::string_view* key) {
     cell.remove_prefix(1);
   }
   uint64_t key_length, value_length;
-  if (!GetVarint64(&cell, &key_length)) return false;
-  if (leaf && !GetVarint64(&cell, &value_length)) return false;
+  if (!GetLength(&cell, &key_length)) return false;
+  if (leaf && !GetLength(&cell, &value_length)) return false;
   if (key_length > cell.size()) return false;
   *key = cell.substr(0, key_length);
   return true;
@@ -232,6 +266,15 @@ absl::Status NodeView::Validate(PageId page_id) const {
     if (i > 0 && CompareKeys(key(i - 1), key(i)) >= 0) {
       return absl::DataLossError(absl::StrCat("node page ", page_id, ": key ", i,
                                               " is not above key ", i - 1));
+    }
+    if (CommonPrefix(key(i), key(0)) < prefix_) {
+      return absl::DataLossError(absl::StrCat("node page ", page_id, ": key ", i,
+                                              " does not start with the node's ", prefix_,
+                                              "-byte prefix"));
+    }
+    if (head(i) != KeyHead(key(i), prefix_)) {
+      return absl::DataLossError(
+          absl::StrCat("node page ", page_id, ": slot ", i, " holds the wrong key head"));
     }
   }
   if (live != used_) {
@@ -267,21 +310,42 @@ bool NodeEditor::Insert(int index, absl::string_view cell) {
     Compact();
     cell_start = DecodeFixed32(page_ + kCellStartOffset);
   }
+  absl::string_view key;
+  DecodeCellKey(cell, static_cast<PageType>(page_[kPageTypeOffset]) == PageType::kLeaf, &key);
+  if (n == 0) {
+    SetPrefix(key.size());
+  } else if (index == 0 || index == n) {
+    // A key between two others shares every byte they share; only a new
+    // first or last key can shorten the prefix.
+    const size_t prefix = DecodeFixed16(page_ + kPrefixOffset);
+    auto view = NodeView::Parse(page_, page_size_, 0);
+    const size_t shared = CommonPrefix(key, view->key(0));
+    if (shared < prefix) SetPrefix(shared);
+  }
   cell_start -= static_cast<uint32_t>(cell.size());
   std::memcpy(page_ + cell_start, cell.data(), cell.size());
-  char* slot = page_ + kNodeHeaderEnd + kSlotSize * index;
+  char* slot = SlotAt(page_, index);
   std::memmove(slot + kSlotSize, slot, kSlotSize * (n - index));
   EncodeFixed16(slot, static_cast<uint16_t>(cell_start));
+  EncodeFixed32(slot + 2, KeyHead(key, DecodeFixed16(page_ + kPrefixOffset)));
   EncodeFixed16(page_ + kCountOffset, n + 1);
   EncodeFixed32(page_ + kCellStartOffset, cell_start);
   return true;
+}
+
+void NodeEditor::SetPrefix(size_t prefix) {
+  EncodeFixed16(page_ + kPrefixOffset, static_cast<uint16_t>(prefix));
+  auto view = NodeView::Parse(page_, page_size_, 0);
+  for (int i = 0; i < view->count(); ++i) {
+    EncodeFixed32(SlotAt(page_, i) + 2, KeyHead(view->key(i), prefix));
+  }
 }
 
 void NodeEditor::Remove(int index) {
   const uint16_t n = count();
   auto view = NodeView::Parse(page_, page_size_, 0);
   const size_t size = view->cell(index).size();
-  char* slot = page_ + kNodeHeaderEnd + kSlotSize * index;
+  char* slot = SlotAt(page_, index);
   std::memmove(slot, slot + kSlotSize, kSlotSize * (n - index - 1));
   EncodeFixed16(page_ + kCountOffset, n - 1);
   EncodeFixed32(page_ + kFragmentedOffset,
@@ -315,7 +379,7 @@ void NodeEditor::Compact() {
     cell_start -= sizes[i];
     std::memcpy(page_ + cell_start, cells.data() + pos, sizes[i]);
     pos += sizes[i];
-    EncodeFixed16(page_ + kNodeHeaderEnd + kSlotSize * i, static_cast<uint16_t>(cell_start));
+    EncodeFixed16(SlotAt(page_, i), static_cast<uint16_t>(cell_start));  // the head stays
   }
   EncodeFixed32(page_ + kCellStartOffset, cell_start);
   EncodeFixed32(page_ + kFragmentedOffset, 0);

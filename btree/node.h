@@ -5,13 +5,18 @@
 //
 //   offset  size  field
 //   32      2     slot count n
-//   34      2     reserved, zero
+//   34      2     prefix length p: every key in the node starts with the
+//                 same p bytes (those of key 0); 0 in an empty node
 //   36      4     cell area start: lowest byte used by cells (page size
 //                 when there are none)
 //   40      4     fragmented bytes: dead cell bytes inside the cell area
 //   44      4     reserved, zero
 //   48      8     branch: leftmost child page id; leaf: zero
-//   56      2*n   slot array: byte offsets of the cells, in key order
+//   56      6*n   slot array, in key order; slot i is
+//                   u16  byte offset of cell i
+//                   u32  head of key i: its 4 bytes after the prefix,
+//                        big-endian as an integer, zero-padded past the
+//                        key's end
 //   ...           free space
 //   cell start .. page end: cells, in any order
 //
@@ -24,6 +29,11 @@
 //              the leftmost child holds keys < the first cell's key.
 //
 // Keys compare bytewise (memcmp order, a shorter key first on a tie).
+// Searches compare the target with the prefix once, then with the heads in
+// the slot array, and decode a cell only when two heads are equal: a
+// lookup touches the slot array and about one cell instead of a cell per
+// probe. Two different heads order their keys (zero padding cannot invert
+// an order: a key that ends is below any longer key with its bytes).
 // Limits (btree.h enforces them): a cell takes at most MaxCellSize(page
 // size), a third of the usable space, so any node holds at least three
 // cells and a split always succeeds.
@@ -42,7 +52,7 @@
 namespace laura {
 
 inline constexpr size_t kNodeHeaderEnd = 56;
-inline constexpr size_t kSlotSize = 2;
+inline constexpr size_t kSlotSize = 6;
 inline constexpr uint8_t kInlineValue = 0;
 inline constexpr uint8_t kOverflowValue = 1;
 // Paths longer than this are corruption (a loop); real trees are < 10 deep.
@@ -82,6 +92,9 @@ void EncodeBranchCell(absl::string_view key, PageId child, std::string* out);
 // The key of an encoded cell (as made by the Encode* functions); false if
 // the cell is malformed.
 bool DecodeCellKey(absl::string_view cell, bool leaf, absl::string_view* key);
+// Head of key for a node whose keys share `prefix` bytes: key bytes
+// [prefix, prefix + 4) as a big-endian integer, zero-padded.
+uint32_t KeyHead(absl::string_view key, size_t prefix);
 // The child id of an encoded branch cell (its last 8 bytes).
 PageId BranchCellChild(absl::string_view cell);
 // Bytes a node of this page size has for slots and cells.
@@ -114,20 +127,26 @@ class NodeView {
   // from the header's counters.
   size_t used_bytes() const;
   uint32_t page_size() const { return page_size_; }
+  // Bytes every key of the node starts with.
+  size_t prefix_length() const { return prefix_; }
   bool corrupt() const { return corrupt_; }
   // Full check of every cell (for the checker and fuzzing).
   absl::Status Validate(PageId page_id) const;
 
  private:
   NodeView(const char* page, uint32_t page_size, bool leaf, int count, size_t used,
-           uint32_t cell_start)
+           uint32_t cell_start, size_t prefix)
       : page_(page),
         page_size_(page_size),
         leaf_(leaf),
         count_(count),
         used_(used),
-        cell_start_(cell_start) {}
+        cell_start_(cell_start),
+        prefix_(prefix) {}
   uint32_t slot(int i) const;
+  uint32_t head(int i) const;
+  // The first slot whose key is > target (upper) or >= target (!upper).
+  int Search(absl::string_view target, bool upper) const;
   struct Cell {
     absl::string_view key, rest;  // rest: the value bytes or the 8-byte id
     uint8_t kind = kInlineValue;
@@ -145,6 +164,7 @@ class NodeView {
   int count_;
   size_t used_;
   uint32_t cell_start_;
+  size_t prefix_;
   mutable bool corrupt_ = false;
 };
 
@@ -156,7 +176,8 @@ class NodeEditor {
   // Turns the page into an empty node (header already initialized).
   void Clear(bool leaf, PageId leftmost_child);
   // Inserts an encoded cell at slot index; false if it does not fit even
-  // after compaction (the caller splits).
+  // after compaction (the caller splits). Shortens the node's prefix (and
+  // rewrites every head) when the new key does not share all of it.
   bool Insert(int index, absl::string_view cell);
   void Remove(int index);
   void SetLeftmostChild(PageId child);
@@ -168,6 +189,8 @@ class NodeEditor {
  private:
   void Compact();
   uint16_t count() const;
+  // Sets the prefix length and rewrites every slot's head for it.
+  void SetPrefix(size_t prefix);
 
   char* page_;
   uint32_t page_size_;

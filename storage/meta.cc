@@ -71,7 +71,7 @@ absl::StatusOr<Meta> DecodeMeta(const char* page, size_t n, PageId id) {
   if (static_cast<PageType>(page[kPageTypeOffset]) != PageType::kMeta) {
     return absl::DataLossError(absl::StrCat("meta page ", id, ": wrong page type"));
   }
-  if (version == 0 || version > kFormatVersion) {
+  if (version != kFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "meta page ", id, ": format version ", version,
         " is not supported (this build reads version ", kFormatVersion, ")"));

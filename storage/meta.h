@@ -36,8 +36,10 @@
 namespace laura {
 
 inline constexpr char kMetaMagic[8] = {'L', 'a', 'u', 'r', 'a', 'D', 'B', '\0'};
-// Storage format versions only grow. 1: first format.
-inline constexpr uint32_t kFormatVersion = 1;
+// Storage format versions only grow. 1: first format. 2: B+tree slots
+// carry key heads and nodes a key prefix (btree/node.h). A build reads
+// only kFormatVersion: older files are refused, never misread.
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr size_t kMetaMagicOffset = 32;
 inline constexpr size_t kMetaEncodedSize = 96;  // header + fields above
 inline constexpr PageId kFirstDataPage = 2;     // pages 0, 1 are meta

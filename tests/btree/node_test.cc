@@ -2,6 +2,10 @@
 // bounds checks of the decoder on damaged pages, and separators.
 #include "btree/node.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -107,6 +111,76 @@ TEST_F(NodeTest, DamagedSlotsAndCellsAreErrorsNotCrashes) {
   page_ = saved;
   page_[kPageTypeOffset] = static_cast<char>(PageType::kOverflow);
   EXPECT_TRUE(absl::IsDataLoss(NodeView::Parse(page_.data(), kPs, 7).status()));
+}
+
+// Keys over a tiny alphabet with NUL and 0xff bytes, sharing long
+// prefixes, so heads tie, prefixes shrink and padding matters.
+std::string AwkwardKey(std::mt19937& rng, const std::string& stem) {
+  static const char kBytes[] = {'\0', '\x01', 'a', 'b', '\xff'};
+  std::string key = stem.substr(0, rng() % (stem.size() + 1));
+  for (int n = rng() % 7; n > 0; --n) key.push_back(kBytes[rng() % sizeof(kBytes)]);
+  return key;
+}
+
+TEST_F(NodeTest, SearchesWithHeadsAgreeWithAPlainBinarySearch) {
+  const uint32_t seed = 20261201;
+  std::printf("seed %u\n", seed);
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 200; ++round) {
+    NodeEditor(page_.data(), kPs).Clear(/*leaf=*/true, 0);
+    const std::string stem = round % 2 ? "common/prefix/" : "";
+    std::set<std::string> keys;
+    for (int n = rng() % 40; n > 0; --n) {
+      const std::string key = AwkwardKey(rng, stem);
+      if (keys.count(key)) continue;
+      const auto at = std::distance(keys.begin(), keys.lower_bound(key));
+      ASSERT_TRUE(InsertLeaf(static_cast<int>(at), key, "v"));
+      keys.insert(key);
+      if (rng() % 4 == 0) {  // removals keep the prefix valid
+        const auto victim = std::next(keys.begin(), rng() % keys.size());
+        NodeEditor(page_.data(), kPs).Remove(static_cast<int>(std::distance(keys.begin(), victim)));
+        keys.erase(victim);
+      }
+    }
+    NodeView v = View();
+    ASSERT_TRUE(v.Validate(7).ok()) << v.Validate(7);
+    const std::vector<std::string> sorted(keys.begin(), keys.end());
+    for (int probe = 0; probe < 50; ++probe) {
+      const std::string target = AwkwardKey(rng, stem);
+      const auto lower = std::lower_bound(sorted.begin(), sorted.end(), target);
+      const auto upper = std::upper_bound(sorted.begin(), sorted.end(), target);
+      EXPECT_EQ(v.LowerBound(target), lower - sorted.begin()) << "seed " << seed;
+      EXPECT_EQ(v.ChildIndex(target), upper - sorted.begin()) << "seed " << seed;
+    }
+  }
+}
+
+TEST_F(NodeTest, PrefixShrinksAsKeysArriveAndBadHeadsAreCaught) {
+  ASSERT_TRUE(InsertLeaf(0, "user/0017", "a"));
+  EXPECT_EQ(View().prefix_length(), 9u);  // one key: all of it
+  ASSERT_TRUE(InsertLeaf(1, "user/0042", "b"));
+  EXPECT_EQ(View().prefix_length(), 7u);
+  ASSERT_TRUE(InsertLeaf(0, "item/9", "c"));
+  EXPECT_EQ(View().prefix_length(), 0u);
+  EXPECT_TRUE(View().Validate(7).ok());
+  EXPECT_EQ(View().LowerBound("user/0042"), 2);
+  const std::string saved = page_;
+  page_[kNodeHeaderEnd + kSlotSize * 1 + 2] ^= 1;  // slot 1's head
+  EXPECT_TRUE(absl::IsDataLoss(View().Validate(7)));
+  page_ = saved;
+  EncodeFixed16(page_.data() + 34, 3);  // a prefix the keys do not share
+  EXPECT_TRUE(absl::IsDataLoss(View().Validate(7)));
+  EncodeFixed16(page_.data() + 34, 4000);  // longer than key 0: a search says so
+  NodeView v = View();
+  EXPECT_EQ(v.LowerBound("user"), 0);
+  EXPECT_TRUE(v.corrupt());
+}
+
+TEST(NodeKeysTest, HeadsOrderKeysAfterThePrefix) {
+  EXPECT_EQ(KeyHead("ab", 0), 0x61620000u);
+  EXPECT_EQ(KeyHead("xxabcdef", 2), 0x61626364u);
+  EXPECT_EQ(KeyHead("x", 5), 0u);
+  EXPECT_LT(KeyHead(std::string("a\xff", 2), 0), KeyHead("b", 0));
 }
 
 TEST(NodeKeysTest, CompareIsBytewiseShorterFirst) {

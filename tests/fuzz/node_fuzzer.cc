@@ -1,7 +1,8 @@
 // Fuzz target: the B+tree node decoder on arbitrary page bytes. The input's
 // first 4 KiB (zero-padded) is the page, the rest a search key. Parsing
 // must return an error or a view whose every accessor stays inside the
-// page; a node that validates must also take edits without breaking.
+// page; a node that validates must search like a linear scan and take
+// edits without breaking.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -32,6 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   sink += view->LowerBound(key);
   if (!view->Validate(2).ok()) return static_cast<int>(sink & 0);
+  // A sound node's head-guided searches agree with a linear scan.
+  int below = 0, at_or_below = 0;
+  for (int i = 0; i < view->count(); ++i) {
+    const int c = laura::CompareKeys(view->key(i), key);
+    below += c < 0;
+    at_or_below += c <= 0;
+  }
+  if (view->LowerBound(key) != below || view->ChildIndex(key) != at_or_below) __builtin_trap();
   // A sound node: an insert either fits or is refused, and the node stays
   // sound; removing the first cell too.
   std::string cell;

@@ -4,7 +4,10 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "storage/coding.h"
+#include "storage/page.h"
 
 namespace laura {
 namespace {
@@ -125,6 +128,21 @@ TEST(MetaTest, FieldsOutOfRangeAreRejected) {
   m = MakeMeta(4096, 3, 1);  // odd generation belongs on page 1
   EncodeMeta(m, page.data());
   EXPECT_FALSE(DecodeMeta(page.data(), page.size(), 0).ok());
+}
+
+TEST(MetaTest, OtherFormatVersionsAreRefusedNamingBoth) {
+  for (uint32_t version : {kFormatVersion - 1, kFormatVersion + 1}) {
+    std::string page(4096, '\0');
+    EncodeMeta(MakeMeta(4096, 2, 1), page.data());
+    EncodeFixed32(page.data() + 40, version);  // the version field (meta.h)
+    SealPage(page.data(), page.size(), 0);
+    absl::StatusOr<Meta> m = DecodeMeta(page.data(), page.size(), 0);
+    ASSERT_FALSE(m.ok());
+    EXPECT_EQ(m.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_NE(m.status().message().find(absl::StrCat("format version ", version)),
+              std::string::npos)
+        << m.status();
+  }
 }
 
 }  // namespace
