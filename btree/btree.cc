@@ -191,10 +191,7 @@ absl::StatusOr<PageRef> BTree::Writable(PageId id) {
   LAURA_ASSIGN_OR_RETURN(PageRef own, pager_->FetchIfWritable(id));
   if (own) return own;
   LAURA_ASSIGN_OR_RETURN(PageRef old, pager_->Fetch(id));
-  const auto type = static_cast<PageType>(old.data()[kPageTypeOffset]);
-  LAURA_ASSIGN_OR_RETURN(PageRef copy, pager_->Allocate(type, write_txn()));
-  std::memcpy(copy.mutable_data() + kPageHeaderSize, old.data() + kPageHeaderSize,
-              pager_->page_size() - kPageHeaderSize);
+  LAURA_ASSIGN_OR_RETURN(PageRef copy, pager_->AllocateCopy(old, write_txn()));
   pager_->FreeAfter(id, write_txn());
   return copy;
 }

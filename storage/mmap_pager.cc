@@ -2,8 +2,6 @@
 // Zero copy: a PageRef points into the mapping and pins nothing (the
 // mapping never moves while the disk manager is open). Pages changed since
 // the last Flush are sealed (checksummed) in place by Flush.
-#include <atomic>
-
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
 #include "storage/pager_impl.h"
@@ -28,7 +26,6 @@ class MmapPager final : public Pager {
       return absl::DataLossError(
           absl::StrCat("page ", id, " holds the contents of page ", stored));
     }
-    fetches_.fetch_add(1, std::memory_order_relaxed);
     return MakeRef(id, const_cast<char*>(page), -1);
   }
 
@@ -43,11 +40,9 @@ class MmapPager final : public Pager {
     return disk()->SealInPlace(id);
   }
 
-  PagerStats Stats() const override {
-    PagerStats st;
-    st.hits = fetches_.load(std::memory_order_relaxed);
-    return st;
-  }
+  // Nothing to count: a fetch is a pointer into the mapping (a shared
+  // counter would cost readers on different cores more than the fetch).
+  PagerStats Stats() const override { return PagerStats(); }
 
  protected:
   absl::StatusOr<PageRef> NewPage(PageId id) override {
@@ -73,7 +68,6 @@ class MmapPager final : public Pager {
 
  private:
   absl::flat_hash_set<PageId> dirty_;  // changed since the last Flush
-  std::atomic<uint64_t> fetches_{0};
 };
 
 }  // namespace

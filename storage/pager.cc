@@ -2,7 +2,10 @@
 // parked frees). See pager.h.
 #include "storage/pager.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
+#include "storage/coding.h"
 #include "storage/pager_impl.h"
 #include "storage/status_macros.h"
 
@@ -38,16 +41,35 @@ absl::StatusOr<std::unique_ptr<Pager>> Pager::Create(DiskManager* dm,
   return NewPoolPager(dm, options);
 }
 
-absl::StatusOr<PageRef> Pager::Allocate(PageType type, Lsn lsn) {
+absl::StatusOr<PageRef> Pager::AllocateUninitialized() {
   LAURA_ASSIGN_OR_RETURN(PageId id, dm_->AllocatePage());
   absl::StatusOr<PageRef> ref = NewPage(id);
   if (!ref.ok()) {
     dm_->FreePage(id).IgnoreError();  // fresh in this epoch: reusable at once
     return ref.status();
   }
-  InitPage(ref->mutable_data(), page_size(), id, type, lsn);
   fresh_.insert(id);
   return ref;
+}
+
+absl::StatusOr<PageRef> Pager::Allocate(PageType type, Lsn lsn) {
+  LAURA_ASSIGN_OR_RETURN(PageRef ref, AllocateUninitialized());
+  InitPage(ref.mutable_data(), page_size(), ref.id(), type, lsn);
+  return ref;
+}
+
+absl::StatusOr<PageRef> Pager::AllocateCopy(const PageRef& page, Lsn lsn) {
+  LAURA_ASSIGN_OR_RETURN(PageRef copy, AllocateUninitialized());
+  char* out = copy.mutable_data();
+  std::memcpy(out + kPageHeaderSize, page.data() + kPageHeaderSize,
+              page_size() - kPageHeaderSize);
+  // The header: no checksum yet (sealed at Flush), the new id, the type
+  // and flags of the original, this transaction's lsn.
+  std::memset(out, 0, kPageHeaderSize);
+  EncodeFixed64(out + kPageIdOffset, copy.id());
+  SetPageHeaderFields(out, static_cast<PageType>(page.data()[kPageTypeOffset]),
+                      static_cast<uint8_t>(page.data()[kPageFlagsOffset]), lsn);
+  return copy;
 }
 
 absl::StatusOr<PageRef> Pager::FetchForWrite(PageId id) {

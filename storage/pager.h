@@ -45,6 +45,8 @@ struct PagerOptions {
 };
 
 struct PagerStats {
+  // Pool counters; all 0 over mmap, where a fetch is a pointer into the
+  // mapping.
   uint64_t hits = 0;            // Fetch found the page resident
   uint64_t misses = 0;          // Fetch read it from the disk manager
   uint64_t evictions = 0;       // frames reused for another page
@@ -100,6 +102,10 @@ class Pager {
   // A new page whose header holds id, type and lsn, writable until
   // EndWriteBatch.
   absl::StatusOr<PageRef> Allocate(PageType type, Lsn lsn);
+  // A new page whose bytes after the header are a copy of page's (the
+  // copy-on-write of a committed page), with its own id, page's type and
+  // lsn; writable until EndWriteBatch.
+  absl::StatusOr<PageRef> AllocateCopy(const PageRef& page, Lsn lsn);
   // A page allocated in the current write batch, for further changes;
   // FailedPrecondition for a committed page (copy it instead).
   absl::StatusOr<PageRef> FetchForWrite(PageId id);
@@ -148,6 +154,10 @@ class Pager {
 
  private:
   friend class PageRef;
+  // A page id from the disk manager and a writable ref to its space,
+  // registered in the write batch; the caller fills in every byte.
+  absl::StatusOr<PageRef> AllocateUninitialized();
+
   DiskManager* const dm_;
   absl::flat_hash_set<PageId> fresh_;                  // writable pages
   std::deque<std::pair<uint64_t, PageId>> parked_;     // (txn, page)
