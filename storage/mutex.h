@@ -21,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -100,6 +101,21 @@ class ABSL_LOCKABLE Mutex {
   std::mutex mu_;
   std::vector<Waiter*> waiters_;  // threads in Wait, guarded by mu_
 };
+
+// Polls ready() without any lock, yielding the processor between polls,
+// until it returns true or `limit` has passed; returns its last answer.
+// For waits that usually end within a sync's time: a thread that sleeps
+// can take 50-100 us to run again once woken on a virtual machine (seen on
+// the project machine), as long as the wait itself.
+template <typename Ready>
+bool SpinUntil(Ready ready, std::chrono::microseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
 
 class ABSL_SCOPED_LOCKABLE MutexLock {
  public:

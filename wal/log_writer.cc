@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "storage/status_macros.h"
 
 namespace laura {
@@ -89,7 +88,6 @@ absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view paylo
     seg = &segments_.back();
     synced_ = position_;
     synced_lsn_ = last_lsn_;
-    synced_records_ = appended_records_;
   }
   // Buffered: the next Flush or SyncTo writes it (one pwrite per group).
   const size_t before = pending_.size();
@@ -100,7 +98,6 @@ absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view paylo
   seg->info.last_lsn = lsn;
   position_ += span;
   last_lsn_ = lsn;
-  ++appended_records_;
   return position_;
 }
 
@@ -120,60 +117,46 @@ absl::Status LogWriter::Flush() {
   return FlushLocked();
 }
 
-void LogWriter::GatherGroup() {
-  if (expected_group_ <= 1) return;
-  struct Want {
-    LogWriter* writer;
-    uint64_t records;
-    static bool Reached(Want* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return w->writer->appended_records_ >= w->records;
-    }
-  } want{this, synced_records_ + expected_group_};
-  mu_.AwaitWithTimeout(absl::Condition(&Want::Reached, &want),
-                       std::min(last_sync_duration_ / 4, absl::Milliseconds(1)));
-}
-
 absl::Status LogWriter::SyncTo(uint64_t position) {
   MutexLock lock(&mu_);
   while (true) {
     LAURA_RETURN_IF_ERROR(failed_);
     if (synced_ >= position) return absl::OkStatus();
-    if (!syncing_) break;
-    // Another caller is syncing: wait for it, then look again.
-    mu_.Await(absl::Condition(
-        +[](bool* syncing) { return !*syncing; }, &syncing_));
+    // Lead a sync when no running sync covers the record and a slot is
+    // free; otherwise wait for the syncs to move on.
+    if (sync_started_to_ < position && syncs_running_ < kMaxSyncsRunning) break;
+    const int running = syncs_running_;
+    mu_.Unlock();
+    SpinUntil([&] { return synced_ >= position || syncs_running_ < running; }, kSyncSpin);
+    mu_.Lock();
+    struct Moved {
+      LogWriter* writer;
+      uint64_t position;
+      int running;
+      static bool Check(Moved* m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        LogWriter* w = m->writer;
+        return w->synced_ >= m->position || !w->failed_.ok() || w->syncs_running_ < m->running;
+      }
+    } moved{this, position, running};
+    mu_.Await(absl::Condition(&Moved::Check, &moved));
   }
-  // Lead: write and sync everything appended so far; the sync runs outside
-  // the lock so appends go on meanwhile.
-  syncing_ = true;
-  GatherGroup();
-  if (absl::Status s = FlushLocked(); !s.ok()) {
-    syncing_ = false;
-    return s;
-  }
+  // Lead: write everything appended so far and sync it outside the lock,
+  // so appends, and other syncs, go on meanwhile.
+  LAURA_RETURN_IF_ERROR(FlushLocked());
   const uint64_t target = position_;
   const uint64_t target_lsn = last_lsn_;
-  const uint64_t target_records = appended_records_;
+  sync_started_to_ = target;
+  ++syncs_running_;
   std::shared_ptr<File> file = segments_.back().file;
-  absl::Status s;
-  {
-    mu_.Unlock();
-    const absl::Time start = absl::Now();
-    s = file->Sync();
-    const absl::Duration took = absl::Now() - start;
-    mu_.Lock();
-    last_sync_duration_ = took;
-  }
-  syncing_ = false;
+  mu_.Unlock();
+  const absl::Status s = file->Sync();
+  mu_.Lock();
+  --syncs_running_;
   ++syncs_;
   if (!s.ok()) return Fail(s);
-  if (target_records > synced_records_) {
-    // The committers this sync covered will commit again, and so will
-    // those that appended while it ran: the next group expects them all.
-    expected_group_ = (target_records - synced_records_) + (appended_records_ - target_records);
-    synced_records_ = target_records;
-  }
-  synced_ = std::max(synced_, target);
+  // Everything written before this sync began is durable, whatever the
+  // order in which concurrent syncs return.
+  if (target > synced_) synced_ = target;
   synced_lsn_ = std::max(synced_lsn_, target_lsn);
   return synced_ >= position ? absl::OkStatus() : failed_;
 }
