@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Quick start, command 2: install what is missing, then build and run every
-# test in four configurations:
-#   1. Release: all gtest suites and the fuzz-corpus replays (ctest)
-#   2. Debug + ASan + UBSan: the same suites again
+# test in three builds:
+#   1. Release (gcc): all gtest suites and the fuzz-corpus replays (ctest)
+#   2. ASan + UBSan (clang, with the libFuzzer targets): the same suites
+#      again, then each fuzz target for a short time from its corpus (one
+#      build serves both, so the sanitized code is compiled once)
 #   3. TSan: the suites that run threads
-#   4. libFuzzer (clang): each fuzz target for a short time from the corpus
 # Set LAURA_QUICK=1 to run only step 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,11 +32,11 @@ step "Release build and tests"
 build_and_test build -- -DCMAKE_BUILD_TYPE=Release
 [ "${LAURA_QUICK:-0}" = 1 ] && exit 0
 
-step "ASan + UBSan build and tests"
+step "ASan + UBSan build (clang, libFuzzer targets included) and tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-build_and_test build-asan -- -DCMAKE_BUILD_TYPE=Debug -DLAURA_SANITIZE=ON \
-  -DLAURA_BENCH=OFF
+CC=clang CXX=clang++ build_and_test build-asan -- -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DLAURA_FUZZ=ON
 
 step "TSan build, threaded tests"
 # Only the suites with threaded tests are built.
@@ -45,11 +46,6 @@ TARGETS="storage_mutex_test storage_disk_manager_test storage_pager_test storage
   -- -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAURA_TSAN=ON -DLAURA_BENCH=OFF
 
 step "libFuzzer smoke run"
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DLAURA_FUZZ=ON > /dev/null
-cmake --build build-fuzz -j "$JOBS" \
-  --target meta_page_fuzzer page_fuzzer node_fuzzer log_reader_fuzzer \
-  --target tsv_import_fuzzer csv_import_fuzzer jsonl_import_fuzzer laura_import_fuzzer
 FUZZ_TARGETS=(meta_page:meta_page page:page_header node:node log_reader:log_segment
               tsv_import:tsv_import csv_import:csv_import jsonl_import:jsonl_import
               laura_import:laura_import)
@@ -57,7 +53,7 @@ for target in "${FUZZ_TARGETS[@]}"; do
   name=${target%%:*}; corpus=${target##*:}
   work=$(mktemp -d)
   cp tests/fuzz/corpus/"$corpus"/* "$work"/
-  build-fuzz/tests/fuzz/"${name}"_fuzzer -max_total_time="${LAURA_FUZZ_SECONDS:-10}" \
+  build-asan/tests/fuzz/"${name}"_fuzzer -max_total_time="${LAURA_FUZZ_SECONDS:-10}" \
     -print_final_stats=0 "$work" 2>&1 | tail -n 2
   rm -rf "$work"
 done
