@@ -35,7 +35,7 @@ build_and_test build -- -DCMAKE_BUILD_TYPE=Release
 step "ASan + UBSan build (clang, libFuzzer targets included) and tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-CC=clang CXX=clang++ build_and_test build-asan -- -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+build_and_test build-asan -- -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLAURA_FUZZ=ON
 
 step "TSan build, threaded tests"

@@ -15,16 +15,13 @@
 
 #include "btree/btree.h"
 #include "gtest/gtest.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/tree_harness.h"
 
 namespace laura {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr uint64_t kDefaultOps = 40'000;
-#else
-constexpr uint64_t kDefaultOps = 300'000;
-#endif
+constexpr uint64_t kDefaultOps = kSanitized ? 40'000 : 300'000;
 
 uint64_t OpsPerConfig() {
   const char* env = std::getenv("LAURA_MODEL_OPS");

@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/fault_injection_env.h"
 #include "tests/support/manager_params.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/temp_dir.h"
 
 namespace laura {
@@ -34,11 +35,7 @@ namespace {
 
 using State = std::map<std::string, std::string>;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr uint64_t kDefaultStride = 16;
-#else
-constexpr uint64_t kDefaultStride = 4;
-#endif
+constexpr uint64_t kDefaultStride = kSanitized ? 16 : 4;
 
 uint64_t Stride() {
   const char* env = std::getenv("LAURA_CRASH_STRIDE");
