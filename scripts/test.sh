@@ -47,7 +47,7 @@ TARGETS="storage_mutex_test storage_disk_manager_test storage_pager_test storage
 
 step "libFuzzer smoke run"
 FUZZ_TARGETS=(meta_page:meta_page page:page_header node:node log_reader:log_segment
-              tsv_import:tsv_import csv_import:csv_import jsonl_import:jsonl_import
+              recovery:recovery tsv_import:tsv_import csv_import:csv_import jsonl_import:jsonl_import
               laura_import:laura_import)
 for target in "${FUZZ_TARGETS[@]}"; do
   name=${target%%:*}; corpus=${target##*:}
