@@ -58,6 +58,9 @@ class FaultFile final : public File {
   absl::Status Sync() override {
     LAURA_RETURN_IF_ERROR(env_->Check(FaultInjectionEnv::kSync, "fdatasync " + path()));
     LAURA_RETURN_IF_ERROR(base_->Sync());
+    // Read and record in one step: of two syncs running at once, the one
+    // that read later is recorded later, so durable state never goes back.
+    MutexLock lock(&env_->sync_mu_);
     LAURA_ASSIGN_OR_RETURN(std::string content, ReadAll(base_.get()));
     env_->MarkSynced(inode_, content, 0, /*whole_file=*/true);
     return absl::OkStatus();
@@ -82,6 +85,7 @@ class FaultFile final : public File {
   absl::Status SyncMapped(char* addr, uint64_t offset, size_t len) override {
     LAURA_RETURN_IF_ERROR(env_->Check(FaultInjectionEnv::kSync, "msync " + path()));
     LAURA_RETURN_IF_ERROR(base_->SyncMapped(addr, offset, len));
+    MutexLock lock(&env_->sync_mu_);  // as in Sync
     std::string range(len, '\0');
     LAURA_RETURN_IF_ERROR(base_->Read(offset, len, range.data()));
     env_->MarkSynced(inode_, range, offset, /*whole_file=*/false);

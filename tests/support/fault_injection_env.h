@@ -105,6 +105,9 @@ class FaultInjectionEnv final : public Env {
                        CrashMode mode, uint64_t* rng);
 
   Env* const base_;
+  // Held by a sync from reading the synced bytes until they are recorded
+  // as durable, so concurrent syncs of one file are recorded in order.
+  Mutex sync_mu_;
   mutable Mutex mu_;
   uint64_t ops_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t fail_at_ ABSL_GUARDED_BY(mu_) = 0;  // 0 = none armed
