@@ -440,6 +440,13 @@ TEST_P(DBTest, StatsAndHints) {
 }
 
 TEST_P(DBTest, ConcurrentCommittersShareLogSyncs) {
+  // Log syncs take at least 1 ms, as on a slow disk, so committers pile up
+  // behind the running ones whatever the disk under the test is.
+  env_.SetHook([](FaultInjectionEnv::OpKind kind, const std::string& what) {
+    if (kind == FaultInjectionEnv::kSync && what.find("/log/") != std::string::npos) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
   auto db = OpenDB(MakeOptions());
   constexpr int kThreads = 4, kPerThread = 60;
   std::vector<std::thread> threads;
@@ -459,7 +466,8 @@ TEST_P(DBTest, ConcurrentCommittersShareLogSyncs) {
   const DBStats st = db->Stats();
   EXPECT_EQ(st.commits, uint64_t{kThreads * kPerThread});
   std::cout << st.commits << " commits, " << st.log_syncs << " log syncs" << std::endl;
-  EXPECT_LT(st.log_syncs, st.commits);  // committers rode on each other's syncs
+  EXPECT_LT(st.log_syncs, st.commits * 9 / 10);  // committers rode on each other's syncs
+  env_.SetHook(nullptr);
   ASSERT_TRUE(db->Close().ok());
   db = OpenDB(MakeOptions());
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(*db->Get(Key(t * 1000 + kPerThread - 1)), "59");

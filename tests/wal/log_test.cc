@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -236,12 +237,18 @@ TEST_F(LogTest, FullDiskWhileStartingASegmentIsReported) {
 }
 
 TEST_F(LogTest, ConcurrentCommittersShareSyncs) {
-  auto w = NewWriter();
+  // Each fdatasync takes at least 1 ms, as on a slow disk, so committers
+  // pile up behind the running syncs whatever the disk under the test is.
+  FaultInjectionEnv env;
+  env.SetHook([](FaultInjectionEnv::OpKind kind, const std::string&) {
+    if (kind == FaultInjectionEnv::kSync) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  auto w = NewWriter(&env);
   Mutex append_mu;  // Append is for one thread at a time
   uint64_t next_lsn = 1;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
-  constexpr int kThreads = 4, kPerThread = 100;
+  constexpr int kThreads = 4, kPerThread = 50;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kPerThread; ++i) {
@@ -257,12 +264,13 @@ TEST_F(LogTest, ConcurrentCommittersShareSyncs) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
-  // Waiting committers ride on the leader's sync: fewer syncs than commits.
+  // Committers that wait behind two running syncs ride on the next one:
+  // clearly fewer syncs than commits.
   std::cout << kThreads * kPerThread << " commits, " << w->syncs() << " syncs" << std::endl;
-  EXPECT_LT(w->syncs(), uint64_t{kThreads * kPerThread});
+  EXPECT_LT(w->syncs(), uint64_t{kThreads * kPerThread * 9 / 10});
   std::vector<LogRecord> records;
   w.reset();
-  ASSERT_TRUE(ReadAll(&records).ok());
+  ASSERT_TRUE(ReadAll(&records, &env).ok());
   EXPECT_EQ(records.size(), uint64_t{kThreads * kPerThread});
 }
 
