@@ -26,13 +26,13 @@ absl::Status DBImpl::CheckpointLocked() {
   if (s.ok()) s = dm_->Checkpoint(tree_->committed_txn(), tree_->committed_root());
   if (s.ok()) ++checkpoints_;
   if (s.ok() && log_ != nullptr) s = log_->DropSegmentsThrough(tree_->committed_txn());
-  NoteCheckpointStart();
+  NoteCheckpointStart(tree_->committed_txn());
   return s.ok() ? s : Fail(s);
 }
 
-void DBImpl::NoteCheckpointStart() {
+void DBImpl::NoteCheckpointStart(uint64_t lsn) {
   log_at_checkpoint_ = log_ != nullptr ? log_->appended_position() : 0;
-  commits_at_checkpoint_ = commits_;
+  checkpoint_covers_lsn_ = lsn;
   last_checkpoint_time_ = absl::Now();
 }
 
@@ -62,7 +62,9 @@ absl::Status DBImpl::CheckpointBesideWriters() {
   {
     MutexLock lock(&write_mu_);
     writer_active_ = false;
-    NoteCheckpointStart();  // commits from here on count towards the next
+    // Commits after the snapshot count towards the next checkpoint, also
+    // one that was syncing while this one took the snapshot.
+    NoteCheckpointStart(snap.txn);
   }
   // Step 2, beside the writers.
   s = pending.status();
@@ -80,7 +82,7 @@ absl::Duration DBImpl::UntilTimedCheckpoint() const {
 
 void DBImpl::StartCheckpointer() {
   if (options_.checkpoint_log_bytes == 0 && options_.checkpoint_interval_ms == 0) return;
-  NoteCheckpointStart();
+  NoteCheckpointStart(tree_->committed_txn());
   checkpointer_ = std::thread([this] { RunCheckpointer(); });
 }
 
@@ -106,7 +108,7 @@ void DBImpl::RunCheckpointer() {
     if (checkpointer_stop_) break;
     const bool timed = UntilTimedCheckpoint() <= absl::ZeroDuration();
     if (!checkpoint_requested_ && !timed) continue;
-    if (!checkpoint_requested_ && commits_ == commits_at_checkpoint_) {
+    if (!checkpoint_requested_ && tree_->committed_txn() == checkpoint_covers_lsn_) {
       last_checkpoint_time_ = absl::Now();  // nothing new: wait another interval
       continue;
     }

@@ -233,7 +233,7 @@ absl::Status DBImpl::CommitUnlogged() {
     ++commits_;
     ++checkpoints_;
     s = log_->DropSegmentsThrough(lsn);
-    NoteCheckpointStart();
+    NoteCheckpointStart(lsn);
   }
   writer_active_ = false;
   return s.ok() ? s : Fail(s);

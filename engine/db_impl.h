@@ -142,9 +142,9 @@ class DBImpl final : public DB {
   void StopCheckpointer();
   void RunCheckpointer();
   absl::Duration UntilTimedCheckpoint() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // A checkpoint covers everything so far: the size and time triggers
-  // count from here.
-  void NoteCheckpointStart() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // A checkpoint covering commits up to lsn started: the size and time
+  // triggers count from here.
+  void NoteCheckpointStart(uint64_t lsn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   const Options options_;
   const std::string path_;
@@ -172,7 +172,9 @@ class DBImpl final : public DB {
   bool checkpoint_requested_ ABSL_GUARDED_BY(write_mu_) = false;
   bool checkpointer_stop_ ABSL_GUARDED_BY(write_mu_) = false;
   absl::Time last_checkpoint_time_ ABSL_GUARDED_BY(write_mu_);
-  uint64_t commits_at_checkpoint_ ABSL_GUARDED_BY(write_mu_) = 0;
+  // The LSN the last checkpoint covers: a timed checkpoint runs only once
+  // a later commit is published.
+  uint64_t checkpoint_covers_lsn_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t commits_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t checkpoints_ ABSL_GUARDED_BY(write_mu_) = 0;
   bool initialized_ = false;  // Init completed
