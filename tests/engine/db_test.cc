@@ -415,6 +415,61 @@ TEST_P(DBTest, TimedCheckpointsRunOnlyAfterCommits) {
   EXPECT_EQ(db->Stats().checkpoints, checkpoints) << "checkpointed with nothing new";
 }
 
+TEST_P(DBTest, TimedCheckpointCoversACommitPublishedDuringTheLastOne) {
+  // Commit 5 is syncing when a checkpoint takes its snapshot (of commit 4)
+  // and is published before that checkpoint ends: a later timed
+  // checkpoint must still cover it. Hooks order the steps; the pread
+  // manager writes the checkpoint's pages through the Env.
+  if (GetParam() != DiskManagerKind::kPread) GTEST_SKIP() << "needs Env writes of pages";
+  auto db = OpenDB(CheckpointEvery(0, 20));
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(db->Put(Key(i), "v").ok());
+  ASSERT_TRUE(db->Checkpoint().ok());
+  ASSERT_EQ(db->Stats().checkpoint_lsn, 4u);
+  std::mutex mu;
+  std::condition_variable cv;
+  // 0: idle, 1: commit 5 syncing, 2: a checkpoint writing pages,
+  // 3: commit 5 published.
+  int phase = 0;
+  auto wait_for = [&](std::unique_lock<std::mutex>& lock, int p) {
+    cv.wait_for(lock, std::chrono::seconds(5), [&] { return phase >= p; });
+  };
+  env_.SetHook([&](FaultInjectionEnv::OpKind kind, const std::string& what) {
+    std::unique_lock<std::mutex> lock(mu);
+    if (phase == 0 && kind == FaultInjectionEnv::kSync && what.find("/log/") != std::string::npos) {
+      phase = 1;
+      cv.notify_all();
+      wait_for(lock, 2);
+    } else if (phase == 1 && kind == FaultInjectionEnv::kWrite &&
+               what.find("data.ldb") != std::string::npos) {
+      phase = 2;
+      cv.notify_all();
+      wait_for(lock, 3);
+    }
+  });
+  absl::Status checkpointed;
+  std::thread checkpointer([&] {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      wait_for(lock, 1);
+    }
+    checkpointed = db->Checkpoint();
+  });
+  ASSERT_TRUE(db->Put(Key(4), "v").ok());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(phase, 2) << "the checkpoint did not write while commit 5 synced";
+    phase = 3;
+  }
+  cv.notify_all();
+  checkpointer.join();
+  env_.SetHook(nullptr);
+  ASSERT_TRUE(checkpointed.ok()) << checkpointed;
+  for (int wait = 0; wait < 500 && db->Stats().checkpoint_lsn < 5; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(db->Stats().checkpoint_lsn, 5u) << "commit 5 was never checkpointed by time";
+}
+
 TEST_P(DBTest, StatsAndHints) {
   Options o = MakeOptions();
   o.checkpoint_log_bytes = 0;
