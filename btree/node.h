@@ -6,7 +6,11 @@
 //   offset  size  field
 //   32      2     slot count n
 //   34      2     prefix length p: every key in the node starts with the
-//                 same p bytes (those of key 0); 0 in an empty node
+//                 same p bytes (those of key 0). The first key inserted
+//                 into an empty node sets it to that key's length; a new
+//                 first or last key that shares less shortens it (and
+//                 every head is rewritten); removals leave it as it is,
+//                 still shared. Unused while the node is empty.
 //   36      4     cell area start: lowest byte used by cells (page size
 //                 when there are none)
 //   40      4     fragmented bytes: dead cell bytes inside the cell area
