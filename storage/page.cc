@@ -35,9 +35,14 @@ absl::StatusOr<PageHeader> DecodePageHeader(const char* page, size_t n) {
 }
 
 void InitPage(char* page, size_t page_size, PageId id, PageType type, Lsn lsn) {
-  std::memset(page, 0, page_size);
+  std::memset(page + kPageHeaderSize, 0, page_size - kPageHeaderSize);
+  InitPageHeader(page, id, type, 0, lsn);
+}
+
+void InitPageHeader(char* page, PageId id, PageType type, uint8_t flags, Lsn lsn) {
+  std::memset(page, 0, kPageHeaderSize);
   EncodeFixed64(page + kPageIdOffset, id);
-  SetPageHeaderFields(page, type, 0, lsn);
+  SetPageHeaderFields(page, type, flags, lsn);
 }
 
 void SetPageHeaderFields(char* page, PageType type, uint8_t flags, Lsn lsn) {

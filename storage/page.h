@@ -77,6 +77,10 @@ absl::StatusOr<PageHeader> DecodePageHeader(const char* page, size_t n);
 // Zeroes the page and writes a header with the given id, type and LSN.
 void InitPage(char* page, size_t page_size, PageId id, PageType type, Lsn lsn);
 
+// Writes a fresh header (no checksum yet, reserved bytes zero) and leaves
+// the rest of the page as is, e.g. a copy of another page's body.
+void InitPageHeader(char* page, PageId id, PageType type, uint8_t flags, Lsn lsn);
+
 // Sets the type, flags and LSN fields, leaving the rest of the page as is.
 void SetPageHeaderFields(char* page, PageType type, uint8_t flags, Lsn lsn);
 

@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "storage/coding.h"
 #include "storage/pager_impl.h"
 #include "storage/status_macros.h"
 
@@ -63,12 +62,9 @@ absl::StatusOr<PageRef> Pager::AllocateCopy(const PageRef& page, Lsn lsn) {
   char* out = copy.mutable_data();
   std::memcpy(out + kPageHeaderSize, page.data() + kPageHeaderSize,
               page_size() - kPageHeaderSize);
-  // The header: no checksum yet (sealed at Flush), the new id, the type
-  // and flags of the original, this transaction's lsn.
-  std::memset(out, 0, kPageHeaderSize);
-  EncodeFixed64(out + kPageIdOffset, copy.id());
-  SetPageHeaderFields(out, static_cast<PageType>(page.data()[kPageTypeOffset]),
-                      static_cast<uint8_t>(page.data()[kPageFlagsOffset]), lsn);
+  // Sealed at Flush; the original's type and flags, the copy's id and lsn.
+  InitPageHeader(out, copy.id(), static_cast<PageType>(page.data()[kPageTypeOffset]),
+                 static_cast<uint8_t>(page.data()[kPageFlagsOffset]), lsn);
   return copy;
 }
 
