@@ -88,6 +88,7 @@ absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view paylo
     seg = &segments_.back();
     synced_ = position_;
     synced_lsn_ = last_lsn_;
+    synced_appends_ = appends_;
   }
   // Buffered: the next Flush or SyncTo writes it (one pwrite per group).
   const size_t before = pending_.size();
@@ -98,6 +99,7 @@ absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view paylo
   seg->info.last_lsn = lsn;
   position_ += span;
   last_lsn_ = lsn;
+  ++appends_;
   return position_;
 }
 
@@ -122,42 +124,52 @@ absl::Status LogWriter::SyncTo(uint64_t position) {
   while (true) {
     LAURA_RETURN_IF_ERROR(failed_);
     if (synced_ >= position) return absl::OkStatus();
-    // Lead a sync when no running sync covers the record and a slot is
-    // free; otherwise wait for the syncs to move on.
-    if (sync_started_to_ < position && syncs_running_ < kMaxSyncsRunning) break;
-    const int running = syncs_running_;
+    if (!syncing_) break;  // lead the next sync
+    // A sync runs: it covers this record, or this record waits for the
+    // next one. Poll, then sleep, until it ends.
     mu_.Unlock();
-    SpinUntil([&] { return synced_ >= position || syncs_running_ < running; }, kSyncSpin);
+    SpinUntil([&] { return synced_ >= position || !syncing_; }, kSyncSpin);
     mu_.Lock();
     struct Moved {
       LogWriter* writer;
       uint64_t position;
-      int running;
       static bool Check(Moved* m) ABSL_NO_THREAD_SAFETY_ANALYSIS {
         LogWriter* w = m->writer;
-        return w->synced_ >= m->position || !w->failed_.ok() || w->syncs_running_ < m->running;
+        return w->synced_ >= m->position || !w->failed_.ok() || !w->syncing_;
       }
-    } moved{this, position, running};
+    } moved{this, position};
     mu_.Await(absl::Condition(&Moved::Check, &moved));
   }
-  // Lead: write everything appended so far and sync it outside the lock,
-  // so appends, and other syncs, go on meanwhile.
-  LAURA_RETURN_IF_ERROR(FlushLocked());
+  // Lead. First gather: the committers the last sync released usually
+  // append again within microseconds, and one sync then serves them all.
+  syncing_ = true;
+  const uint64_t gather_to = appends_at_sync_end_ + last_group_;
+  if (appends_ < gather_to) {
+    mu_.Unlock();
+    SpinUntil([&] { return appends_ >= gather_to; }, options_.gather_limit);
+    mu_.Lock();
+  }
+  // Then write everything appended so far and sync it outside the lock,
+  // so appends go on meanwhile.
+  if (absl::Status s = FlushLocked(); !s.ok()) {
+    syncing_ = false;
+    return s;
+  }
   const uint64_t target = position_;
   const uint64_t target_lsn = last_lsn_;
-  sync_started_to_ = target;
-  ++syncs_running_;
+  const uint64_t target_appends = appends_;
   std::shared_ptr<File> file = segments_.back().file;
   mu_.Unlock();
   const absl::Status s = file->Sync();
   mu_.Lock();
-  --syncs_running_;
+  syncing_ = false;
   ++syncs_;
   if (!s.ok()) return Fail(s);
-  // Everything written before this sync began is durable, whatever the
-  // order in which concurrent syncs return.
-  if (target > synced_) synced_ = target;
+  synced_ = std::max<uint64_t>(synced_, target);
   synced_lsn_ = std::max(synced_lsn_, target_lsn);
+  last_group_ = target_appends - std::min(synced_appends_, target_appends);
+  synced_appends_ = std::max(synced_appends_, target_appends);
+  appends_at_sync_end_ = appends_;
   return synced_ >= position ? absl::OkStatus() : failed_;
 }
 

@@ -5,19 +5,26 @@
 // returns its end position, a byte count over the whole log; Flush writes
 // the buffer into the preallocated file (one pwrite; not yet durable).
 // SyncTo(position) returns once every record up to position is durable,
-// with group commit: a caller whose record no running sync covers leads a
-// sync (it writes everything appended so far in one pwrite, then
-// fdatasyncs outside the lock); callers whose records it covers wait for
-// it. Up to kMaxSyncsRunning syncs run at once: a record appended while
-// one sync runs need not wait for it to end before its own sync starts
-// (the device overlaps them: on the project machine 4 threads each
-// syncing their own appends reach 1.7x the sync rate of one), and the
-// records appended meanwhile share the next sync. Appends go on
-// throughout. A caller waiting for a sync polls for it (SpinUntil) up to
-// kSyncSpin before it sleeps: a sleeper's wake-up costs as much as a sync
-// here, and the committers it delays are the next group. A segment that
-// is full is synced and a new one, preallocated to segment_size, is
-// started.
+// with group commit: one sync runs at a time; its leader writes everything
+// appended so far in one pwrite and fdatasyncs it outside the lock, and the
+// callers whose records it covers wait for it. A record appended while it
+// runs waits for it to end, and then one of the waiting callers leads the
+// next sync, which covers all of them. Appends go on throughout.
+//
+// Gathering: before it writes, a leader waits up to gather_limit until as many
+// records were appended since the last sync ended as that sync covered:
+// the committers it released usually commit again within microseconds,
+// and one sync then serves them all. A lone committer never waits (the
+// last sync released only it); when released committers do not come back,
+// the next commit waits gather_limit once, and the one after it not at all. Measured on the project machine with 4
+// committers: about 4 commits per sync and 3.0-3.4x the rate of one
+// committer, against 1.6 per sync and 2.1-2.7x when two syncs could
+// overlap without gathering (two overlapping fdatasyncs take 150-200 us
+// each there, one alone about 100 us). A caller waiting for a sync polls
+// for it (SpinUntil) up to kSyncSpin before it sleeps: a sleeper's wake-up
+// costs as much as a sync here, and the committers it delays are the next
+// group. A segment that is full is synced and a new one, preallocated to
+// segment_size, is started.
 //
 // Failure: if a write or sync fails, the writer fails for good: every
 // later call returns that error (a failed fsync cannot be retried safely;
@@ -51,6 +58,11 @@ struct LogOptions {
   // Bytes preallocated per segment (a larger record gets a larger segment).
   // Default: 64 MiB.
   uint64_t segment_size = uint64_t{64} << 20;
+  // Group commit: how long a sync's leader waits at most for the
+  // committers the last sync released (see above). 0 turns it off.
+  // Default: 50 us, a few times what a released committer needs here to
+  // commit again, half a sync.
+  std::chrono::microseconds gather_limit{50};
 };
 
 // A segment and the LSNs it holds (0, 0 when it holds no record).
@@ -108,11 +120,14 @@ class LogWriter {
   std::atomic<uint64_t> synced_{0};
   uint64_t last_lsn_ ABSL_GUARDED_BY(mu_) = 0;    // appended
   uint64_t synced_lsn_ ABSL_GUARDED_BY(mu_) = 0;  // durable
-  // Syncs in flight, and the log position the latest of them covers.
-  static constexpr int kMaxSyncsRunning = 2;
+  // Group commit (SyncTo). Written under mu_; atomic so that a waiting
+  // committer can poll without it.
   static constexpr std::chrono::microseconds kSyncSpin{200};
-  std::atomic<int> syncs_running_{0};  // written under mu_
-  uint64_t sync_started_to_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<bool> syncing_{false};     // a leader gathers or syncs
+  std::atomic<uint64_t> appends_{0};     // records appended
+  uint64_t synced_appends_ ABSL_GUARDED_BY(mu_) = 0;       // of them durable
+  uint64_t last_group_ ABSL_GUARDED_BY(mu_) = 0;           // records the last sync covered
+  uint64_t appends_at_sync_end_ ABSL_GUARDED_BY(mu_) = 0;  // appends_ when it ended
   uint64_t syncs_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
   std::string pending_ ABSL_GUARDED_BY(mu_);  // appended, not yet written

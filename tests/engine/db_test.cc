@@ -521,7 +521,8 @@ TEST_P(DBTest, ConcurrentCommittersShareLogSyncs) {
   const DBStats st = db->Stats();
   EXPECT_EQ(st.commits, uint64_t{kThreads * kPerThread});
   std::cout << st.commits << " commits, " << st.log_syncs << " log syncs" << std::endl;
-  EXPECT_LT(st.log_syncs, st.commits * 9 / 10);  // committers rode on each other's syncs
+  // Committers rode on each other's syncs (LogTest pins how many).
+  EXPECT_LT(st.log_syncs, st.commits * 6 / 10);
   env_.SetHook(nullptr);
   ASSERT_TRUE(db->Close().ok());
   db = OpenDB(MakeOptions());

@@ -243,7 +243,13 @@ TEST_F(LogTest, ConcurrentCommittersShareSyncs) {
   env.SetHook([](FaultInjectionEnv::OpKind kind, const std::string&) {
     if (kind == FaultInjectionEnv::kSync) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   });
-  auto w = NewWriter(&env);
+  // A generous gathering limit, so that a committer delayed by a loaded
+  // machine (sanitizers, parallel tests) still joins the next sync.
+  auto created = LogWriter::Create(
+      dir_.path(), 1, {},
+      {.env = &env, .segment_size = kSegment, .gather_limit = std::chrono::milliseconds(5)});
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<LogWriter> w = std::move(*created);
   Mutex append_mu;  // Append is for one thread at a time
   uint64_t next_lsn = 1;
   std::atomic<int> failures{0};
@@ -264,20 +270,23 @@ TEST_F(LogTest, ConcurrentCommittersShareSyncs) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
-  // Committers that wait behind two running syncs ride on the next one:
-  // clearly fewer syncs than commits.
+  // Committers that wait behind the running sync ride on the next one,
+  // and its leader gathers the committers the last sync released: about
+  // one sync per four commits. Without the gathering the groups alternate
+  // between those that waited and those just released (about two commits
+  // per sync), so this fails.
   std::cout << kThreads * kPerThread << " commits, " << w->syncs() << " syncs" << std::endl;
-  EXPECT_LT(w->syncs(), uint64_t{kThreads * kPerThread * 9 / 10});
+  EXPECT_LT(w->syncs(), uint64_t{kThreads * kPerThread * 4 / 10});
   std::vector<LogRecord> records;
   w.reset();
   ASSERT_TRUE(ReadAll(&records, &env).ok());
   EXPECT_EQ(records.size(), uint64_t{kThreads * kPerThread});
 }
 
-TEST_F(LogTest, ConcurrentSyncsLoseNoAcknowledgedRecordInACrash) {
-  // Syncs run two at a time and may return out of order: each commit
-  // acknowledged by SyncTo must survive power loss, and recovery must see
-  // a prefix of the LSNs.
+TEST_F(LogTest, GroupCommitLosesNoAcknowledgedRecordInACrash) {
+  // Four committers share syncs (a record appended while a leader gathers
+  // or syncs rides on a later sync): each commit acknowledged by SyncTo
+  // must survive power loss, and recovery must see a prefix of the LSNs.
   for (auto mode : {FaultInjectionEnv::CrashMode::kDropUnsynced,
                     FaultInjectionEnv::CrashMode::kTearUnsynced}) {
     TempDir dir;
