@@ -144,7 +144,14 @@ absl::Status DBImpl::AcquireWriter(bool wait) {
       return absl::FailedPreconditionError(
           absl::StrCat("database ", path_, ": another write transaction is active"));
     }
-    write_mu_.Await(absl::Condition(+[](bool* active) { return !*active; }, &writer_active_));
+    // The role is usually held for microseconds: poll for it before
+    // sleeping (a sleeper's wake-up costs more than that here).
+    write_mu_.Unlock();
+    SpinUntil([this] { return !writer_active_.load(std::memory_order_relaxed); }, kWriterSpin);
+    write_mu_.Lock();
+    write_mu_.Await(absl::Condition(
+        +[](std::atomic<bool>* active) { return !active->load(std::memory_order_relaxed); },
+        &writer_active_));
     LAURA_RETURN_IF_ERROR(CheckWritable());
   }
   writer_active_ = true;

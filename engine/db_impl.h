@@ -158,8 +158,10 @@ class DBImpl final : public DB {
   absl::Status failed_ ABSL_GUARDED_BY(write_mu_);
   uint64_t log_at_checkpoint_ ABSL_GUARDED_BY(write_mu_) = 0;
   // A write transaction (or Write, Checkpoint, Close) owns the tree's
-  // write side; others wait for this to clear.
-  bool writer_active_ ABSL_GUARDED_BY(write_mu_) = false;
+  // write side; others wait for this to clear. Written under write_mu_;
+  // atomic so that a waiting writer can poll it without the lock.
+  std::atomic<bool> writer_active_{false};
+  static constexpr std::chrono::microseconds kWriterSpin{50};
   // Commits appended to the log and waiting for their sync.
   uint64_t in_flight_ ABSL_GUARDED_BY(write_mu_) = 0;
   // A checkpoint is between its two steps (RunCheckpoint).
