@@ -1,16 +1,28 @@
 // PoolPager: a buffer pool of page frames over the pread disk manager.
 //
-// Invariants (all under mu_):
-//  1. table_ maps each resident page id to its frame, and frames_[f].id is
-//     that id; a frame not in table_ is on free_frames_.
-//  2. A frame with pins > 0 is never evicted or reused.
+// The pool is split into shards (a power of two, up to kMaxShards, each of
+// at least kFramesPerShard frames), each with its own mutex, frames, page
+// table and clock hand; page id p lives in shard p mod shard count, so
+// readers on different pages rarely share a lock. A pool of fewer than
+// 2 * kFramesPerShard frames is one shard. A PageRef's frame number is
+// (frame in the shard << shard bits) | shard.
+//
+// Invariants of a shard (under its mutex, except as noted for pins):
+//  1. table maps each resident page id to its frame, and the frame's id is
+//     that id; a frame not in table is on free_frames.
+//  2. A frame with pins > 0 is never evicted or reused. Pins rise under
+//     the mutex; Unpin lowers them without it (a stale nonzero count only
+//     makes the clock skip the frame once more).
 //  3. A dirty frame holds changes not yet handed to the disk manager; it is
 //     written back (through a scratch copy, so pinned readers never see
 //     the frame's bytes change) before its frame is reused, and by Flush.
-// Eviction is the clock algorithm: a sweep clears reference bits and takes
-// the first unpinned frame whose bit is already clear.
+// Eviction is the clock algorithm, per shard: a sweep clears reference
+// bits and takes the first unpinned frame whose bit is already clear.
 #include <algorithm>
+#include <atomic>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -22,23 +34,66 @@ namespace laura {
 namespace {
 
 constexpr size_t kMinFrames = 16;
+constexpr size_t kFramesPerShard = 256;  // at least, when there are several
+constexpr size_t kMaxShards = 16;
 
-class PoolPager final : public Pager {
+struct Frame {
+  PageId id = 0;
+  bool dirty = false;
+  bool referenced = false;
+};
+
+class Shard {
  public:
-  PoolPager(DiskManager* dm, size_t frames)
-      : Pager(dm),
-        memory_(new char[frames * dm->page_size()]),
-        scratch_(dm->page_size(), '\0'),
-        frames_(frames) {
-    for (size_t f = frames; f > 0; --f) free_frames_.push_back(f - 1);
+  // name: how errors call it ("buffer pool", or "buffer pool shard 3/16").
+  Shard(DiskManager* disk, char* memory, size_t frames, std::string name)
+      : disk_(disk),
+        memory_(memory),
+        name_(std::move(name)),
+        scratch_(disk->page_size(), '\0'),
+        frames_(frames),
+        pins_(new std::atomic<uint32_t>[frames]) {
+    for (size_t f = frames; f > 0; --f) {
+      pins_[f - 1].store(0, std::memory_order_relaxed);
+      free_frames_.push_back(f - 1);
+    }
   }
 
-  absl::StatusOr<PageRef> Fetch(PageId id) override {
+  char* Data(size_t f) const { return memory_ + f * disk_->page_size(); }
+
+  // The frame holding page id, pinned (read from disk on a miss).
+  absl::StatusOr<size_t> Pin(PageId id, bool dirty) {
     MutexLock lock(&mu_);
-    return PinLocked(id, /*dirty=*/false);
+    auto it = table_.find(id);
+    if (it != table_.end()) {
+      Frame& frame = frames_[it->second];
+      pins_[it->second].fetch_add(1, std::memory_order_relaxed);
+      frame.referenced = true;
+      frame.dirty |= dirty;
+      ++stats_.hits;
+      return it->second;
+    }
+    LAURA_ASSIGN_OR_RETURN(size_t f, TakeFrame());
+    if (absl::Status s = disk_->ReadPage(id, Data(f)); !s.ok()) {
+      free_frames_.push_back(f);
+      return s;
+    }
+    ++stats_.misses;
+    Install(f, id, dirty);
+    return f;
   }
 
-  absl::Status Flush() override {
+  // A frame for new page id (no read), pinned and dirty.
+  absl::StatusOr<size_t> PinNew(PageId id) {
+    MutexLock lock(&mu_);
+    LAURA_ASSIGN_OR_RETURN(size_t f, TakeFrame());
+    Install(f, id, /*dirty=*/true);
+    return f;
+  }
+
+  void Unpin(size_t f) { pins_[f].fetch_sub(1, std::memory_order_release); }
+
+  absl::Status Flush() {
     MutexLock lock(&mu_);
     for (size_t f = 0; f < frames_.size(); ++f) {
       if (frames_[f].dirty) LAURA_RETURN_IF_ERROR(WriteBack(f));
@@ -46,7 +101,7 @@ class PoolPager final : public Pager {
     return absl::OkStatus();
   }
 
-  absl::Status WriteEarly(PageId id) override {
+  absl::Status WriteEarly(PageId id) {
     MutexLock lock(&mu_);
     auto it = table_.find(id);
     if (it == table_.end() || !frames_[it->second].dirty) return absl::OkStatus();
@@ -54,32 +109,12 @@ class PoolPager final : public Pager {
     return WriteBack(it->second);
   }
 
-  PagerStats Stats() const override {
-    MutexLock lock(&mu_);
-    PagerStats st = stats_;
-    st.bytes_resident = table_.size() * uint64_t{page_size()};
-    return st;
-  }
-
- protected:
-  absl::StatusOr<PageRef> NewPage(PageId id) override {
-    MutexLock lock(&mu_);
-    LAURA_ASSIGN_OR_RETURN(size_t f, TakeFrame());
-    Install(f, id, /*dirty=*/true);
-    return MakeRef(id, Data(f), static_cast<int64_t>(f));
-  }
-
-  absl::StatusOr<PageRef> PinForWrite(PageId id) override {
-    MutexLock lock(&mu_);
-    return PinLocked(id, /*dirty=*/true);
-  }
-
-  absl::Status Forget(PageId id) override {
+  absl::Status Forget(PageId id) {
     MutexLock lock(&mu_);
     auto it = table_.find(id);
     if (it == table_.end()) return absl::OkStatus();
     const size_t f = it->second;
-    if (frames_[f].pins > 0) {
+    if (pins_[f].load(std::memory_order_acquire) > 0) {
       return absl::FailedPreconditionError(
           absl::StrCat("cannot free page ", id, ": it is pinned"));
     }
@@ -89,44 +124,20 @@ class PoolPager final : public Pager {
     return absl::OkStatus();
   }
 
-  void Unpin(int64_t frame) override {
+  // Adds this shard's counters and resident bytes to *st.
+  void AddStats(PagerStats* st) const {
     MutexLock lock(&mu_);
-    --frames_[frame].pins;
+    st->hits += stats_.hits;
+    st->misses += stats_.misses;
+    st->evictions += stats_.evictions;
+    st->write_backs += stats_.write_backs;
+    st->bytes_resident += table_.size() * uint64_t{disk_->page_size()};
   }
 
  private:
-  struct Frame {
-    PageId id = 0;
-    uint32_t pins = 0;
-    bool dirty = false;
-    bool referenced = false;
-  };
-
-  char* Data(size_t f) const { return memory_.get() + f * page_size(); }
-
-  absl::StatusOr<PageRef> PinLocked(PageId id, bool dirty)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto it = table_.find(id);
-    if (it != table_.end()) {
-      Frame& frame = frames_[it->second];
-      ++frame.pins;
-      frame.referenced = true;
-      frame.dirty |= dirty;
-      ++stats_.hits;
-      return MakeRef(id, Data(it->second), static_cast<int64_t>(it->second));
-    }
-    LAURA_ASSIGN_OR_RETURN(size_t f, TakeFrame());
-    if (absl::Status s = disk()->ReadPage(id, Data(f)); !s.ok()) {
-      free_frames_.push_back(f);
-      return s;
-    }
-    ++stats_.misses;
-    Install(f, id, dirty);
-    return MakeRef(id, Data(f), static_cast<int64_t>(f));
-  }
-
   void Install(size_t f, PageId id, bool dirty) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    frames_[f] = Frame{id, 1, dirty, true};
+    frames_[f] = Frame{id, dirty, true};
+    pins_[f].store(1, std::memory_order_relaxed);
     table_[id] = f;
   }
 
@@ -141,7 +152,7 @@ class PoolPager final : public Pager {
       const size_t f = hand_;
       hand_ = (hand_ + 1) % frames_.size();
       Frame& frame = frames_[f];
-      if (frame.pins > 0) continue;
+      if (pins_[f].load(std::memory_order_acquire) > 0) continue;
       if (frame.referenced) {
         frame.referenced = false;
         continue;
@@ -153,25 +164,105 @@ class PoolPager final : public Pager {
       return f;
     }
     return absl::ResourceExhaustedError(absl::StrCat(
-        "buffer pool of ", frames_.size(), " pages is full: every page is pinned"));
+        name_, " of ", frames_.size(), " pages is full: every page is pinned"));
   }
 
   absl::Status WriteBack(size_t f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    std::copy(Data(f), Data(f) + page_size(), scratch_.begin());
-    LAURA_RETURN_IF_ERROR(disk()->WritePage(frames_[f].id, scratch_.data()));
+    std::copy(Data(f), Data(f) + disk_->page_size(), scratch_.begin());
+    LAURA_RETURN_IF_ERROR(disk_->WritePage(frames_[f].id, scratch_.data()));
     frames_[f].dirty = false;
     ++stats_.write_backs;
     return absl::OkStatus();
   }
 
+  DiskManager* const disk_;
+  char* const memory_;  // frames_.size() pages, owned by the pool
+  const std::string name_;
   mutable Mutex mu_;
-  const std::unique_ptr<char[]> memory_;
   std::string scratch_ ABSL_GUARDED_BY(mu_);
   std::vector<Frame> frames_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<std::atomic<uint32_t>[]> pins_;
   std::vector<size_t> free_frames_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<PageId, size_t> table_ ABSL_GUARDED_BY(mu_);
   size_t hand_ ABSL_GUARDED_BY(mu_) = 0;
   PagerStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+class PoolPager final : public Pager {
+ public:
+  PoolPager(DiskManager* dm, size_t frames)
+      : Pager(dm),
+        shard_bits_(ShardBits(frames)),
+        shard_frames_(frames >> shard_bits_),
+        memory_(new char[(shard_frames_ << shard_bits_) * dm->page_size()]) {
+    const size_t shards = size_t{1} << shard_bits_;
+    for (size_t i = 0; i < shards; ++i) {
+      shards_.push_back(std::make_unique<Shard>(
+          dm, memory_.get() + i * shard_frames_ * dm->page_size(), shard_frames_,
+          shards == 1 ? std::string("buffer pool")
+                      : absl::StrCat("buffer pool shard ", i + 1, "/", shards)));
+    }
+  }
+
+  // log2 of the shard count: a power of two with at least kFramesPerShard
+  // frames per shard, up to kMaxShards.
+  static int ShardBits(size_t frames) {
+    int bits = 0;
+    while ((size_t{2} << bits) <= kMaxShards && (frames >> (bits + 1)) >= kFramesPerShard) ++bits;
+    return bits;
+  }
+
+  absl::StatusOr<PageRef> Fetch(PageId id) override { return PinRef(id, /*dirty=*/false); }
+
+  absl::Status Flush() override {
+    for (auto& shard : shards_) LAURA_RETURN_IF_ERROR(shard->Flush());
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteEarly(PageId id) override { return ShardOf(id).WriteEarly(id); }
+
+  PagerStats Stats() const override {
+    PagerStats st;
+    for (const auto& shard : shards_) shard->AddStats(&st);
+    return st;
+  }
+
+ protected:
+  absl::StatusOr<PageRef> NewPage(PageId id) override {
+    LAURA_ASSIGN_OR_RETURN(size_t f, ShardOf(id).PinNew(id));
+    return Ref(id, f);
+  }
+
+  absl::StatusOr<PageRef> PinForWrite(PageId id) override { return PinRef(id, /*dirty=*/true); }
+
+  absl::Status Forget(PageId id) override { return ShardOf(id).Forget(id); }
+
+  void Unpin(int64_t frame) override {
+    const size_t f = static_cast<size_t>(frame);
+    shards_[f & ShardMask()]->Unpin(f >> shard_bits_);
+  }
+
+ private:
+  size_t ShardMask() const { return (size_t{1} << shard_bits_) - 1; }
+  size_t ShardIndex(PageId id) const { return id & ShardMask(); }
+  Shard& ShardOf(PageId id) const { return *shards_[ShardIndex(id)]; }
+
+  absl::StatusOr<PageRef> PinRef(PageId id, bool dirty) {
+    LAURA_ASSIGN_OR_RETURN(size_t f, ShardOf(id).Pin(id, dirty));
+    return Ref(id, f);
+  }
+
+  // The ref for frame f of id's shard, with its pool-wide frame number.
+  PageRef Ref(PageId id, size_t f) {
+    const size_t shard = ShardIndex(id);
+    return MakeRef(id, shards_[shard]->Data(f),
+                   static_cast<int64_t>((f << shard_bits_) | shard));
+  }
+
+  const int shard_bits_;
+  const size_t shard_frames_;
+  const std::unique_ptr<char[]> memory_;
+  std::vector<std::unique_ptr<Shard>> shards_;
 };
 
 }  // namespace

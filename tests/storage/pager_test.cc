@@ -49,6 +49,9 @@ class PagerTest : public ::testing::TestWithParam<DiskManagerKind> {
     return ref->id();
   }
 
+  // Two threads read committed pages while this one allocates new ones.
+  void ReadWhileAllocating(uint64_t cache_bytes, Lsn lsn);
+
   void ExpectTagged(PageId id, uint64_t tag) {
     auto ref = pager_->Fetch(id);
     ASSERT_TRUE(ref.ok()) << ref.status();
@@ -170,6 +173,40 @@ TEST_P(PagerTest, SmallPoolEvictsAndWritesBack) {
   for (uint64_t i = 0; i < 300; ++i) ExpectTagged(ids[i], 1000 + i);
 }
 
+TEST_P(PagerTest, ShardedPoolEvictsAndWritesBackInEveryShard) {
+  if (GetParam() == DiskManagerKind::kMmap) GTEST_SKIP() << "no frames over mmap";
+  // 1024 frames: four shards of 256 (storage/pool_pager.cc), each far too
+  // small for the pages that land in it.
+  constexpr uint64_t kFrames = 1024, kPages = 6000;
+  Open(/*cache_bytes=*/kFrames * 4096);
+  std::vector<PageId> ids;
+  for (uint64_t i = 0; i < kPages; ++i) ids.push_back(NewTagged(1000 + i));
+  for (uint64_t i = 0; i < kPages; ++i) ExpectTagged(ids[i], 1000 + i);
+  Commit(3);
+  const PagerStats st = pager_->Stats();
+  EXPECT_GE(st.write_backs, kPages);  // every page reached the disk once
+  EXPECT_GT(st.evictions, kPages - kFrames);
+  EXPECT_LE(st.bytes_resident, kFrames * 4096);
+  // Pinning every frame of one shard fails, even with the others free;
+  // releasing one pin makes room again.
+  std::vector<PageRef> pinned;
+  absl::Status full;
+  for (uint64_t i = 0; i < kPages && full.ok(); i += 4) {  // ids a shard apart
+    auto ref = pager_->Fetch(ids[i]);
+    if (ref.ok()) pinned.push_back(std::move(*ref));
+    full = ref.status();
+  }
+  EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted) << full;
+  EXPECT_NE(full.message().find("shard"), std::string::npos) << full;
+  EXPECT_EQ(pinned.size() % 256, 0u) << pinned.size() << " pins before the shard was full";
+  pinned.pop_back();
+  EXPECT_TRUE(pager_->Fetch(ids[0]).ok());
+  pinned.clear();
+  ASSERT_TRUE(dm_->Close().ok());
+  Open(/*cache_bytes=*/kFrames * 4096);
+  for (uint64_t i = 0; i < kPages; ++i) ExpectTagged(ids[i], 1000 + i);
+}
+
 TEST_P(PagerTest, PoolFullOfPinnedPagesIsAnError) {
   if (GetParam() == DiskManagerKind::kMmap) GTEST_SKIP() << "no frames over mmap";
   Open(/*cache_bytes=*/16 * 4096);
@@ -204,10 +241,19 @@ TEST_P(PagerTest, DamagedPageOnDiskIsDataLoss) {
 }
 
 TEST_P(PagerTest, ConcurrentReadersWhileTheWriterAllocates) {
-  Open(/*cache_bytes=*/32 * 4096);
+  // A one-shard pool that evicts all the time, and a pool of 16 shards.
+  Lsn lsn = 0;
+  for (uint64_t frames : {32, 4096}) {
+    SCOPED_TRACE(frames);
+    ReadWhileAllocating(frames * 4096, ++lsn);
+  }
+}
+
+void PagerTest::ReadWhileAllocating(uint64_t cache_bytes, Lsn lsn) {
+  Open(cache_bytes);
   std::vector<PageId> committed;
   for (uint64_t i = 0; i < 64; ++i) committed.push_back(NewTagged(i + 1));
-  Commit(1);
+  Commit(lsn);
   std::atomic<bool> stop{false};
   std::vector<std::thread> readers;
   for (int t = 0; t < 2; ++t) {
