@@ -3,23 +3,19 @@
 // unless it starts with the log magic itself; reading it must end
 // in records, a clean end or an error, never a crash or an out-of-bounds
 // read.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
+#include "tests/fuzz/scratch_dir.h"
 #include "wal/log.h"
 
 namespace {
 
 const std::string& Dir() {
-  static const std::string dir = [] {
-    std::string templ = "/tmp/laura_fuzz_log_XXXXXX";
-    return std::string(::mkdtemp(templ.data()));
-  }();
+  static const std::string dir = laura::MakeScratchDir("log");
   return dir;
 }
 
