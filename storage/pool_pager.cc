@@ -37,8 +37,11 @@ constexpr size_t kMinFrames = 16;
 constexpr size_t kFramesPerShard = 256;  // at least, when there are several
 constexpr size_t kMaxShards = 16;
 
+// pins is atomic (Unpin takes no lock); the rest is guarded by the
+// shard's mutex. Kept together: a fetch touches one line of metadata.
 struct Frame {
   PageId id = 0;
+  std::atomic<uint32_t> pins{0};
   bool dirty = false;
   bool referenced = false;
 };
@@ -51,12 +54,9 @@ class Shard {
         memory_(memory),
         name_(std::move(name)),
         scratch_(disk->page_size(), '\0'),
-        frames_(frames),
-        pins_(new std::atomic<uint32_t>[frames]) {
-    for (size_t f = frames; f > 0; --f) {
-      pins_[f - 1].store(0, std::memory_order_relaxed);
-      free_frames_.push_back(f - 1);
-    }
+        frame_count_(frames),
+        frames_(new Frame[frames]) {
+    for (size_t f = frames; f > 0; --f) free_frames_.push_back(f - 1);
   }
 
   char* Data(size_t f) const { return memory_ + f * disk_->page_size(); }
@@ -67,7 +67,7 @@ class Shard {
     auto it = table_.find(id);
     if (it != table_.end()) {
       Frame& frame = frames_[it->second];
-      pins_[it->second].fetch_add(1, std::memory_order_relaxed);
+      frame.pins.fetch_add(1, std::memory_order_relaxed);
       frame.referenced = true;
       frame.dirty |= dirty;
       ++stats_.hits;
@@ -91,11 +91,11 @@ class Shard {
     return f;
   }
 
-  void Unpin(size_t f) { pins_[f].fetch_sub(1, std::memory_order_release); }
+  void Unpin(size_t f) { frames_[f].pins.fetch_sub(1, std::memory_order_release); }
 
   absl::Status Flush() {
     MutexLock lock(&mu_);
-    for (size_t f = 0; f < frames_.size(); ++f) {
+    for (size_t f = 0; f < frame_count_; ++f) {
       if (frames_[f].dirty) LAURA_RETURN_IF_ERROR(WriteBack(f));
     }
     return absl::OkStatus();
@@ -114,11 +114,11 @@ class Shard {
     auto it = table_.find(id);
     if (it == table_.end()) return absl::OkStatus();
     const size_t f = it->second;
-    if (pins_[f].load(std::memory_order_acquire) > 0) {
+    if (frames_[f].pins.load(std::memory_order_acquire) > 0) {
       return absl::FailedPreconditionError(
           absl::StrCat("cannot free page ", id, ": it is pinned"));
     }
-    frames_[f] = Frame{};
+    Reset(f);
     table_.erase(it);
     free_frames_.push_back(f);
     return absl::OkStatus();
@@ -136,9 +136,19 @@ class Shard {
 
  private:
   void Install(size_t f, PageId id, bool dirty) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    frames_[f] = Frame{id, dirty, true};
-    pins_[f].store(1, std::memory_order_relaxed);
+    Frame& frame = frames_[f];
+    frame.id = id;
+    frame.pins.store(1, std::memory_order_relaxed);
+    frame.dirty = dirty;
+    frame.referenced = true;
     table_[id] = f;
+  }
+
+  // An unused frame (unpinned, not in table_).
+  void Reset(size_t f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    frames_[f].id = 0;
+    frames_[f].dirty = false;
+    frames_[f].referenced = false;
   }
 
   // A free frame, evicting (and writing back) an unpinned one if needed.
@@ -148,23 +158,23 @@ class Shard {
       free_frames_.pop_back();
       return f;
     }
-    for (size_t step = 0; step < 2 * frames_.size(); ++step) {
+    for (size_t step = 0; step < 2 * frame_count_; ++step) {
       const size_t f = hand_;
-      hand_ = (hand_ + 1) % frames_.size();
+      hand_ = (hand_ + 1) % frame_count_;
       Frame& frame = frames_[f];
-      if (pins_[f].load(std::memory_order_acquire) > 0) continue;
+      if (frame.pins.load(std::memory_order_acquire) > 0) continue;
       if (frame.referenced) {
         frame.referenced = false;
         continue;
       }
       if (frame.dirty) LAURA_RETURN_IF_ERROR(WriteBack(f));
       table_.erase(frame.id);
-      frame = Frame{};
+      Reset(f);
       ++stats_.evictions;
       return f;
     }
     return absl::ResourceExhaustedError(absl::StrCat(
-        name_, " of ", frames_.size(), " pages is full: every page is pinned"));
+        name_, " of ", frame_count_, " pages is full: every page is pinned"));
   }
 
   absl::Status WriteBack(size_t f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -176,12 +186,12 @@ class Shard {
   }
 
   DiskManager* const disk_;
-  char* const memory_;  // frames_.size() pages, owned by the pool
+  char* const memory_;  // frame_count_ pages, owned by the pool
   const std::string name_;
   mutable Mutex mu_;
   std::string scratch_ ABSL_GUARDED_BY(mu_);
-  std::vector<Frame> frames_ ABSL_GUARDED_BY(mu_);
-  const std::unique_ptr<std::atomic<uint32_t>[]> pins_;
+  const size_t frame_count_;
+  const std::unique_ptr<Frame[]> frames_;  // see Frame for what guards what
   std::vector<size_t> free_frames_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<PageId, size_t> table_ ABSL_GUARDED_BY(mu_);
   size_t hand_ ABSL_GUARDED_BY(mu_) = 0;
