@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "btree/cell_list.h"
 #include "btree/overflow.h"
 #include "storage/status_macros.h"
 
@@ -26,12 +27,10 @@ absl::string_view CellKey(absl::string_view cell, bool leaf) {
   return key;
 }
 
-// Copies cells [0, count) of a node.
-absl::Status GatherCells(const NodeView& view, PageId id, std::vector<std::string>* cells) {
-  for (int i = 0; i < view.count(); ++i) {
-    absl::string_view cell = view.cell(i);
-    cells->emplace_back(cell.data(), cell.size());
-  }
+// Copies cells [0, count) of a node to the end of *cells.
+absl::Status GatherCells(const NodeView& view, PageId id, CellList* cells) {
+  cells->Reserve(cells->size() + view.count() + 1, view.page_size() * 3);
+  for (int i = 0; i < view.count(); ++i) cells->Append(view.cell(i));
   if (view.corrupt()) return Corrupt(id, "a cell is malformed");
   return absl::OkStatus();
 }
@@ -40,9 +39,9 @@ absl::Status GatherCells(const NodeView& view, PageId id, std::vector<std::strin
 // the left node takes [0, m). For a branch, cell m moves up as the
 // separator and its child becomes the right node's leftmost child, so m is
 // kept below size - 1; for a leaf, m is in [1, size - 1].
-size_t BalancedCut(const std::vector<std::string>& cells, bool leaf) {
+size_t BalancedCut(const CellList& cells, bool leaf) {
   size_t total = 0;
-  for (const auto& c : cells) total += c.size() + kSlotSize;
+  for (size_t i = 0; i < cells.size(); ++i) total += cells[i].size() + kSlotSize;
   size_t m = 0, prefix = 0;
   while (m < cells.size() && prefix < total / 2) prefix += cells[m++].size() + kSlotSize;
   const size_t last = leaf ? cells.size() - 1 : cells.size() - 2;
@@ -50,7 +49,7 @@ size_t BalancedCut(const std::vector<std::string>& cells, bool leaf) {
 }
 
 // Bytes of cells [begin, end) with their slots.
-size_t CellBytes(const std::vector<std::string>& cells, size_t begin, size_t end) {
+size_t CellBytes(const CellList& cells, size_t begin, size_t end) {
   size_t total = 0;
   for (size_t i = begin; i < end; ++i) total += cells[i].size() + kSlotSize;
   return total;
@@ -58,7 +57,7 @@ size_t CellBytes(const std::vector<std::string>& cells, size_t begin, size_t end
 
 // Moves the cut *m (from BalancedCut) until both sides fit in capacity;
 // false if no cut does.
-bool FindFittingCut(const std::vector<std::string>& cells, bool leaf, size_t capacity,
+bool FindFittingCut(const CellList& cells, bool leaf, size_t capacity,
                     size_t* m) {
   const size_t last = leaf ? cells.size() - 1 : cells.size() - 2;
   const size_t skip = leaf ? 0 : 1;  // a branch's cell m moves up
@@ -80,7 +79,7 @@ struct Cut {
   size_t right_begin;
 };
 
-Cut MakeCut(const std::vector<std::string>& cells, bool leaf, size_t m) {
+Cut MakeCut(const CellList& cells, bool leaf, size_t m) {
   if (leaf) {
     return Cut{m, ShortestSeparator(CellKey(cells[m - 1], true), CellKey(cells[m], true)), 0, m};
   }
@@ -221,9 +220,8 @@ absl::Status BTree::FreeValue(const LeafValue& value) {
   return absl::OkStatus();
 }
 
-absl::Status BTree::RewriteNode(char* page, bool leaf, PageId leftmost,
-                                const std::vector<std::string>& cells, size_t begin,
-                                size_t end) {
+absl::Status BTree::RewriteNode(char* page, bool leaf, PageId leftmost, const CellList& cells,
+                                size_t begin, size_t end) {
   NodeEditor editor(page, pager_->page_size());
   editor.Clear(leaf, leftmost);
   for (size_t i = begin; i < end; ++i) {
@@ -328,10 +326,9 @@ absl::StatusOr<BTree::MaybeSplit> BTree::SplitNode(PageRef& node, int index,
   LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(node, ps));
   const bool leaf = view.is_leaf();
   const PageId leftmost = leaf ? 0 : view.child(0);
-  std::vector<std::string> cells;
-  cells.reserve(view.count() + 1);
+  CellList cells;
   LAURA_RETURN_IF_ERROR(GatherCells(view, node.id(), &cells));
-  cells.insert(cells.begin() + index, std::string(cell));
+  cells.Insert(index, cell);
   const size_t n = cells.size();
   if (n < 3) return Corrupt(node.id(), "a node with fewer than 3 cells is full");
 
@@ -405,7 +402,7 @@ absl::Status BTree::Rebalance(PageRef& parent, int index) {
   const PageId left_id = pview.child(j), right_id = pview.child(j + 1);
   if (pview.corrupt()) return Corrupt(parent.id(), "a cell is malformed");
 
-  std::vector<std::string> cells;
+  CellList cells;
   bool leaf;
   PageId leftmost;
   {
@@ -420,8 +417,9 @@ absl::Status BTree::Rebalance(PageRef& parent, int index) {
     leftmost = leaf ? 0 : lv.child(0);
     LAURA_RETURN_IF_ERROR(GatherCells(lv, left_id, &cells));
     if (!leaf) {  // the separator comes down over the right node's leftmost child
-      cells.emplace_back();
-      EncodeBranchCell(separator, rv.child(0), &cells.back());
+      std::string down;
+      EncodeBranchCell(separator, rv.child(0), &down);
+      cells.Append(down);
     }
     LAURA_RETURN_IF_ERROR(GatherCells(rv, right_id, &cells));
   }
@@ -447,8 +445,7 @@ absl::Status BTree::Rebalance(PageRef& parent, int index) {
 // nothing, if no cut fits both nodes or the new separator does not fit in
 // the parent.
 absl::StatusOr<bool> BTree::Redistribute(PageRef& parent, int j, PageId left_id,
-                                         PageId right_id,
-                                         const std::vector<std::string>& cells, bool leaf,
+                                         PageId right_id, const CellList& cells, bool leaf,
                                          PageId leftmost) {
   const uint32_t ps = pager_->page_size();
   if (cells.size() < 3) return false;
@@ -519,20 +516,15 @@ absl::StatusOr<bool> BTree::ShareOnOverflow(PageRef& parent, const NodeView& pvi
   }
   if (best < 0) return false;
   const PageId sibling_id = best_ref.id();
-  std::vector<std::string> cells;
+  // The cells of both leaves in key order, with the new one.
+  CellList cells;
+  if (best < i) LAURA_RETURN_IF_ERROR(GatherCells(*best_view, sibling_id, &cells));
+  const size_t base = cells.size();
   LAURA_RETURN_IF_ERROR(GatherCells(cv, child.id(), &cells));
-  cells.insert(cells.begin() + at, std::string(cell));
-  std::vector<std::string> sibling_cells;
-  LAURA_RETURN_IF_ERROR(GatherCells(*best_view, sibling_id, &sibling_cells));
+  cells.Insert(base + at, cell);
+  if (best > i) LAURA_RETURN_IF_ERROR(GatherCells(*best_view, sibling_id, &cells));
   best_ref.Release();
-  if (best < i) {
-    sibling_cells.insert(sibling_cells.end(), std::make_move_iterator(cells.begin()),
-                         std::make_move_iterator(cells.end()));
-    cells = std::move(sibling_cells);
-    return Redistribute(parent, best, sibling_id, child.id(), cells, true, 0);
-  }
-  cells.insert(cells.end(), std::make_move_iterator(sibling_cells.begin()),
-               std::make_move_iterator(sibling_cells.end()));
+  if (best < i) return Redistribute(parent, best, sibling_id, child.id(), cells, true, 0);
   return Redistribute(parent, i, child.id(), sibling_id, cells, true, 0);
 }
 

@@ -55,6 +55,8 @@
 
 namespace laura {
 
+class CellList;  // btree/cell_list.h
+
 inline constexpr uint64_t kMaxValueSize = uint64_t{4} << 30;  // 4 GiB
 
 // Largest key for this page size.
@@ -150,15 +152,14 @@ class BTree {
   absl::Status DeleteFrom(PageRef& node, absl::string_view key, int depth);
   absl::Status Rebalance(PageRef& parent, int child_index);
   absl::StatusOr<bool> Redistribute(PageRef& parent, int j, PageId left_id, PageId right_id,
-                                    const std::vector<std::string>& cells, bool leaf,
-                                    PageId leftmost);
+                                    const CellList& cells, bool leaf, PageId leftmost);
   absl::StatusOr<bool> ShareOnOverflow(PageRef& parent, const NodeView& pview, int i,
                                        PageRef& child, absl::string_view key,
                                        absl::string_view cell, bool rightmost);
   absl::Status CollapseRoot();
   absl::Status FreeSubtree(PageId id, int depth);
-  absl::Status RewriteNode(char* page, bool leaf, PageId leftmost,
-                           const std::vector<std::string>& cells, size_t begin, size_t end);
+  absl::Status RewriteNode(char* page, bool leaf, PageId leftmost, const CellList& cells,
+                           size_t begin, size_t end);
 
   Pager* const pager_;
   PageId write_root_;

@@ -1,6 +1,9 @@
 // Tests for slotted node pages: encoding, insert/remove/compaction, the
-// bounds checks of the decoder on damaged pages, and separators.
+// bounds checks of the decoder on damaged pages, separators, and the cell
+// list that splits and merges gather cells into.
 #include "btree/node.h"
+
+#include "btree/cell_list.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -202,6 +205,28 @@ TEST(NodeKeysTest, ShortestSeparatorDividesTheKeys) {
   }
   EXPECT_EQ(ShortestSeparator("user/1999", "user/2"), "user/2");
   EXPECT_EQ(ShortestSeparator("apple", "banana"), "b");
+}
+
+TEST(CellListTest, InsertsAnywhereAndKeepsEveryCellIntact) {
+  // Against a vector of strings, with cells of many sizes (the buffer
+  // grows many times: views must come from offsets, not old pointers).
+  std::mt19937 rng(20261201);
+  std::printf("seed 20261201\n");
+  CellList cells;
+  std::vector<std::string> model;
+  for (int n = 0; n < 500; ++n) {
+    const std::string cell(1 + rng() % 300, static_cast<char>('a' + n % 26));
+    const size_t at = rng() % (model.size() + 1);
+    if (n % 3 == 0) {
+      cells.Append(cell);
+      model.push_back(cell);
+    } else {
+      cells.Insert(at, cell);
+      model.insert(model.begin() + static_cast<std::ptrdiff_t>(at), cell);
+    }
+  }
+  ASSERT_EQ(cells.size(), model.size());
+  for (size_t i = 0; i < model.size(); ++i) ASSERT_EQ(cells[i], model[i]) << i;
 }
 
 }  // namespace
