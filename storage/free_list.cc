@@ -12,8 +12,12 @@ namespace laura {
 PageAllocator::PageAllocator(uint64_t page_count, absl::btree_set<PageId> free,
                              std::vector<PageId> list_pages)
     : page_count_(page_count),
+      state_(page_count, PageState::kLive),
       free_(std::move(free)),
-      list_pages_(std::move(list_pages)) {}
+      list_pages_(std::move(list_pages)) {
+  for (PageId id : free_) state(id) = PageState::kFree;
+  for (PageId id : list_pages_) state(id) = PageState::kList;
+}
 
 std::vector<PageId> PageAllocator::FreeIds() const {
   std::vector<PageId> ids(free_.begin(), free_.end());
@@ -30,8 +34,9 @@ PageId PageAllocator::Allocate() {
     free_.erase(free_.begin());
   } else {
     id = page_count_++;
+    state_.push_back(PageState::kLive);
   }
-  fresh_.insert(id);
+  state(id) = PageState::kFresh;
   return id;
 }
 
@@ -40,23 +45,24 @@ absl::Status PageAllocator::Free(PageId id) {
     return absl::InvalidArgumentError(absl::StrCat(
         "cannot free page ", id, ": valid data pages are 2 to ", page_count_ - 1));
   }
-  for (PageId p : list_pages_) {
-    if (p == id) {
+  switch (state(id)) {
+    case PageState::kList:
       return absl::FailedPreconditionError(absl::StrCat(
           "cannot free page ", id, ": it holds the durable free list"));
-    }
+    case PageState::kFree:
+    case PageState::kPending:
+    case PageState::kPlanned:
+      return absl::FailedPreconditionError(absl::StrCat("page ", id, " freed twice"));
+    case PageState::kFresh:  // invariant 1: no durable state reaches it
+      state(id) = PageState::kFree;
+      free_.insert(id);
+      return absl::OkStatus();
+    case PageState::kLive:
+      state(id) = PageState::kPending;
+      pending_.push_back(id);
+      return absl::OkStatus();
   }
-  if (free_.contains(id) || pending_.contains(id) || planned_.contains(id)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("page ", id, " freed twice"));
-  }
-  // Invariant 1: only a page no durable state can reach is reusable now.
-  if (fresh_.erase(id) > 0) {
-    free_.insert(id);
-  } else {
-    pending_.insert(id);
-  }
-  return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("page ", id, " is in no known state"));
 }
 
 size_t PageAllocator::FreeListPagesNeeded(uint32_t page_size) const {
@@ -74,17 +80,25 @@ PageAllocator::ListPlan PageAllocator::PlanFreeList(uint32_t page_size) {
   plan.entries.assign(free_.begin(), free_.end());
   plan.entries.insert(plan.entries.end(), pending_.begin(), pending_.end());
   plan.entries.insert(plan.entries.end(), list_pages_.begin(), list_pages_.end());
-  planned_.merge(pending_);  // invariant 4
+  for (PageId id : pending_) state(id) = PageState::kPlanned;  // invariant 4
+  planned_.insert(planned_.end(), pending_.begin(), pending_.end());
   pending_.clear();
   return plan;
 }
 
 void PageAllocator::CommitFreeList(const ListPlan& plan) {
+  for (PageId id : planned_) state(id) = PageState::kFree;
+  for (PageId id : list_pages_) state(id) = PageState::kFree;
   free_.insert(planned_.begin(), planned_.end());
   free_.insert(list_pages_.begin(), list_pages_.end());
   planned_.clear();
-  fresh_.clear();
+  // A new epoch: what this one allocated is reachable from durable state
+  // from now on.
+  for (PageState& s : state_) {
+    if (s == PageState::kFresh) s = PageState::kLive;
+  }
   list_pages_ = plan.pages;
+  for (PageId id : list_pages_) state(id) = PageState::kList;
 }
 
 void EncodeFreeListPage(char* page, uint32_t page_size, PageId id, PageId next,

@@ -10,14 +10,16 @@
 //  1. A page reachable from the durable meta page is never handed out. So a
 //     page freed in this epoch goes to pending_ and becomes allocatable only
 //     when the next meta page is durable (CommitFreeList) -- unless it was
-//     allocated in this same epoch (fresh_), in which case no durable state
-//     can reach it and it is reusable at once.
+//     allocated in this same epoch (state kFresh), in which case no durable
+//     state can reach it and it is reusable at once.
 //  2. The free list written at a Sync lists free_ + pending_ + the previous
 //     list's pages: everything free once that Sync's meta page is durable.
 //     Its own pages come from free_ (or the end of the file), never from
 //     pending_, so writing it cannot touch durable state.
 //  3. free_, pending_, planned_, list_pages_ and the live pages are
-//     disjoint.
+//     disjoint: state_ holds, for every page id below the page count,
+//     which of them it is in (one byte per page), so that freeing a page
+//     checks it in O(1) instead of searching the sets.
 //  4. A checkpoint may run while the writer goes on (DiskManager::
 //     BeginCheckpoint / FinishCheckpoint): PlanFreeList moves pending_ to
 //     planned_, and CommitFreeList makes only planned_ allocatable. Pages
@@ -41,7 +43,6 @@
 #include <vector>
 
 #include "absl/container/btree_set.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "storage/page.h"
@@ -97,12 +98,23 @@ class PageAllocator {
   void CommitFreeList(const ListPlan& plan);
 
  private:
+  // Where a page id below page_count_ is (invariant 3).
+  enum class PageState : uint8_t {
+    kLive,     // in use since before this epoch
+    kFresh,    // in use, allocated in this epoch
+    kFree,     // in free_
+    kPending,  // in pending_
+    kPlanned,  // in planned_
+    kList,     // holds the durable free list
+  };
+  PageState& state(PageId id) { return state_[id]; }
+
   uint64_t page_count_ = 2;
-  absl::btree_set<PageId> free_;         // allocatable now
-  absl::btree_set<PageId> pending_;      // freed this epoch, durable before
-  absl::btree_set<PageId> planned_;      // pending_ as of the last PlanFreeList
-  absl::flat_hash_set<PageId> fresh_;    // allocated this epoch
-  std::vector<PageId> list_pages_;       // pages holding the durable free list
+  std::vector<PageState> state_ = std::vector<PageState>(2, PageState::kLive);
+  absl::btree_set<PageId> free_;  // allocatable now, lowest first
+  std::vector<PageId> pending_;   // freed this epoch, durable before
+  std::vector<PageId> planned_;   // pending_ as of the last PlanFreeList
+  std::vector<PageId> list_pages_;  // pages holding the durable free list
 };
 
 // Encodes free-list page `id` holding entries[0, n) and link `next`.
