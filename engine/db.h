@@ -48,6 +48,9 @@ namespace laura {
 
 enum class Durability {
   // Each commit is synced to the log before it is acknowledged.
+  // Concurrent committers share one fdatasync (group commit): a commit
+  // that arrives while a sync runs rides on the next one, whose leader
+  // first waits, up to 50 us, for the committers the last sync released.
   kSyncEveryCommit,
   // Commits are written to the log and synced every sync_interval_ms by
   // a background thread: a crash can lose the commits of the last
