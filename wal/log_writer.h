@@ -11,20 +11,21 @@
 // runs waits for it to end, and then one of the waiting callers leads the
 // next sync, which covers all of them. Appends go on throughout.
 //
-// Gathering: before it writes, a leader waits up to gather_limit until as many
-// records were appended since the last sync ended as that sync covered:
-// the committers it released usually commit again within microseconds,
-// and one sync then serves them all. A lone committer never waits (the
-// last sync released only it); when released committers do not come back,
-// the next commit waits gather_limit once, and the one after it not at all. Measured on the project machine with 4
-// committers: about 4 commits per sync and 3.0-3.4x the rate of one
-// committer, against 1.6 per sync and 2.1-2.7x when two syncs could
-// overlap without gathering (two overlapping fdatasyncs take 150-200 us
-// each there, one alone about 100 us). A caller waiting for a sync polls
-// for it (SpinUntil) up to kSyncSpin before it sleeps: a sleeper's wake-up
-// costs as much as a sync here, and the committers it delays are the next
-// group. A segment that is full is synced and a new one, preallocated to
-// segment_size, is started.
+// Gathering: before it writes, a leader waits up to gather_limit until as
+// many records were appended since the last sync ended as that sync
+// covered: the committers it released usually commit again within
+// microseconds, and one sync then serves them all. A lone committer never
+// waits (the last sync released only it); when released committers do not
+// come back, the next commit waits gather_limit once, and the one after it
+// not at all. Measured on the project machine with 4 committers: about 4
+// commits per sync and about 3-3.5x the rate of one committer, against 1.6
+// per sync and 2.1-2.7x when two syncs could overlap without gathering
+// (two overlapping fdatasyncs take 150-200 us each there, one alone about
+// 100 us). A caller waiting for a sync polls for it (SpinUntil) up to
+// kSyncSpin before it sleeps: a sleeper's wake-up costs as much as a sync
+// here, and the committers it delays are the next group. A segment that
+// is full is synced and a new one, preallocated to segment_size, is
+// started.
 //
 // Failure: if a write or sync fails, the writer fails for good: every
 // later call returns that error (a failed fsync cannot be retried safely;
