@@ -60,7 +60,10 @@ void Progress::Draw(uint64_t bytes, uint64_t records, bool final) {
     const double fraction = std::min(1.0, static_cast<double>(bytes) / total_);
     constexpr int kWidth = 24;
     const int filled = static_cast<int>(fraction * kWidth);
-    line += "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "] ";
+    line += '[';
+    line.append(filled, '#');
+    line.append(kWidth - filled, '.');
+    line += "] ";
     line += absl::StrFormat("%3.0f%% %s / %s", fraction * 100, Bytes(bytes), Bytes(total_));
   } else {
     line += Bytes(bytes);
