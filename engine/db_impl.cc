@@ -255,7 +255,7 @@ void DBImpl::RunSyncer() {
                                 absl::Milliseconds(options_.sync_interval_ms));
     if (syncer_stop_) break;
     syncer_mu_.Unlock();
-    absl::Status s = log_->SyncTo(log_->appended_position());
+    absl::Status s = log_->SyncAll();
     if (!s.ok()) {
       MutexLock write_lock(&write_mu_);
       Fail(s).IgnoreError();

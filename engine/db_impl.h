@@ -59,7 +59,7 @@ class DBImpl final : public DB {
   absl::Status Sync() override {
     LAURA_RETURN_IF_ERROR(CheckOpen());
     if (log_ == nullptr) return absl::OkStatus();
-    return log_->SyncTo(log_->appended_position());
+    return log_->SyncAll();
   }
 
   absl::Status Checkpoint() override { return RunCheckpoint(); }

@@ -119,7 +119,11 @@ absl::Status LogWriter::Flush() {
   return FlushLocked();
 }
 
-absl::Status LogWriter::SyncTo(uint64_t position) {
+absl::Status LogWriter::SyncTo(uint64_t position) { return Sync(position, /*gather=*/true); }
+
+absl::Status LogWriter::SyncAll() { return Sync(appended_position(), /*gather=*/false); }
+
+absl::Status LogWriter::Sync(uint64_t position, bool gather) {
   MutexLock lock(&mu_);
   while (true) {
     LAURA_RETURN_IF_ERROR(failed_);
@@ -140,11 +144,12 @@ absl::Status LogWriter::SyncTo(uint64_t position) {
     } moved{this, position};
     mu_.Await(absl::Condition(&Moved::Check, &moved));
   }
-  // Lead. First gather: the committers the last sync released usually
-  // append again within microseconds, and one sync then serves them all.
+  // Lead. First (SyncTo only) gather: the committers the last sync
+  // released usually append again within microseconds, and one sync then
+  // serves them all.
   syncing_ = true;
   const uint64_t gather_to = appends_at_sync_end_ + last_group_;
-  if (appends_ < gather_to) {
+  if (gather && appends_ < gather_to) {
     mu_.Unlock();
     SpinUntil([&] { return appends_ >= gather_to; }, options_.gather_limit);
     mu_.Lock();

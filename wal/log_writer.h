@@ -86,8 +86,13 @@ class LogWriter {
   // Appends a commit record for lsn (greater than any appended before);
   // returns the log position after it.
   absl::StatusOr<uint64_t> Append(uint64_t lsn, absl::string_view payload);
-  // Makes every record up to position durable (group commit).
+  // Makes every record up to position durable (group commit), for a
+  // committer waiting on its own record.
   absl::Status SyncTo(uint64_t position);
+  // Makes every record appended so far durable, for a caller that is not
+  // such a committer (a timer, a user's Sync): it joins a running sync
+  // like SyncTo, but leads its own at once, without gathering.
+  absl::Status SyncAll();
   // Writes the appended records to the file without syncing them.
   absl::Status Flush();
   // Deletes the segments whose records all have LSN <= lsn, except the
@@ -110,6 +115,8 @@ class LogWriter {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Fail(absl::Status s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // SyncTo and SyncAll: SyncTo's leader gathers first, SyncAll's does not.
+  absl::Status Sync(uint64_t position, bool gather);
 
   const std::string dir_;
   const LogOptions options_;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -281,6 +282,49 @@ TEST_F(LogTest, ConcurrentCommittersShareSyncs) {
   w.reset();
   ASSERT_TRUE(ReadAll(&records, &env).ok());
   EXPECT_EQ(records.size(), uint64_t{kThreads * kPerThread});
+}
+
+TEST_F(LogTest, GroupCommitLeaderGathersReleasedCommittersButSyncAllDoesNot) {
+  // A gathering limit far longer than the test: a leader that gathers
+  // waits until as many records follow as the last sync covered.
+  auto created = LogWriter::Create(dir_.path(), 1, {},
+                                   {.segment_size = kSegment,
+                                    .gather_limit = std::chrono::seconds(60)});
+  ASSERT_TRUE(created.ok()) << created.status();
+  LogWriter& w = **created;
+  // One sync covers two records: the next sync expects two committers.
+  ASSERT_TRUE(w.Append(1, "a").ok());
+  absl::StatusOr<uint64_t> pos = w.Append(2, "b");
+  ASSERT_TRUE(pos.ok() && w.SyncTo(*pos).ok());
+  ASSERT_EQ(w.syncs(), 1u);
+
+  // SyncAll is no committer: it syncs record 3 at once.
+  pos = w.Append(3, "c");
+  ASSERT_TRUE(pos.ok());
+  auto sync_all = std::async(std::launch::async, [&] { return w.SyncAll(); });
+  ASSERT_EQ(sync_all.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+      << "SyncAll waited to gather";
+  EXPECT_TRUE(sync_all.get().ok());
+  EXPECT_EQ(w.synced_position(), *pos);
+  EXPECT_EQ(w.syncs(), 2u);
+
+  // A committer's SyncTo gathers: with one record since, it waits for the
+  // second, and one sync then covers both.
+  ASSERT_TRUE(w.Append(4, "d").ok());  // that sync covered 1: no gather now
+  pos = w.Append(5, "e");
+  ASSERT_TRUE(pos.ok() && w.SyncTo(*pos).ok());
+  ASSERT_EQ(w.syncs(), 3u);  // covered records 4 and 5: expects two
+  const absl::StatusOr<uint64_t> first = w.Append(6, "f");
+  ASSERT_TRUE(first.ok());
+  auto gathering = std::async(std::launch::async, [&] { return w.SyncTo(*first); });
+  EXPECT_EQ(gathering.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "the leader did not gather";
+  const absl::StatusOr<uint64_t> second = w.Append(7, "g");
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(gathering.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_TRUE(gathering.get().ok());
+  EXPECT_TRUE(w.SyncTo(*second).ok());
+  EXPECT_EQ(w.syncs(), 4u);  // one sync for records 6 and 7
 }
 
 TEST_F(LogTest, GroupCommitLosesNoAcknowledgedRecordInACrash) {
