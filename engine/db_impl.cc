@@ -146,9 +146,8 @@ absl::Status DBImpl::AcquireWriter(bool wait) {
     }
     // The role is usually held for microseconds: poll for it before
     // sleeping (a sleeper's wake-up costs more than that here).
-    write_mu_.Unlock();
-    SpinUntil([this] { return !writer_active_.load(std::memory_order_relaxed); }, kWriterSpin);
-    write_mu_.Lock();
+    write_mu_.SpinUnlocked(
+        [this] { return !writer_active_.load(std::memory_order_relaxed); }, kWriterSpin);
     write_mu_.Await(absl::Condition(
         +[](std::atomic<bool>* active) { return !active->load(std::memory_order_relaxed); },
         &writer_active_));

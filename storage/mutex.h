@@ -30,6 +30,21 @@
 
 namespace laura {
 
+// Polls ready() without any lock, yielding the processor between polls,
+// until it returns true or `limit` has passed; returns its last answer.
+// For waits that usually end within a sync's time: a thread that sleeps
+// can take 50-100 us to run again once woken on a virtual machine (seen on
+// the project machine), as long as the wait itself.
+template <typename Ready>
+bool SpinUntil(Ready ready, std::chrono::microseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
 class ABSL_LOCKABLE Mutex {
  public:
   Mutex() = default;
@@ -46,6 +61,17 @@ class ABSL_LOCKABLE Mutex {
   // Releases the mutex until cond holds, then holds it again.
   void Await(const absl::Condition& cond) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
     Wait(cond, nullptr);
+  }
+  // Releases the mutex while it polls ready() as SpinUntil does (ready may
+  // read only state that needs no lock: atomics), then holds it again;
+  // returns ready's last answer. For a short wait before an Await.
+  template <typename Ready>
+  bool SpinUnlocked(Ready ready, std::chrono::microseconds limit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+    Unlock();
+    const bool done = SpinUntil(ready, limit);
+    Lock();
+    return done;
   }
   // Await, giving up after timeout; true if cond holds.
   bool AwaitWithTimeout(const absl::Condition& cond, absl::Duration timeout)
@@ -101,21 +127,6 @@ class ABSL_LOCKABLE Mutex {
   std::mutex mu_;
   std::vector<Waiter*> waiters_;  // threads in Wait, guarded by mu_
 };
-
-// Polls ready() without any lock, yielding the processor between polls,
-// until it returns true or `limit` has passed; returns its last answer.
-// For waits that usually end within a sync's time: a thread that sleeps
-// can take 50-100 us to run again once woken on a virtual machine (seen on
-// the project machine), as long as the wait itself.
-template <typename Ready>
-bool SpinUntil(Ready ready, std::chrono::microseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!ready()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
 
 class ABSL_SCOPED_LOCKABLE MutexLock {
  public:

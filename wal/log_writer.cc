@@ -131,9 +131,7 @@ absl::Status LogWriter::Sync(uint64_t position, bool gather) {
     if (!syncing_) break;  // lead the next sync
     // A sync runs: it covers this record, or this record waits for the
     // next one. Poll, then sleep, until it ends.
-    mu_.Unlock();
-    SpinUntil([&] { return synced_ >= position || !syncing_; }, kSyncSpin);
-    mu_.Lock();
+    mu_.SpinUnlocked([&] { return synced_ >= position || !syncing_; }, kSyncSpin);
     struct Moved {
       LogWriter* writer;
       uint64_t position;
@@ -150,9 +148,7 @@ absl::Status LogWriter::Sync(uint64_t position, bool gather) {
   syncing_ = true;
   const uint64_t gather_to = appends_at_sync_end_ + last_group_;
   if (gather && appends_ < gather_to) {
-    mu_.Unlock();
-    SpinUntil([&] { return appends_ >= gather_to; }, options_.gather_limit);
-    mu_.Lock();
+    mu_.SpinUnlocked([&] { return appends_ >= gather_to; }, options_.gather_limit);
   }
   // Then write everything appended so far and sync it outside the lock,
   // so appends go on meanwhile.

@@ -1,9 +1,12 @@
 // Tests for storage/mutex.h: Await wakes when another thread changes the
 // awaited state under the mutex, AwaitWithTimeout reports whether the
-// condition held, and many threads hand a counter around without losing a
-// wake-up (also run under TSan by the test command).
+// condition held, SpinUnlocked lets other threads take the mutex while it
+// polls, and many threads hand a counter around without losing a wake-up
+// (also run under TSan by the test command).
 #include "storage/mutex.h"
 
+#include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -35,6 +38,26 @@ TEST(MutexTest, AwaitWithTimeoutSaysWhetherTheConditionHeld) {
   ready = true;
   EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(5)));
   EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&ready), absl::InfiniteDuration()));
+}
+
+TEST(MutexTest, SpinUnlockedReleasesTheMutexWhileItPolls) {
+  Mutex mu;
+  std::atomic<bool> flag{false};
+  int guarded = 0;  // written by the other thread under mu
+  MutexLock lock(&mu);
+  // Nothing sets the flag: it gives up after the limit, still holding mu.
+  EXPECT_FALSE(mu.SpinUnlocked([&] { return flag.load(); }, std::chrono::microseconds(100)));
+  // The setter can set the flag only by taking mu, which SpinUnlocked
+  // must have released (a limit far past the test's length).
+  std::thread setter([&] {
+    MutexLock other(&mu);
+    guarded = 1;
+    flag.store(true);
+  });
+  EXPECT_TRUE(mu.SpinUnlocked([&] { return flag.load(); }, std::chrono::seconds(60)));
+  EXPECT_EQ(guarded, 1);  // held again: the setter's write is visible
+  mu.AssertHeld();
+  setter.join();
 }
 
 TEST(MutexTest, ThreadsTakeTurnsWithoutALostWakeUp) {
