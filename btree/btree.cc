@@ -195,6 +195,14 @@ absl::StatusOr<PageRef> BTree::Writable(PageId id) {
   return copy;
 }
 
+absl::StatusOr<PageRef> BTree::WritableBlank(PageId id, PageType type) {
+  LAURA_ASSIGN_OR_RETURN(PageRef own, pager_->FetchIfWritable(id));
+  if (own) return own;
+  LAURA_ASSIGN_OR_RETURN(PageRef blank, pager_->Allocate(type, write_txn()));
+  pager_->FreeAfter(id, write_txn());
+  return blank;
+}
+
 absl::StatusOr<PageRef> BTree::WritableChild(PageRef& parent, const NodeView& view,
                                              int index) {
   const PageId id = view.child(index);
@@ -224,10 +232,8 @@ absl::Status BTree::RewriteNode(char* page, bool leaf, PageId leftmost, const Ce
                                 size_t begin, size_t end) {
   NodeEditor editor(page, pager_->page_size());
   editor.Clear(leaf, leftmost);
-  for (size_t i = begin; i < end; ++i) {
-    if (!editor.Insert(static_cast<int>(i - begin), cells[i])) {
-      return absl::InternalError("cells do not fit in a node while rewriting it");
-    }
+  if (!editor.Fill(cells, begin, end)) {
+    return absl::InternalError("cells do not fit in a node while rewriting it");
   }
   return absl::OkStatus();
 }
@@ -285,10 +291,16 @@ absl::StatusOr<BTree::MaybeSplit> BTree::InsertInto(PageRef& node, absl::string_
   const int i = view.ChildIndex(key);
   if (view.corrupt()) return Corrupt(node.id(), "a key is malformed");
   const bool child_rightmost = rightmost && i == view.count();
+  {
+    // Before copying the child: sharing rewrites it whole from its cells.
+    const PageId child_id = view.child(i);
+    if (view.corrupt() || child_id == 0) return Corrupt(node.id(), "bad child pointer");
+    LAURA_ASSIGN_OR_RETURN(PageRef peek, pager_->Fetch(child_id));
+    LAURA_ASSIGN_OR_RETURN(bool shared,
+                           ShareOnOverflow(node, view, i, peek, key, cell, child_rightmost));
+    if (shared) return MaybeSplit();
+  }
   LAURA_ASSIGN_OR_RETURN(PageRef child, WritableChild(node, view, i));
-  LAURA_ASSIGN_OR_RETURN(bool shared,
-                         ShareOnOverflow(node, view, i, child, key, cell, child_rightmost));
-  if (shared) return MaybeSplit();
   LAURA_ASSIGN_OR_RETURN(MaybeSplit split,
                          InsertInto(child, key, cell, child_rightmost, depth + 1));
   if (!split.has_value()) return split;
@@ -427,7 +439,8 @@ absl::Status BTree::Rebalance(PageRef& parent, int index) {
   NodeEditor parent_editor(parent.mutable_data(), ps);
 
   if (total <= NodeCapacity(ps)) {  // merge into the left node
-    LAURA_ASSIGN_OR_RETURN(PageRef left, Writable(left_id));
+    LAURA_ASSIGN_OR_RETURN(PageRef left,
+                           WritableBlank(left_id, leaf ? PageType::kLeaf : PageType::kBranch));
     LAURA_RETURN_IF_ERROR(
         RewriteNode(left.mutable_data(), leaf, leftmost, cells, 0, cells.size()));
     parent_editor.SetChild(j, left.id());
@@ -459,8 +472,9 @@ absl::StatusOr<bool> BTree::Redistribute(PageRef& parent, int j, PageId left_id,
   if (parent_editor.free_bytes() + pview.cell_size(j) < parent_cell.size() + kSlotSize) {
     return false;
   }
-  LAURA_ASSIGN_OR_RETURN(PageRef left, Writable(left_id));
-  LAURA_ASSIGN_OR_RETURN(PageRef right, Writable(right_id));
+  const PageType type = leaf ? PageType::kLeaf : PageType::kBranch;
+  LAURA_ASSIGN_OR_RETURN(PageRef left, WritableBlank(left_id, type));
+  LAURA_ASSIGN_OR_RETURN(PageRef right, WritableBlank(right_id, type));
   LAURA_RETURN_IF_ERROR(RewriteNode(left.mutable_data(), leaf, leftmost, cells, 0, cut.left_end));
   LAURA_RETURN_IF_ERROR(RewriteNode(right.mutable_data(), leaf, cut.right_leftmost, cells,
                                     cut.right_begin, cells.size()));
@@ -480,15 +494,13 @@ absl::StatusOr<bool> BTree::Redistribute(PageRef& parent, int j, PageId left_id,
 // the new one) over the two instead of splitting, so random inserts leave
 // leaves fuller. True if done.
 absl::StatusOr<bool> BTree::ShareOnOverflow(PageRef& parent, const NodeView& pview, int i,
-                                            PageRef& child, absl::string_view key,
+                                            const PageRef& child, absl::string_view key,
                                             absl::string_view cell, bool rightmost) {
   const uint32_t ps = pager_->page_size();
   const size_t capacity = NodeCapacity(ps);
-  if (static_cast<PageType>(child.data()[kPageTypeOffset]) != PageType::kLeaf ||
-      NodeEditor(child.mutable_data(), ps).free_bytes() >= cell.size() + kSlotSize) {
-    return false;  // not a leaf, or the cell fits
-  }
+  if (static_cast<PageType>(child.data()[kPageTypeOffset]) != PageType::kLeaf) return false;
   LAURA_ASSIGN_OR_RETURN(NodeView cv, ParseNode(child, ps));
+  if (cv.used_bytes() + cell.size() + kSlotSize <= capacity) return false;  // the cell fits
   const int at = cv.LowerBound(key);
   if (cv.corrupt()) return Corrupt(child.id(), "a key is malformed");
   if (at < cv.count() && cv.key(at) == key) return false;  // an overwrite

@@ -137,6 +137,11 @@ class BTree {
   absl::StatusOr<bool> Find(PageId root, absl::string_view key, PageRef* leaf,
                             LeafValue* value) const;
   absl::StatusOr<PageRef> Writable(PageId id);
+  // Page id made writable for a caller that rewrites all of it (from
+  // cells copied out first): the page itself if this transaction wrote
+  // it, else a new empty page of `type` -- nothing is copied -- and id is
+  // freed.
+  absl::StatusOr<PageRef> WritableBlank(PageId id, PageType type);
   // Child `index` of parent (viewed by view), made writable; the parent's
   // pointer follows a copy.
   absl::StatusOr<PageRef> WritableChild(PageRef& parent, const NodeView& view, int index);
@@ -154,7 +159,7 @@ class BTree {
   absl::StatusOr<bool> Redistribute(PageRef& parent, int j, PageId left_id, PageId right_id,
                                     const CellList& cells, bool leaf, PageId leftmost);
   absl::StatusOr<bool> ShareOnOverflow(PageRef& parent, const NodeView& pview, int i,
-                                       PageRef& child, absl::string_view key,
+                                       const PageRef& child, absl::string_view key,
                                        absl::string_view cell, bool rightmost);
   absl::Status CollapseRoot();
   absl::Status FreeSubtree(PageId id, int depth);

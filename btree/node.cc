@@ -333,6 +333,34 @@ bool NodeEditor::Insert(int index, absl::string_view cell) {
   return true;
 }
 
+bool NodeEditor::Fill(const CellList& cells, size_t begin, size_t end) {
+  if (begin >= end) return true;
+  size_t bytes = 0;
+  for (size_t i = begin; i < end; ++i) bytes += cells[i].size() + kSlotSize;
+  if (bytes > NodeCapacity(page_size_)) return false;
+  const bool leaf = static_cast<PageType>(page_[kPageTypeOffset]) == PageType::kLeaf;
+  // Sorted keys: what the first and the last share, all of them share.
+  absl::string_view first, last;
+  DecodeCellKey(cells[begin], leaf, &first);
+  DecodeCellKey(cells[end - 1], leaf, &last);
+  const size_t prefix = CommonPrefix(first, last);
+  uint32_t cell_start = page_size_;
+  for (size_t i = begin; i < end; ++i) {
+    const absl::string_view cell = cells[i];
+    absl::string_view key;
+    DecodeCellKey(cell, leaf, &key);
+    cell_start -= static_cast<uint32_t>(cell.size());
+    std::memcpy(page_ + cell_start, cell.data(), cell.size());
+    char* slot = SlotAt(page_, static_cast<int>(i - begin));
+    EncodeFixed16(slot, static_cast<uint16_t>(cell_start));
+    EncodeFixed32(slot + 2, KeyHead(key, prefix));
+  }
+  EncodeFixed16(page_ + kCountOffset, static_cast<uint16_t>(end - begin));
+  EncodeFixed16(page_ + kPrefixOffset, static_cast<uint16_t>(prefix));
+  EncodeFixed32(page_ + kCellStartOffset, cell_start);
+  return true;
+}
+
 void NodeEditor::SetPrefix(size_t prefix) {
   EncodeFixed16(page_ + kPrefixOffset, static_cast<uint16_t>(prefix));
   auto view = NodeView::Parse(page_, page_size_, 0);

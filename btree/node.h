@@ -51,6 +51,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "btree/cell_list.h"
 #include "storage/pager.h"
 
 namespace laura {
@@ -183,6 +184,10 @@ class NodeEditor {
   // after compaction (the caller splits). Shortens the node's prefix (and
   // rewrites every head) when the new key does not share all of it.
   bool Insert(int index, absl::string_view cell);
+  // Fills an empty node (just Cleared) with cells [begin, end), which are
+  // in key order, in one pass: the prefix is set once, from the first and
+  // the last key. False, leaving the node empty, if they do not fit.
+  bool Fill(const CellList& cells, size_t begin, size_t end);
   void Remove(int index);
   void SetLeftmostChild(PageId child);
   // Rewrites cell index's child pointer (branch).

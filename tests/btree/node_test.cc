@@ -179,6 +179,59 @@ TEST_F(NodeTest, PrefixShrinksAsKeysArriveAndBadHeadsAreCaught) {
   EXPECT_TRUE(v.corrupt());
 }
 
+TEST_F(NodeTest, FillBuildsTheNodeThatInsertingEachCellBuilds) {
+  // Fill (one pass, the prefix set once) must leave the very bytes that
+  // Insert leaves cell by cell: the same prefix, heads, offsets and cells.
+  const uint32_t seed = 20261202;
+  std::printf("seed %u\n", seed);
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 300; ++round) {
+    const bool leaf = round % 3 != 0;
+    const std::string stem = round % 2 ? "common/prefix/" : "";
+    std::set<std::string> keys;
+    for (int n = 1 + rng() % 30; n > 0; --n) keys.insert(AwkwardKey(rng, stem));
+    CellList cells;
+    for (const std::string& key : keys) {
+      std::string cell;
+      if (leaf) {
+        EncodeLeafCell(key, std::string(rng() % 60, 'v'), &cell);
+      } else {
+        EncodeBranchCell(key, 100 + cells.size(), &cell);
+      }
+      cells.Append(cell);
+    }
+    // A window of the list, as a split or a share rewrites part of it.
+    const size_t begin = rng() % cells.size();
+    const size_t end = begin + 1 + rng() % (cells.size() - begin);
+    std::string by_insert(kPs, '\0'), by_fill(kPs, '\0');
+    for (std::string* page : {&by_insert, &by_fill}) {
+      InitPage(page->data(), kPs, 7, leaf ? PageType::kLeaf : PageType::kBranch, 1);
+      NodeEditor(page->data(), kPs).Clear(leaf, /*leftmost_child=*/99);
+    }
+    for (size_t i = begin; i < end; ++i) {
+      ASSERT_TRUE(NodeEditor(by_insert.data(), kPs).Insert(static_cast<int>(i - begin), cells[i]));
+    }
+    ASSERT_TRUE(NodeEditor(by_fill.data(), kPs).Fill(cells, begin, end));
+    ASSERT_EQ(by_fill, by_insert) << "seed " << seed << " round " << round;
+    auto v = NodeView::Parse(by_fill.data(), kPs, 7);
+    ASSERT_TRUE(v.ok() && v->Validate(7).ok()) << "round " << round;
+  }
+}
+
+TEST_F(NodeTest, FillRefusesCellsThatDoNotFitAndLeavesTheNodeEmpty) {
+  CellList cells;
+  for (int i = 0; i < 4; ++i) {  // 4 x ~1010 bytes > 4040
+    std::string cell;
+    EncodeLeafCell("key" + std::to_string(i), std::string(1000, 'v'), &cell);
+    cells.Append(cell);
+  }
+  EXPECT_FALSE(NodeEditor(page_.data(), kPs).Fill(cells, 0, 4));
+  EXPECT_EQ(View().count(), 0);
+  EXPECT_TRUE(View().Validate(7).ok());
+  EXPECT_TRUE(NodeEditor(page_.data(), kPs).Fill(cells, 0, 3));
+  EXPECT_EQ(View().count(), 3);
+}
+
 TEST(NodeKeysTest, HeadsOrderKeysAfterThePrefix) {
   EXPECT_EQ(KeyHead("ab", 0), 0x61620000u);
   EXPECT_EQ(KeyHead("xxabcdef", 2), 0x61626364u);
