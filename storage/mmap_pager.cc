@@ -30,7 +30,7 @@ class MmapPager final : public Pager {
   }
 
   absl::Status Flush() override {
-    for (PageId id : dirty_) LAURA_RETURN_IF_ERROR(disk()->SealInPlace(id));
+    for (PageId id : dirty_.Members()) LAURA_RETURN_IF_ERROR(disk()->SealInPlace(id));
     dirty_.clear();
     return absl::OkStatus();
   }
@@ -67,7 +67,7 @@ class MmapPager final : public Pager {
   void Unpin(int64_t) override {}
 
  private:
-  absl::flat_hash_set<PageId> dirty_;  // changed since the last Flush
+  PageIdSet dirty_;  // changed since the last Flush
 };
 
 }  // namespace

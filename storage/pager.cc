@@ -92,8 +92,7 @@ absl::Status Pager::FreeUncommitted(PageId id) {
 
 absl::Status Pager::AbortWriteBatch(uint64_t txn) {
   while (!parked_.empty() && parked_.back().first == txn) parked_.pop_back();
-  std::vector<PageId> fresh(fresh_.begin(), fresh_.end());
-  for (PageId id : fresh) LAURA_RETURN_IF_ERROR(FreeUncommitted(id));
+  for (PageId id : fresh_.Members()) LAURA_RETURN_IF_ERROR(FreeUncommitted(id));
   return absl::OkStatus();
 }
 

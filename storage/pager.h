@@ -30,11 +30,11 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "storage/mutex.h"
 #include "storage/disk_manager.h"
+#include "storage/page_id_set.h"
 
 namespace laura {
 
@@ -159,7 +159,7 @@ class Pager {
   absl::StatusOr<PageRef> AllocateUninitialized();
 
   DiskManager* const dm_;
-  absl::flat_hash_set<PageId> fresh_;                  // writable pages
+  PageIdSet fresh_;                                    // writable pages
   std::deque<std::pair<uint64_t, PageId>> parked_;     // (txn, page)
 };
 
