@@ -191,15 +191,20 @@ absl::StatusOr<PageRef> BTree::Writable(PageId id) {
   if (own) return own;
   LAURA_ASSIGN_OR_RETURN(PageRef old, pager_->Fetch(id));
   LAURA_ASSIGN_OR_RETURN(PageRef copy, pager_->AllocateCopy(old, write_txn()));
-  pager_->FreeAfter(id, write_txn());
+  pager_->FreeAfter(id, write_txn(), old.lsn());
   return copy;
 }
 
 absl::StatusOr<PageRef> BTree::WritableBlank(PageId id, PageType type) {
   LAURA_ASSIGN_OR_RETURN(PageRef own, pager_->FetchIfWritable(id));
   if (own) return own;
+  Lsn written;
+  {
+    LAURA_ASSIGN_OR_RETURN(PageRef old, pager_->Fetch(id));  // resident: just gathered
+    written = old.lsn();
+  }
   LAURA_ASSIGN_OR_RETURN(PageRef blank, pager_->Allocate(type, write_txn()));
-  pager_->FreeAfter(id, write_txn());
+  pager_->FreeAfter(id, write_txn(), written);
   return blank;
 }
 
@@ -607,17 +612,20 @@ void BTree::Publish(uint64_t up_to_txn) {
 }
 
 absl::Status BTree::ReleaseFrees() {
-  uint64_t oldest;
+  uint64_t published;
+  live_snapshots_.clear();
   {
     MutexLock lock(&mu_);
     while (!snapshots_.empty() && snapshots_.begin()->second == 0) {
       snapshots_.erase(snapshots_.begin());
     }
-    oldest = snapshots_.empty() ? committed_txn() : snapshots_.begin()->first;
+    // Snapshots taken after this are of `published` or later.
+    published = committed_txn();
+    for (const auto& [txn, count] : snapshots_) {
+      if (count > 0) live_snapshots_.push_back(txn);
+    }
   }
-  // A page freed by transaction T was last reachable in version T - 1, so
-  // it is unreachable once every snapshot is of version T or later.
-  return pager_->ReleaseFrees(oldest);
+  return pager_->ReleaseFrees(published, live_snapshots_);
 }
 
 absl::Status BTree::Commit() {

@@ -5,7 +5,8 @@
 // One writer at a time changes a private version of the tree: a committed
 // page is never modified; the first change of a page in a write transaction
 // copies it to a new page (once per transaction), up to a new root, and
-// parks the old page (Pager::FreeAfter) until no snapshot can reach it.
+// parks the old page (Pager::FreeAfter, with the LSN of the version it
+// frees) until no snapshot can reach it.
 // Commit publishes the new root; readers hold a Snapshot (a root and the
 // transaction it was taken after) and see exactly that version, without
 // locks, while later transactions go on.
@@ -176,6 +177,8 @@ class BTree {
   // The rightmost leaf, when the last insert reached it in this write
   // transaction (so it is writable): ascending inserts append there.
   PageId append_leaf_ = 0;
+
+  std::vector<uint64_t> live_snapshots_;  // ReleaseFrees' scratch
 
   mutable Mutex mu_;
   std::map<uint64_t, int> snapshots_ ABSL_GUARDED_BY(mu_);  // txn -> count

@@ -2,9 +2,11 @@
 // parked frees). See pager.h.
 #include "storage/pager.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "storage/coding.h"
 #include "storage/pager_impl.h"
 #include "storage/status_macros.h"
 
@@ -26,6 +28,8 @@ PageRef& PageRef::operator=(PageRef&& other) noexcept {
   }
   return *this;
 }
+
+Lsn PageRef::lsn() const { return DecodeFixed64(data_ + kPageLsnOffset); }
 
 void PageRef::Release() {
   if (pager_ != nullptr && frame_ >= 0) pager_->Unpin(frame_);
@@ -91,26 +95,48 @@ absl::Status Pager::FreeUncommitted(PageId id) {
 }
 
 absl::Status Pager::AbortWriteBatch(uint64_t txn) {
-  while (!parked_.empty() && parked_.back().first == txn) parked_.pop_back();
+  while (!parked_.empty() && parked_.back().txn == txn) parked_.pop_back();
   for (PageId id : fresh_.Members()) LAURA_RETURN_IF_ERROR(FreeUncommitted(id));
   return absl::OkStatus();
 }
-
 std::vector<PageId> Pager::ParkedPages() const {
   std::vector<PageId> ids;
-  ids.reserve(parked_.size());
-  for (const auto& [txn, id] : parked_) ids.push_back(id);
+  ids.reserve(parked_frees());
+  for (const Parked& p : pinned_) ids.push_back(p.id);
+  for (const Parked& p : parked_) ids.push_back(p.id);
   return ids;
 }
 
-void Pager::FreeAfter(PageId id, uint64_t txn) { parked_.emplace_back(txn, id); }
+void Pager::FreeAfter(PageId id, uint64_t txn, uint64_t written) {
+  // A version cannot be written by the transaction that frees it or a
+  // later one: such an LSN is damage, and 0 is the safe reading.
+  parked_.push_back(Parked{txn, written < txn ? written : 0, id});
+}
 
-absl::Status Pager::ReleaseFrees(uint64_t up_to_txn) {
-  while (!parked_.empty() && parked_.front().first <= up_to_txn) {
-    const PageId id = parked_.front().second;
-    LAURA_RETURN_IF_ERROR(Forget(id));
-    LAURA_RETURN_IF_ERROR(dm_->FreePage(id));
+absl::Status Pager::Release(PageId id) {
+  LAURA_RETURN_IF_ERROR(Forget(id));
+  return dm_->FreePage(id);
+}
+
+absl::Status Pager::ReleaseFrees(uint64_t published_txn, const std::vector<uint64_t>& snapshots) {
+  // A page freed by transaction T, whose freed version transaction W
+  // wrote, is in versions W .. T - 1.
+  const uint64_t oldest = snapshots.empty() ? published_txn : snapshots.front();
+  while (!pinned_.empty() && pinned_.front().txn <= oldest) {
+    LAURA_RETURN_IF_ERROR(Release(pinned_.front().id));
+    pinned_.pop_front();
+  }
+  while (!parked_.empty() && parked_.front().txn <= published_txn) {
+    const Parked p = parked_.front();
     parked_.pop_front();
+    // The first snapshot at W or later; the page is free unless it is
+    // below T.
+    const auto first = std::lower_bound(snapshots.begin(), snapshots.end(), p.written);
+    if (first != snapshots.end() && *first < p.txn) {
+      pinned_.push_back(p);
+    } else {
+      LAURA_RETURN_IF_ERROR(Release(p.id));
+    }
   }
   return absl::OkStatus();
 }

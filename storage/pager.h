@@ -12,10 +12,16 @@
 // durable state reaches a page written since the last checkpoint, a dirty
 // frame may be written back and evicted at any time.
 //
-// Freed pages: FreeAfter(id, txn) parks a page freed by write transaction
-// txn until ReleaseFrees(oldest) learns that no reader snapshot older than
-// txn is left; then it goes to the disk manager's free list (which itself
-// holds back pages the durable meta page reaches until the next Sync).
+// Freed pages: FreeAfter(id, txn, written) parks a page freed by write
+// transaction txn. The version it frees was written by transaction
+// `written` (its header LSN), so exactly the versions written .. txn - 1
+// reach it. ReleaseFrees hands it to the disk manager's free list (which
+// itself holds back pages the durable meta page reaches until the next
+// Sync) once txn is published, so no new snapshot can reach it, and no
+// live snapshot is of a version in that range. The range matters while a
+// long-lived snapshot (a running checkpoint, a long read) is open: the
+// pages the writer copies and frees again meanwhile, all written after the
+// snapshot, are reused at once instead of growing the file.
 //
 // Thread safety: Fetch, Stats and PageRef destruction may run on any
 // thread; the other calls are for the one writer thread.
@@ -73,6 +79,8 @@ class PageRef {
   // REQUIRES: the ref came from Allocate or FetchForWrite.
   char* mutable_data() const { return data_; }
   explicit operator bool() const { return data_ != nullptr; }
+  // The LSN in the page's header: the transaction that wrote this version.
+  Lsn lsn() const;
   void Release();
 
  private:
@@ -122,12 +130,17 @@ class Pager {
   // Abandons the write batch of transaction txn: frees every page it
   // allocated and forgets the committed pages it parked.
   absl::Status AbortWriteBatch(uint64_t txn);
-  // Parks committed page id, freed by write transaction txn.
-  void FreeAfter(PageId id, uint64_t txn);
-  // Frees the parked pages of transactions <= up_to_txn (no reader can
-  // reach them any more).
-  absl::Status ReleaseFrees(uint64_t up_to_txn);
-  size_t parked_frees() const { return parked_.size(); }
+  // Parks committed page id, freed by write transaction txn; the version
+  // freed was written by transaction `written` (0 if unknown: treated as
+  // reachable from every snapshot older than txn). REQUIRES: txn is not
+  // below that of an earlier call, except after AbortWriteBatch.
+  void FreeAfter(PageId id, uint64_t txn, uint64_t written = 0);
+  // Frees the parked pages no reader can reach any more: those freed by
+  // transactions <= published_txn (new snapshots are of published_txn or
+  // later) that no snapshot in `snapshots` (the versions of the live
+  // snapshots, ascending) reaches.
+  absl::Status ReleaseFrees(uint64_t published_txn, const std::vector<uint64_t>& snapshots);
+  size_t parked_frees() const { return parked_.size() + pinned_.size(); }
   // The parked page ids (for the structural checker).
   std::vector<PageId> ParkedPages() const;
   // Seals and writes every page changed since the last Flush, so that a
@@ -160,7 +173,19 @@ class Pager {
 
   DiskManager* const dm_;
   PageIdSet fresh_;                                    // writable pages
-  std::deque<std::pair<uint64_t, PageId>> parked_;     // (txn, page)
+  struct Parked {
+    uint64_t txn;      // the transaction that freed the page
+    uint64_t written;  // the transaction that wrote the freed version
+    PageId id;
+  };
+  absl::Status Release(PageId id);
+  // Freed by transactions not published at the last ReleaseFrees, in
+  // transaction order.
+  std::deque<Parked> parked_;
+  // Published but reachable from a snapshot at the ReleaseFrees that looked
+  // at them; freed once the oldest snapshot is past their txn. In
+  // transaction order.
+  std::deque<Parked> pinned_;
 };
 
 }  // namespace laura

@@ -3,6 +3,7 @@
 // pool over pread, eviction with write-back, verification and pinning.
 #include "storage/pager.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <fstream>
@@ -131,10 +132,10 @@ TEST_P(PagerTest, ParkedFreesWaitForTheirTransaction) {
   Commit(1);
   pager_->FreeAfter(a, /*txn=*/5);
   pager_->FreeAfter(b, /*txn=*/6);
-  ASSERT_TRUE(pager_->ReleaseFrees(4).ok());
+  ASSERT_TRUE(pager_->ReleaseFrees(/*published_txn=*/4, {}).ok());
   EXPECT_EQ(pager_->parked_frees(), 2u);
   ExpectTagged(a, 1);  // still readable by an old snapshot
-  ASSERT_TRUE(pager_->ReleaseFrees(5).ok());
+  ASSERT_TRUE(pager_->ReleaseFrees(5, {}).ok());
   EXPECT_EQ(pager_->parked_frees(), 1u);
   EXPECT_EQ(dm_->Stats().free_pages, 1u);
   // Durable before: reusable once the next checkpoint is durable.
@@ -142,6 +143,44 @@ TEST_P(PagerTest, ParkedFreesWaitForTheirTransaction) {
   auto ref = pager_->Allocate(PageType::kData, 3);
   ASSERT_TRUE(ref.ok());
   EXPECT_EQ(ref->id(), a);
+}
+
+TEST_P(PagerTest, AFreedVersionWaitsOnlyForSnapshotsThatReachIt) {
+  // Versions written by transaction W and freed by T are in versions
+  // W .. T - 1: only a snapshot in that range holds the page back.
+  Open();
+  const PageId old_page = NewTagged(1), young = NewTagged(2), unknown = NewTagged(3),
+               damaged = NewTagged(4), late = NewTagged(5);
+  Commit(1);
+  pager_->FreeAfter(old_page, /*txn=*/6, /*written=*/2);  // versions 2..5
+  pager_->FreeAfter(young, 6, /*written=*/4);             // versions 4..5
+  pager_->FreeAfter(unknown, 6);                          // written unknown: 0..5
+  pager_->FreeAfter(damaged, 6, /*written=*/9);           // an LSN past 6 is damage
+  pager_->FreeAfter(late, 8, /*written=*/7);              // txn 8 is not published yet
+  const std::vector<uint64_t> snapshots = {3};            // a long reader of version 3
+  ASSERT_TRUE(pager_->ReleaseFrees(/*published_txn=*/7, snapshots).ok());
+  const std::vector<PageId> parked = pager_->ParkedPages();
+  EXPECT_EQ(parked.size(), 4u);
+  EXPECT_EQ(std::count(parked.begin(), parked.end(), young), 0);  // free now
+  for (PageId id : {old_page, unknown, damaged, late}) {
+    EXPECT_EQ(std::count(parked.begin(), parked.end(), id), 1) << id;
+  }
+  ExpectTagged(old_page, 1);  // the reader of version 3 still sees it
+  // Version 3's reader ends; txn 8 is published.
+  ASSERT_TRUE(pager_->ReleaseFrees(8, {}).ok());
+  EXPECT_EQ(pager_->parked_frees(), 0u);
+}
+
+TEST_P(PagerTest, APageFreedBeforeItsTransactionIsPublishedStaysParked) {
+  // Until T is published a new reader can still take version T - 1.
+  Open();
+  const PageId a = NewTagged(1);
+  Commit(1);
+  pager_->FreeAfter(a, /*txn=*/5, /*written=*/4);
+  ASSERT_TRUE(pager_->ReleaseFrees(/*published_txn=*/4, {}).ok());
+  EXPECT_EQ(pager_->parked_frees(), 1u);
+  ASSERT_TRUE(pager_->ReleaseFrees(5, {}).ok());
+  EXPECT_EQ(pager_->parked_frees(), 0u);
 }
 
 TEST_P(PagerTest, UncommittedPagesAreReusedAtOnce) {
