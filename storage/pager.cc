@@ -99,6 +99,7 @@ absl::Status Pager::AbortWriteBatch(uint64_t txn) {
   for (PageId id : fresh_.Members()) LAURA_RETURN_IF_ERROR(FreeUncommitted(id));
   return absl::OkStatus();
 }
+
 std::vector<PageId> Pager::ParkedPages() const {
   std::vector<PageId> ids;
   ids.reserve(parked_frees());
