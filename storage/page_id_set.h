@@ -11,8 +11,8 @@
 #ifndef LAURA_STORAGE_PAGE_ID_SET_H_
 #define LAURA_STORAGE_PAGE_ID_SET_H_
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
