@@ -2,6 +2,7 @@
 #include "storage/free_list.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -13,7 +14,7 @@ PageAllocator::PageAllocator(uint64_t page_count, absl::btree_set<PageId> free,
                              std::vector<PageId> list_pages)
     : page_count_(page_count),
       state_(page_count, PageState::kLive),
-      free_(std::move(free)),
+      free_(free.rbegin(), free.rend()),  // lowest on top
       list_pages_(std::move(list_pages)) {
   for (PageId id : free_) state(id) = PageState::kFree;
   for (PageId id : list_pages_) state(id) = PageState::kList;
@@ -30,8 +31,8 @@ std::vector<PageId> PageAllocator::FreeIds() const {
 PageId PageAllocator::Allocate() {
   PageId id;
   if (!free_.empty()) {
-    id = *free_.begin();
-    free_.erase(free_.begin());
+    id = free_.back();
+    free_.pop_back();
   } else {
     id = page_count_++;
     state_.push_back(PageState::kLive);
@@ -55,7 +56,7 @@ absl::Status PageAllocator::Free(PageId id) {
       return absl::FailedPreconditionError(absl::StrCat("page ", id, " freed twice"));
     case PageState::kFresh:  // invariant 1: no durable state reaches it
       state(id) = PageState::kFree;
-      free_.insert(id);
+      free_.push_back(id);
       return absl::OkStatus();
     case PageState::kLive:
       state(id) = PageState::kPending;
@@ -89,8 +90,11 @@ PageAllocator::ListPlan PageAllocator::PlanFreeList(uint32_t page_size) {
 void PageAllocator::CommitFreeList(const ListPlan& plan) {
   for (PageId id : planned_) state(id) = PageState::kFree;
   for (PageId id : list_pages_) state(id) = PageState::kFree;
-  free_.insert(planned_.begin(), planned_.end());
-  free_.insert(list_pages_.begin(), list_pages_.end());
+  // Beneath the pages freed since, lowest id first among themselves.
+  std::vector<PageId> released = std::move(planned_);
+  released.insert(released.end(), list_pages_.begin(), list_pages_.end());
+  std::sort(released.begin(), released.end(), std::greater<PageId>());
+  free_.insert(free_.begin(), released.begin(), released.end());
   planned_.clear();
   // A new epoch: what this one allocated is reachable from durable state
   // from now on.

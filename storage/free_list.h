@@ -2,8 +2,12 @@
 //
 // PageAllocator is pure bookkeeping (no I/O, no locking): the high-water
 // mark (page count), the free page ids, and the pages that hold the durable
-// free list. Freed pages are reused, lowest id first, before the file
-// grows. Freeing a page twice, a meta page, a page past the end or a page
+// free list. Freed pages are reused before the file grows, the most
+// recently freed first: a copy-on-write writer frees the old version of
+// each page it copies, so the page it takes next was read moments ago and
+// is likely still in the CPU cache and mapped writable (measured in the
+// random fill, bench/README.md). Pages that become allocatable together at
+// a checkpoint queue behind those, lowest id first. Freeing a page twice, a meta page, a page past the end or a page
 // that holds the durable free list is refused.
 //
 // Invariants (an "epoch" is the time between two durable Syncs):
@@ -75,8 +79,8 @@ class PageAllocator {
   // The pages holding the durable free list.
   const std::vector<PageId>& list_pages() const { return list_pages_; }
 
-  // The lowest allocatable id, or a new page at the end (page_count grows
-  // by one).
+  // The most recently freed allocatable id (see the policy above), or a
+  // new page at the end (page_count grows by one).
   PageId Allocate();
   // Returns id to the free set; FailedPrecondition on a double free,
   // InvalidArgument for a meta page or a page past the end.
@@ -111,7 +115,7 @@ class PageAllocator {
 
   uint64_t page_count_ = 2;
   std::vector<PageState> state_ = std::vector<PageState>(2, PageState::kLive);
-  absl::btree_set<PageId> free_;  // allocatable now, lowest first
+  std::vector<PageId> free_;       // allocatable now, a stack: next on top
   std::vector<PageId> pending_;   // freed this epoch, durable before
   std::vector<PageId> planned_;   // pending_ as of the last PlanFreeList
   std::vector<PageId> list_pages_;  // pages holding the durable free list

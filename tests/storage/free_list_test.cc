@@ -21,18 +21,36 @@ void ExpectRefused(PageAllocator* a, PageId id, absl::StatusCode code, const std
   EXPECT_NE(s.message().find(why), std::string::npos) << s;
 }
 
-TEST(PageAllocatorTest, APageAllocatedThisEpochIsReusableAtOnceLowestFirst) {
+TEST(PageAllocatorTest, APageAllocatedThisEpochIsReusableAtOnceMostRecentFirst) {
   PageAllocator a;
   EXPECT_EQ(a.Allocate(), 2u);
   EXPECT_EQ(a.Allocate(), 3u);
   EXPECT_EQ(a.Allocate(), 4u);
-  ASSERT_TRUE(a.Free(4).ok());
   ASSERT_TRUE(a.Free(3).ok());
+  ASSERT_TRUE(a.Free(4).ok());
   EXPECT_EQ(a.allocatable_count(), 2u);
+  EXPECT_EQ(a.Allocate(), 4u);  // freed last
   EXPECT_EQ(a.Allocate(), 3u);
-  EXPECT_EQ(a.Allocate(), 4u);
   EXPECT_EQ(a.Allocate(), 5u);  // then the file grows
   EXPECT_EQ(a.page_count(), 6u);
+}
+
+TEST(PageAllocatorTest, PagesReleasedByACheckpointQueueBehindPagesFreedSince) {
+  PageAllocator a;
+  for (int i = 0; i < 8; ++i) a.Allocate();  // 2..9
+  Checkpoint(&a);                            // durable now
+  ASSERT_TRUE(a.Free(7).ok());
+  ASSERT_TRUE(a.Free(3).ok());
+  ASSERT_TRUE(a.Free(5).ok());  // all three wait for the next checkpoint
+  PageAllocator::ListPlan plan = a.PlanFreeList(kPs);
+  ASSERT_EQ(plan.pages.size(), 1u);
+  const PageId fresh = a.Allocate();  // allocated and freed in this epoch
+  ASSERT_TRUE(a.Free(fresh).ok());
+  a.CommitFreeList(plan);
+  EXPECT_EQ(a.Allocate(), fresh);  // the one freed most recently
+  EXPECT_EQ(a.Allocate(), 3u);     // then the released pages, lowest first
+  EXPECT_EQ(a.Allocate(), 5u);
+  EXPECT_EQ(a.Allocate(), 7u);
 }
 
 TEST(PageAllocatorTest, ACommittedPageWaitsForTheFreeListThatListsIt) {
