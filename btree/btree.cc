@@ -178,6 +178,27 @@ absl::Status BTree::Get(PageId root, absl::string_view key, std::string* value) 
   return absl::OkStatus();
 }
 
+absl::Status BTree::Warm(PageId root, absl::string_view key) const {
+  const uint32_t ps = pager_->page_size();
+  PageId id = root;
+  for (int depth = 0; depth < kMaxTreeDepth && id != 0; ++depth) {
+    LAURA_ASSIGN_OR_RETURN(PageRef ref, pager_->Fetch(id));
+    LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(ref, ps));
+    if (view.is_leaf()) {
+      constexpr size_t kCacheLine = 64;
+      unsigned sum = 0;
+      for (size_t offset = 0; offset < ps; offset += kCacheLine) {
+        sum += static_cast<unsigned char>(ref.data()[offset]);
+      }
+      asm volatile("" : : "r"(sum));
+      return absl::OkStatus();
+    }
+    id = view.child(view.ChildIndex(key));
+    if (view.corrupt()) return Corrupt(ref.id(), "bad child pointer");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> BTree::Get(PageId root, absl::string_view key) const {
   std::string value;
   LAURA_RETURN_IF_ERROR(Get(root, key, &value));

@@ -91,6 +91,11 @@ class BTree {
   // if absent; DataLoss for a damaged page.
   absl::Status Get(PageId root, absl::string_view key, std::string* value) const;
   absl::StatusOr<std::string> Get(PageId root, absl::string_view key) const;
+  // Reads the pages on key's path under root, the whole leaf included,
+  // so that a writer about to copy that leaf finds it in cache
+  // (engine/batch_prefetcher.h). Changes nothing; an error only says
+  // where the descent stopped.
+  absl::Status Warm(PageId root, absl::string_view key) const;
 
   // Changes in the current write transaction (started implicitly).
   absl::Status Put(absl::string_view key, absl::string_view value);

@@ -80,14 +80,35 @@ absl::Status DBImpl::Init() {
   if (!options_.read_only && options_.durability == Durability::kSyncOnTimer) {
     syncer_ = std::thread([this] { RunSyncer(); });
   }
-  if (!options_.read_only) StartCheckpointer();
+  if (!options_.read_only) {
+    if (options_.prefetch_batches && dm_->has_mapping()) {
+      prefetcher_ = std::make_unique<BatchPrefetcher>(tree_.get());
+    }
+    StartCheckpointer();
+  }
   return absl::OkStatus();
 }
 
-absl::Status DBImpl::ApplyBatch(absl::string_view payload) {
-  return WriteBatch::Iterate(
-      payload, [this](absl::string_view k, absl::string_view v) { return tree_->Put(k, v); },
-      [this](absl::string_view k) { return tree_->Delete(k).status(); });
+absl::Status DBImpl::ApplyBatch(absl::string_view payload, uint64_t count,
+                                BatchPrefetcher* prefetcher) {
+  if (count < BatchPrefetcher::kMinOps) prefetcher = nullptr;
+  if (prefetcher != nullptr) prefetcher->Start(payload);
+  size_t started = 0;
+  auto next = [&] {
+    if (prefetcher != nullptr) prefetcher->Progress(++started);
+  };
+  absl::Status s = WriteBatch::Iterate(
+      payload,
+      [&](absl::string_view k, absl::string_view v) {
+        next();
+        return tree_->Put(k, v);
+      },
+      [&](absl::string_view k) {
+        next();
+        return tree_->Delete(k).status();
+      });
+  if (prefetcher != nullptr) prefetcher->Finish();
+  return s;
 }
 
 absl::Status DBImpl::Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments) {
@@ -211,7 +232,7 @@ absl::Status DBImpl::Write(const WriteBatch& batch) {
   if (batch.empty()) return CheckOpen();
   LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
   const std::string payload = batch.Encode();
-  if (absl::Status s = ApplyBatch(payload); !s.ok()) {
+  if (absl::Status s = ApplyBatch(payload, batch.count(), prefetcher_.get()); !s.ok()) {
     LAURA_RETURN_IF_ERROR(AbortWriter());
     return s;  // nothing was logged; the database is as before
   }
@@ -285,6 +306,7 @@ absl::Status DBImpl::Close() {
     if (initialized_ && !options_.read_only && failed_.ok()) result = CheckpointLocked();
     const bool clean = initialized_ && failed_.ok();
     log_.reset();
+    prefetcher_.reset();  // no batch runs: the writer role is idle
     tree_.reset();
     pager_.reset();
     if (clean) {
@@ -417,6 +439,7 @@ DBStats DBImpl::Stats() {
     st.log_segments = log_->segments().size();
   }
   st.snapshots = tree_->snapshot_count();
+  if (prefetcher_ != nullptr) st.prefetched_keys = prefetcher_->keys_warmed();
   st.disk = dm_->Stats();
   st.pager = pager_->Stats();
   return st;
@@ -459,7 +482,8 @@ std::string DBStats::ToString() const {
   return absl::StrCat("db: commits=", commits, " checkpoints=", checkpoints,
                       " last_lsn=", last_lsn, " checkpoint_lsn=", checkpoint_lsn,
                       " log_syncs=", log_syncs, " log_segments=", log_segments,
-                      " snapshots=", snapshots, "\ndisk: ", disk.ToString(),
+                      " snapshots=", snapshots, " prefetched_keys=", prefetched_keys,
+                      "\ndisk: ", disk.ToString(),
                       "\npager: ", pager.ToString(), "\n");
 }
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "btree/btree.h"
+#include "engine/batch_prefetcher.h"
 #include "engine/db.h"
 #include "storage/mutex.h"
 #include "storage/pager.h"
@@ -125,7 +126,11 @@ class DBImpl final : public DB {
   absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Fail(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
-  absl::Status ApplyBatch(absl::string_view payload);
+  // Applies an encoded batch of count operations to the write
+  // transaction; with a prefetcher, its helper warms the leaves ahead (a
+  // batch of at least BatchPrefetcher::kMinOps).
+  absl::Status ApplyBatch(absl::string_view payload, uint64_t count = 0,
+                          BatchPrefetcher* prefetcher = nullptr);
 
   // Checkpoints (checkpoint.cc). CheckpointLocked is the one of open and
   // close: the caller holds write_mu_ with no writer, commit or other
@@ -153,6 +158,7 @@ class DBImpl final : public DB {
   std::unique_ptr<DiskManager> dm_;
   std::unique_ptr<Pager> pager_;
   std::unique_ptr<BTree> tree_;
+  std::unique_ptr<BatchPrefetcher> prefetcher_;  // writable databases only
   std::unique_ptr<LogWriter> log_;
   Mutex write_mu_;
   absl::Status failed_ ABSL_GUARDED_BY(write_mu_);
