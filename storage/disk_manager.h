@@ -133,9 +133,9 @@ class DiskManager {
   // LSN set by the caller) and writes it. REQUIRES: id was allocated and
   // not freed. InvalidArgument for a meta page or an id past the end.
   absl::Status WritePage(PageId id, char* page);
-  // A free page (lowest id first) or a new one at the end, growing the file
-  // by growth_step when needed. The page's contents are undefined until
-  // written.
+  // A free page (the most recently freed first, storage/free_list.h) or a
+  // new one at the end, growing the file by growth_step when needed. The
+  // page's contents are undefined until written.
   absl::StatusOr<PageId> AllocatePage();
   // Puts id on the free list, for reuse by AllocatePage. FailedPrecondition
   // if it is already free. The caller guarantees that no durable state

@@ -4,11 +4,13 @@
 // mark (page count), the free page ids, and the pages that hold the durable
 // free list. Freed pages are reused before the file grows, the most
 // recently freed first: a copy-on-write writer frees the old version of
-// each page it copies, so the page it takes next was read moments ago and
-// is likely still in the CPU cache and mapped writable (measured in the
-// random fill, bench/README.md). Pages that become allocatable together at
-// a checkpoint queue behind those, lowest id first. Freeing a page twice, a meta page, a page past the end or a page
-// that holds the durable free list is refused.
+// each page it copies, so the page it takes next was touched moments ago
+// and is more likely to be still mapped writable (not write-protected by
+// a checkpoint's msync since) and cached (measured in the random fill and
+// in fillsync, bench/README.md). Pages that become allocatable together at
+// a checkpoint queue behind those, lowest id first. Freeing a page twice,
+// a meta page, a page past the end or a page that holds the durable free
+// list is refused.
 //
 // Invariants (an "epoch" is the time between two durable Syncs):
 //  1. A page reachable from the durable meta page is never handed out. So a
