@@ -64,6 +64,9 @@ absl::Status DBImpl::Init() {
   LAURA_ASSIGN_OR_RETURN(pager_, Pager::Create(dm_.get(), {.cache_bytes = options_.cache_size}));
   const Meta meta = dm_->durable_meta();
   tree_ = std::make_unique<BTree>(pager_.get(), meta.root, meta.checkpoint_lsn);
+  if (!options_.read_only && options_.prefetch_batches && dm_->has_mapping()) {
+    prefetcher_ = std::make_unique<BatchPrefetcher>(tree_.get());  // recovery uses it too
+  }
 
   uint64_t next_segment = 1;
   std::vector<SegmentInfo> segments;
@@ -80,18 +83,13 @@ absl::Status DBImpl::Init() {
   if (!options_.read_only && options_.durability == Durability::kSyncOnTimer) {
     syncer_ = std::thread([this] { RunSyncer(); });
   }
-  if (!options_.read_only) {
-    if (options_.prefetch_batches && dm_->has_mapping()) {
-      prefetcher_ = std::make_unique<BatchPrefetcher>(tree_.get());
-    }
-    StartCheckpointer();
-  }
+  if (!options_.read_only) StartCheckpointer();
   return absl::OkStatus();
 }
 
-absl::Status DBImpl::ApplyBatch(absl::string_view payload, uint64_t count,
-                                BatchPrefetcher* prefetcher) {
-  if (count < BatchPrefetcher::kMinOps) prefetcher = nullptr;
+absl::Status DBImpl::ApplyBatch(absl::string_view payload) {
+  BatchPrefetcher* prefetcher =
+      WriteBatch::EncodedCount(payload) >= BatchPrefetcher::kMinOps ? prefetcher_.get() : nullptr;
   if (prefetcher != nullptr) prefetcher->Start(payload);
   size_t started = 0;
   auto next = [&] {
@@ -232,7 +230,7 @@ absl::Status DBImpl::Write(const WriteBatch& batch) {
   if (batch.empty()) return CheckOpen();
   LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
   const std::string payload = batch.Encode();
-  if (absl::Status s = ApplyBatch(payload, batch.count(), prefetcher_.get()); !s.ok()) {
+  if (absl::Status s = ApplyBatch(payload); !s.ok()) {
     LAURA_RETURN_IF_ERROR(AbortWriter());
     return s;  // nothing was logged; the database is as before
   }

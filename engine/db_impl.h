@@ -126,11 +126,10 @@ class DBImpl final : public DB {
   absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Fail(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
-  // Applies an encoded batch of count operations to the write
-  // transaction; with a prefetcher, its helper warms the leaves ahead (a
-  // batch of at least BatchPrefetcher::kMinOps).
-  absl::Status ApplyBatch(absl::string_view payload, uint64_t count = 0,
-                          BatchPrefetcher* prefetcher = nullptr);
+  // Applies an encoded batch to the write transaction (a Write, or a log
+  // record at recovery); with the prefetcher, its helper warms the leaves
+  // ahead in a batch of at least BatchPrefetcher::kMinOps operations.
+  absl::Status ApplyBatch(absl::string_view payload);
 
   // Checkpoints (checkpoint.cc). CheckpointLocked is the one of open and
   // close: the caller holds write_mu_ with no writer, commit or other

@@ -36,6 +36,11 @@ std::string WriteBatch::Encode() const {
   return out;
 }
 
+uint64_t WriteBatch::EncodedCount(absl::string_view encoded) {
+  uint64_t count = 0;
+  return GetVarint64(&encoded, &count) ? count : 0;
+}
+
 absl::Status WriteBatch::Iterate(absl::string_view in, const PutFn& put, const DeleteFn& del) {
   auto bad = [](uint64_t i, absl::string_view what) {
     return absl::DataLossError(absl::StrCat("write batch operation ", i, ": ", what));

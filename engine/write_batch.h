@@ -30,6 +30,8 @@ class WriteBatch {
   // The encoded operations (the log payload).
   std::string Encode() const;
 
+  // The operation count an encoded batch declares (0 if malformed).
+  static uint64_t EncodedCount(absl::string_view encoded);
   // Calls put or del for each operation of an encoded batch, in order.
   // DataLoss if the bytes are malformed (bounds-checked throughout).
   using PutFn = std::function<absl::Status(absl::string_view key, absl::string_view value)>;

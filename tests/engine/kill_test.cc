@@ -1,13 +1,14 @@
-// Process crash loop: a child process runs random write transactions on 2
-// threads against a database while recording, in a shared expected-state
-// file, the value each key has committed and the value a transaction in
-// flight may give it; the parent kills the child with SIGKILL at a random
-// moment, reopens the database and checks every key: it holds its
-// committed value, or the in-flight value, and a transaction in flight
-// shows on all of its keys or on none. Then the expected state is
-// reconciled with what survived and the next child starts. Both managers;
-// fixed seeds, printed. LAURA_KILLS sets the number of kills per manager
-// (default 30; the full run uses hundreds).
+// Process crash loop: a child process runs random write transactions (and
+// now and then a large batch) on 2 threads against a database while
+// recording, in a shared expected-state file, the value each key has
+// committed and the value a transaction in flight may give it; the
+// parent kills the child with SIGKILL at a random moment, reopens the
+// database and checks every key: it holds its committed value, or the
+// in-flight value, and a transaction in flight shows on all of its keys
+// or on none. Then the expected state is reconciled with what survived
+// and the next child starts. Both managers; fixed seeds, printed.
+// LAURA_KILLS sets the number of kills per manager (default 30; the full
+// run uses hundreds).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -86,19 +87,34 @@ Options KillOptions(DiskManagerKind kind) {
       while (true) {
         const uint64_t id = next_id++;
         std::set<int> keys;
-        const int n = 1 + rng() % 5;
+        // One commit in eight is a large batch, which the helper thread
+        // warms ahead of the writer (engine/batch_prefetcher.h).
+        const bool large = rng() % 8 == 0;
+        const int n = large ? 64 + static_cast<int>(rng() % 64) : 1 + static_cast<int>(rng() % 5);
         while (static_cast<int>(keys.size()) < n) {
           keys.insert(t * kKeysPerThread + rng() % kKeysPerThread);
         }
         const bool del = rng() % 5 == 0;
-        auto txn = (*db)->BeginWrite();
-        if (!txn.ok()) _exit(4);
         for (int k : keys) expected[k].pending = del ? kAbsent : id;
-        for (int k : keys) {
-          absl::Status s = del ? (*txn)->Delete(Key(k)) : (*txn)->Put(Key(k), ValueOf(id));
-          if (!s.ok()) _exit(5);
+        if (large) {
+          WriteBatch batch;
+          for (int k : keys) {
+            if (del) {
+              batch.Delete(Key(k));
+            } else {
+              batch.Put(Key(k), ValueOf(id));
+            }
+          }
+          if (!(*db)->Write(batch).ok()) _exit(6);
+        } else {
+          auto txn = (*db)->BeginWrite();
+          if (!txn.ok()) _exit(4);
+          for (int k : keys) {
+            absl::Status s = del ? (*txn)->Delete(Key(k)) : (*txn)->Put(Key(k), ValueOf(id));
+            if (!s.ok()) _exit(5);
+          }
+          if (!(*txn)->Commit().ok()) _exit(6);
         }
-        if (!(*txn)->Commit().ok()) _exit(6);
         for (int k : keys) {
           expected[k].committed = del ? kAbsent : id;
           expected[k].pending = kNone;
