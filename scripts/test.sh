@@ -41,7 +41,7 @@ build_and_test build-asan -- -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Rel
 step "TSan build, threaded tests"
 # Only the suites with threaded tests are built.
 TSAN_OPTIONS=halt_on_error=1 \
-TARGETS="storage_mutex_test storage_disk_manager_test storage_pager_test storage_verified_pages_test btree_test wal_log_test engine_db_test" \
+TARGETS="storage_mutex_test storage_disk_manager_test storage_pager_test storage_verified_pages_test btree_test wal_log_test engine_db_test engine_batch_prefetcher_test" \
   build_and_test build-tsan -R "Mutex|Readers|Concurren|Thread|OneWriter|Timer|Checkpoint|GroupCommit" \
   -- -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAURA_TSAN=ON -DLAURA_BENCH=OFF
 
