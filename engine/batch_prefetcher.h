@@ -4,7 +4,7 @@
 // Why: a random write copies each leaf it changes (copy-on-write), and in
 // a tree larger than the CPU caches that leaf comes from memory: on the
 // project machine the first touch and the 4 KiB copy of a cold leaf took
-// about half of a random insert's time. The keys of a batch are known
+// over a third of a random insert's time. The keys of a batch are known
 // before the writer applies them, so a second thread can descend the tree
 // for the keys ahead and have the CPU load their leaves; when the writer
 // gets there, the leaf is in cache. Measured in bench/README.md.
