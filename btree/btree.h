@@ -138,6 +138,10 @@ class BTree {
   };
   using MaybeSplit = std::optional<Split>;
 
+  // The leaf that key's path under root ends in, pinned, and its view in
+  // *view; an empty ref for the empty tree. DataLoss for a damaged page.
+  absl::StatusOr<PageRef> FindLeaf(PageId root, absl::string_view key,
+                                   std::optional<NodeView>* view) const;
   // The leaf entry of key under root: true and its value (which points
   // into *leaf, kept pinned), or false if absent.
   absl::StatusOr<bool> Find(PageId root, absl::string_view key, PageRef* leaf,
