@@ -38,6 +38,14 @@ bool Eventually(Done done) {
   return true;
 }
 
+// The encoded batch of n puts of keys i * stride (mod 3000), the keys the
+// fixture's tree holds.
+std::string PutPayload(int n, int stride) {
+  WriteBatch batch;
+  for (int i = 0; i < n; ++i) batch.Put(Key(i * stride % 3000), "new");
+  return batch.Encode();
+}
+
 class PrefetchThreadTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -51,9 +59,7 @@ class PrefetchThreadTest : public ::testing::Test {
 };
 
 TEST_F(PrefetchThreadTest, RunsAtMostAWindowAheadOfTheWriterAndStopsAtFinish) {
-  WriteBatch batch;
-  for (int i = 0; i < 500; ++i) batch.Put(Key(i * 7 % 3000), "new");
-  const std::string payload = batch.Encode();
+  const std::string payload = PutPayload(500, 7);
   BatchPrefetcher prefetcher(&tree());
   prefetcher.Start(payload);
   // The writer has not started: the helper warms one window, then waits.
@@ -75,9 +81,7 @@ TEST_F(PrefetchThreadTest, RunsAtMostAWindowAheadOfTheWriterAndStopsAtFinish) {
 }
 
 TEST_F(PrefetchThreadTest, SkipsTheKeysTheWriterHasReachedAndRunsAgainForTheNextBatch) {
-  WriteBatch batch;
-  for (int i = 0; i < 200; ++i) batch.Put(Key(i * 13 % 3000), "new");
-  const std::string payload = batch.Encode();
+  const std::string payload = PutPayload(200, 13);
   BatchPrefetcher prefetcher(&tree());
   prefetcher.Start(payload);
   prefetcher.Progress(200);  // the writer has reached every key already
@@ -100,9 +104,7 @@ TEST_F(PrefetchThreadTest, SkipsTheKeysTheWriterHasReachedAndRunsAgainForTheNext
 }
 
 TEST_F(PrefetchThreadTest, FinishBeforeTheHelperTookTheBatchAndDestructionWhileIdle) {
-  WriteBatch batch;
-  for (int i = 0; i < 100; ++i) batch.Put(Key(i), "new");
-  const std::string payload = batch.Encode();
+  const std::string payload = PutPayload(100, 1);
   for (int round = 0; round < 200; ++round) {
     BatchPrefetcher prefetcher(&tree());
     prefetcher.Start(payload);
