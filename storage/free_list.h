@@ -117,7 +117,7 @@ class PageAllocator {
 
   uint64_t page_count_ = 2;
   std::vector<PageState> state_ = std::vector<PageState>(2, PageState::kLive);
-  std::vector<PageId> free_;       // allocatable now, a stack: next on top
+  std::vector<PageId> free_;      // allocatable now, a stack: next on top
   std::vector<PageId> pending_;   // freed this epoch, durable before
   std::vector<PageId> planned_;   // pending_ as of the last PlanFreeList
   std::vector<PageId> list_pages_;  // pages holding the durable free list
