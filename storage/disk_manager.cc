@@ -155,15 +155,23 @@ absl::Status DiskManager::ReadPage(PageId id, char* out) {
         "page ", id, " is past the end of the database (", count, " pages)"));
   }
   LAURA_RETURN_IF_ERROR(ReadRaw(id, out));
-  if (options_.verify_checksums && !KnownValid(id)) {
-    LAURA_RETURN_IF_ERROR(VerifyPage(out, page_size_, id));
-    MarkValid(id);
-  } else if (DecodeFixed64(out + kPageIdOffset) != id) {
-    return absl::DataLossError(absl::StrCat(
-        "page ", id, " holds the contents of page ",
-        DecodeFixed64(out + kPageIdOffset)));
+  if (KnownValid(id)) {
+    // The id still has to match; VerifyPage says how it does not.
+    if (DecodeFixed64(out + kPageIdOffset) != id) return VerifyPage(out, page_size_, id);
+  } else {
+    LAURA_RETURN_IF_ERROR(CheckPage(out, id));
   }
   pages_read_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+absl::Status DiskManager::CheckPage(const char* page, PageId id) const {
+  if (!options_.verify_checksums) {
+    if (DecodeFixed64(page + kPageIdOffset) != id) return VerifyPage(page, page_size_, id);
+    return absl::OkStatus();
+  }
+  LAURA_RETURN_IF_ERROR(VerifyPage(page, page_size_, id));
+  const_cast<DiskManager*>(this)->MarkValid(id);
   return absl::OkStatus();
 }
 
@@ -262,6 +270,7 @@ absl::StatusOr<PageId> DiskManager::AllocatePage() {
   }
   const PageId id = allocator_.Allocate();
   PublishPageCount();
+  MarkValid(id);  // the writer's own bytes from now on (VerifiedPageData)
   return id;
 }
 

@@ -76,9 +76,9 @@ struct DiskManagerOptions {
   // mmap: address space reserved at open; the file cannot grow beyond it.
   // Default: 1 TiB (costs no memory).
   uint64_t max_map_size = uint64_t{1} << 40;
-  // ReadPage verifies each page's checksum (the page id is always checked).
-  // The mmap manager verifies a page once per open: its bytes change only
-  // through WritePage, which seals them. Default: true.
+  // ReadPage and VerifiedPageData verify each page's checksum (the page id
+  // is always checked). The mmap manager verifies a page once per open: its
+  // bytes change only through the writer, which seals them. Default: true.
   bool verify_checksums = true;
   // Write-behind: after this many bytes of pages written since the last
   // start, ask the OS to start writing them back (File::StartWriteBack), so
@@ -194,6 +194,16 @@ class DiskManager {
   // valid until Close. Not verified. nullptr for an id past the end, and
   // always for the pread manager.
   virtual const char* PageData(PageId id) const { return nullptr; }
+  // Zero-copy reading (mmap): PageData, verified as ReadPage verifies
+  // (checksum, id and type; only the id with verify_checksums off) the first
+  // time this process reaches the page after open. A page this process
+  // allocated counts as verified: its bytes are the writer's own, sealed at
+  // the next Flush. OutOfRange past the end, DataLoss naming the page on a
+  // mismatch, Unimplemented for the pread manager. Any thread.
+  // Proven by PagerTest.DamagedPageOnDiskIsDataLoss/mmap.
+  virtual absl::StatusOr<const char*> VerifiedPageData(PageId id) {
+    return absl::UnimplementedError("no mapping (pread)");
+  }
   // True if PageData and MutablePageData are available (mmap).
   bool has_mapping() const { return kind_ == DiskManagerKind::kMmap; }
   // Zero-copy writing (mmap only): a writable pointer to page id's bytes in
@@ -228,8 +238,11 @@ class DiskManager {
   // True if page id's current bytes are known to be valid, so ReadPage may
   // skip the checksum (mmap: verified once per open). Default: never.
   virtual bool KnownValid(PageId id) const { return false; }
-  // Records that page id verified (or was just sealed by WritePage).
+  // Records that page id verified (or was just sealed by WritePage, or
+  // allocated to the writer).
   virtual void MarkValid(PageId id) {}
+  // The checks of ReadPage on page bytes at `page` (see VerifiedPageData).
+  absl::Status CheckPage(const char* page, PageId id) const;
   // mmap: page id's bytes in the mapping were changed in place.
   virtual absl::Status NoteWrittenInPlace(PageId id) {
     return absl::UnimplementedError("no mapping");

@@ -7,8 +7,11 @@
 //  2. Every mapped byte is backed by allocated file blocks (fallocate before
 //     mapping), so a store into the mapping can never fault for lack of
 //     disk space (no SIGBUS); a full disk is an error from GrowTo.
-//  3. A page in verified_ holds bytes that passed VerifyPage or were sealed
-//     by WritePage; only WritePage changes mapped bytes, so it stays valid.
+//  3. A page in verified_ holds bytes that passed VerifyPage, or is the
+//     writer's own: allocated in this process, so its bytes are built in
+//     place and sealed at the next Flush (only the writer changes mapped
+//     bytes, and only pages it allocated). It stays in verified_ until
+//     Close; a freed page is reached by nobody until it is allocated again.
 //  4. [dirty_lo_, dirty_hi_) covers every byte written since the last
 //     TakeSyncScope, and size_dirty_ says the file grew since; SyncData
 //     msyncs exactly the taken range (then fdatasyncs the file size if it
@@ -66,6 +69,16 @@ class MmapDiskManager final : public DiskManager {
   const char* PageData(PageId id) const override {
     if (id >= page_count()) return nullptr;
     return base_ + id * page_size();
+  }
+
+  absl::StatusOr<const char*> VerifiedPageData(PageId id) override {
+    const char* page = PageData(id);
+    if (page == nullptr) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "page ", id, " is past the end of the database (", page_count(), " pages)"));
+    }
+    if (!verified_->Contains(id)) LAURA_RETURN_IF_ERROR(CheckPage(page, id));
+    return page;
   }
 
   char* MutablePageData(PageId id) override {

@@ -1,7 +1,8 @@
 // MmapPager: pages read and built in place in the disk manager's mapping.
 // Zero copy: a PageRef points into the mapping and pins nothing (the
-// mapping never moves while the disk manager is open). Pages changed since
-// the last Flush are sealed (checksummed) in place by Flush.
+// mapping never moves while the disk manager is open). Fetch verifies a
+// page's checksum and id the first time this process reaches it. Pages
+// changed since the last Flush are sealed (checksummed) in place by Flush.
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
 #include "storage/pager_impl.h"
@@ -14,18 +15,10 @@ class MmapPager final : public Pager {
  public:
   explicit MmapPager(DiskManager* dm) : Pager(dm) {}
 
+  // Verified once per open (DiskManager::VerifiedPageData), so a damaged
+  // page is DataLoss here and can never be copied and resealed by a writer.
   absl::StatusOr<PageRef> Fetch(PageId id) override {
-    const char* page = disk()->PageData(id);
-    if (page == nullptr) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "page ", id, " is past the end of the database (",
-          disk()->page_count(), " pages)"));
-    }
-    const PageId stored = DecodeFixed64(page + kPageIdOffset);
-    if (stored != id) {
-      return absl::DataLossError(
-          absl::StrCat("page ", id, " holds the contents of page ", stored));
-    }
+    LAURA_ASSIGN_OR_RETURN(const char* page, disk()->VerifiedPageData(id));
     return MakeRef(id, const_cast<char*>(page), -1);
   }
 

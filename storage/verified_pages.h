@@ -1,10 +1,13 @@
 // VerifiedPages: a lock-free set of page ids whose checksum has been
-// verified since the file was opened.
+// verified since the file was opened, or that the writer of this process
+// allocated (its own bytes, sealed at the next flush).
 //
-// Over a mapping, a page's bytes change only through the manager's own
-// WritePage, which seals them, so a page that verified once stays valid
-// for as long as the file is open and need not be hashed again. (Over
-// pread every read is a fresh copy from the file and is always verified.)
+// Over a mapping, a page's bytes change only through this process's
+// writer, on pages it allocated, so a page that verified once stays valid
+// for as long as the file is open and need not be hashed again: the mmap
+// pager's Fetch (DiskManager::VerifiedPageData) checks this set first and
+// hashes only pages it does not hold. (Over pread every read is a fresh
+// copy from the file and is always verified.)
 //
 // Layout: a fixed top-level array of lazily allocated leaf bitmaps, each
 // covering kPagesPerLeaf pages, installed with compare-and-swap, so

@@ -262,7 +262,6 @@ TEST_P(PagerTest, PoolFullOfPinnedPagesIsAnError) {
 }
 
 TEST_P(PagerTest, DamagedPageOnDiskIsDataLoss) {
-  if (GetParam() == DiskManagerKind::kMmap) GTEST_SKIP() << "zero-copy reads are not hashed";
   Open();
   PageId id = NewTagged(9);
   Commit(1);
