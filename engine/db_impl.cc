@@ -126,7 +126,7 @@ absl::Status DBImpl::Recover(uint64_t* next_segment, std::vector<SegmentInfo>* s
       return absl::DataLossError(absl::StrCat("log of ", path_, " jumps from LSN ",
                                               tree_->committed_txn(), " to ", record.lsn));
     }
-    absl::Status s = ApplyBatch(record.payload);
+    absl::Status s = Checked(ApplyBatch(record.payload));
     if (!s.ok()) {
       return absl::DataLossError(absl::StrCat("log record LSN ", record.lsn, " of ", path_,
                                               " cannot be replayed: ", s.message()));
@@ -143,7 +143,7 @@ absl::Status DBImpl::CheckWritable() const {
   if (options_.read_only) {
     return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is read-only"));
   }
-  return failed_;
+  return Checked(failed_);
 }
 
 absl::Status DBImpl::Fail(const absl::Status& s) {
@@ -230,7 +230,7 @@ absl::Status DBImpl::Write(const WriteBatch& batch) {
   if (batch.empty()) return CheckOpen();
   LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
   const std::string payload = batch.Encode();
-  if (absl::Status s = ApplyBatch(payload); !s.ok()) {
+  if (absl::Status s = Checked(ApplyBatch(payload)); !s.ok()) {
     LAURA_RETURN_IF_ERROR(AbortWriter());
     return s;  // nothing was logged; the database is as before
   }
@@ -301,8 +301,13 @@ absl::Status DBImpl::Close() {
     // Wait for an active write transaction (another thread's) and commits
     // waiting for their log sync to end.
     write_mu_.Await(absl::Condition(this, &DBImpl::Idle));
-    if (initialized_ && !options_.read_only && failed_.ok()) result = CheckpointLocked();
-    const bool clean = initialized_ && failed_.ok();
+    // A fault on the mapping fails the database like a failed sync: it is
+    // dropped as in a crash, and the next open recovers from the log.
+    if (initialized_) result = Checked(absl::OkStatus());
+    if (initialized_ && !options_.read_only && failed_.ok() && result.ok()) {
+      result = CheckpointLocked();
+    }
+    const bool clean = initialized_ && failed_.ok() && Checked(absl::OkStatus()).ok();
     log_.reset();
     prefetcher_.reset();  // no batch runs: the writer role is idle
     tree_.reset();
@@ -318,18 +323,31 @@ absl::Status DBImpl::Close() {
   return result;
 }
 
+namespace {
+
+// A value read through db, unless the mapping faulted meanwhile.
+absl::StatusOr<std::string> Checked(DBImpl* db, absl::StatusOr<std::string> value) {
+  absl::Status fault = db->Checked(absl::OkStatus());
+  if (!fault.ok()) return fault;
+  return value;
+}
+
+}  // namespace
+
 // An iterator over a root; owns a snapshot when it releases one at the end.
 class IteratorImpl final : public Iterator {
  public:
-  IteratorImpl(Pager* pager, BTree* tree, BTree::Snapshot snapshot, bool owns_snapshot)
-      : cursor_(pager, snapshot.root),
-        tree_(tree),
+  IteratorImpl(DBImpl* db, BTree::Snapshot snapshot, bool owns_snapshot)
+      : db_(db),
+        cursor_(db->pager(), snapshot.root),
+        tree_(&db->tree()),
         snapshot_(snapshot),
         owns_snapshot_(owns_snapshot) {}
   ~IteratorImpl() override {
     if (owns_snapshot_) tree_->ReleaseSnapshot(snapshot_);
   }
-  bool Valid() const override { return cursor_.Valid(); }
+  // A fault on the mapping ends the iteration (status() says why).
+  bool Valid() const override { return cursor_.Valid() && db_->Checked(absl::OkStatus()).ok(); }
   void SeekToFirst() override { cursor_.SeekToFirst(); }
   void SeekToLast() override { cursor_.SeekToLast(); }
   void Seek(absl::string_view key) override { cursor_.Seek(key); }
@@ -338,9 +356,10 @@ class IteratorImpl final : public Iterator {
   void Prev() override { cursor_.Prev(); }
   absl::string_view key() const override { return cursor_.key(); }
   absl::string_view value() override { return cursor_.value(); }
-  absl::Status status() const override { return cursor_.status(); }
+  absl::Status status() const override { return db_->Checked(cursor_.status()); }
 
  private:
+  DBImpl* const db_;
   Cursor cursor_;
   BTree* const tree_;
   const BTree::Snapshot snapshot_;
@@ -353,10 +372,10 @@ class ReadTransactionImpl final : public ReadTransaction {
       : db_(db), snapshot_(db->tree().AcquireSnapshot()) {}
   ~ReadTransactionImpl() override { db_->tree().ReleaseSnapshot(snapshot_); }
   absl::StatusOr<std::string> Get(absl::string_view key) override {
-    return db_->tree().Get(snapshot_.root, key);
+    return Checked(db_, db_->tree().Get(snapshot_.root, key));
   }
   std::unique_ptr<Iterator> NewIterator() override {
-    return std::make_unique<IteratorImpl>(db_->pager(), &db_->tree(), snapshot_, false);
+    return std::make_unique<IteratorImpl>(db_, snapshot_, false);
   }
 
  private:
@@ -372,19 +391,19 @@ class WriteTransactionImpl final : public WriteTransaction {
   }
   absl::StatusOr<std::string> Get(absl::string_view key) override {
     LAURA_RETURN_IF_ERROR(CheckActive());
-    return db_->tree().Get(db_->tree().write_root(), key);
+    return Checked(db_, db_->tree().Get(db_->tree().write_root(), key));
   }
   absl::Status Put(absl::string_view key, absl::string_view value) override {
     LAURA_RETURN_IF_ERROR(CheckActive());
-    return Track(db_->tree().Put(key, value), [&] { batch_.Put(key, value); });
+    return Track(db_->Checked(db_->tree().Put(key, value)), [&] { batch_.Put(key, value); });
   }
   absl::Status Delete(absl::string_view key) override {
     LAURA_RETURN_IF_ERROR(CheckActive());
-    return Track(db_->tree().Delete(key).status(), [&] { batch_.Delete(key); });
+    return Track(db_->Checked(db_->tree().Delete(key).status()), [&] { batch_.Delete(key); });
   }
   std::unique_ptr<Iterator> NewIterator() override {
     BTree::Snapshot own{db_->tree().write_root(), 0};
-    return std::make_unique<IteratorImpl>(db_->pager(), &db_->tree(), own, false);
+    return std::make_unique<IteratorImpl>(db_, own, false);
   }
   absl::Status Commit() override {
     LAURA_RETURN_IF_ERROR(CheckActive());
@@ -470,8 +489,7 @@ absl::StatusOr<std::unique_ptr<WriteTransaction>> DBImpl::BeginWrite(bool wait) 
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator() {
-  return std::make_unique<IteratorImpl>(pager_.get(), tree_.get(), tree_->AcquireSnapshot(),
-                                        true);
+  return std::make_unique<IteratorImpl>(this, tree_->AcquireSnapshot(), true);
 }
 
 }  // namespace engine_internal

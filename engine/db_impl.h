@@ -37,7 +37,7 @@ class DBImpl final : public DB {
     LAURA_RETURN_IF_ERROR(CheckOpen());
     const BTree::Snapshot snap = tree_->AcquireSnapshot();
     std::string value;
-    absl::Status s = tree_->Get(snap.root, key, &value);
+    absl::Status s = Checked(tree_->Get(snap.root, key, &value));
     tree_->ReleaseSnapshot(snap);
     if (!s.ok()) return s;
     return value;
@@ -67,6 +67,13 @@ class DBImpl final : public DB {
 
   DBStats Stats() override;
   CheckReport Check() override {
+    CheckReport report = CheckStructure();
+    if (absl::Status fault = Checked(absl::OkStatus()); !fault.ok()) {
+      report.problems.push_back(std::string(fault.message()));
+    }
+    return report;
+  }
+  CheckReport CheckStructure() {
     CheckReport report;
     if (absl::Status s = AcquireWriter(/*wait=*/true); !s.ok()) {
       // Read-only or failed: check without flushing or verifying checksums
@@ -113,6 +120,14 @@ class DBImpl final : public DB {
   absl::Status CommitUnlogged();
   BTree& tree() { return *tree_; }
   Pager* pager() { return pager_.get(); }
+  // s, unless an access to the mapped data file faulted (SIGBUS) since
+  // open: then that DataLoss. Every call that read pages checks this
+  // before it reports success (storage/mapping_faults.h).
+  absl::Status Checked(absl::Status s) const {
+    if (dm_ == nullptr) return s;  // closed (or never opened)
+    absl::Status fault = dm_->CheckMapping();
+    return fault.ok() ? s : fault;
+  }
 
   absl::Status Close() override;
 

@@ -154,7 +154,16 @@ absl::Status DiskManager::ReadPage(PageId id, char* out) {
     return absl::OutOfRangeError(absl::StrCat(
         "page ", id, " is past the end of the database (", count, " pages)"));
   }
-  LAURA_RETURN_IF_ERROR(ReadRaw(id, out));
+  if (absl::Status s = ReadRaw(id, out); !s.ok()) {
+    if (!absl::IsOutOfRange(s)) return absl::Status(s.code(), absl::StrCat("reading page ", id, ": ", s.message()));
+    // A short read: the file was truncated under the database, as a fault
+    // on the mapping would say; writes are refused from here.
+    s = absl::DataLossError(absl::StrCat("page ", id, " is missing from the file, which was "
+                                         "truncated under the database (", s.message(), ")"));
+    MutexLock lock(&mu_);
+    return Fail(s, "the data file was truncated under the database, reopen it");
+  }
+  LAURA_RETURN_IF_ERROR(CheckMapping());  // the copy may hold a fault's zeros
   if (KnownValid(id)) {
     // The id still has to match; VerifyPage says how it does not.
     if (DecodeFixed64(out + kPageIdOffset) != id) return VerifyPage(out, page_size_, id);
@@ -182,7 +191,20 @@ absl::Status DiskManager::CheckWritable() const {
   if (closed_.load(std::memory_order_relaxed)) {
     return absl::FailedPreconditionError("disk manager is closed");
   }
+  LAURA_RETURN_IF_ERROR(CheckMapping());
+  if (has_failed_.load(std::memory_order_acquire)) {
+    MutexLock lock(&mu_);
+    return failed_;
+  }
   return absl::OkStatus();
+}
+
+absl::Status DiskManager::MappingFaultStatus() const {
+  const uint64_t offset = mapping_faults_->first_fault_offset();
+  return absl::DataLossError(absl::StrCat(
+      file_->path(), ": page ", offset / page_size_, " (offset ", offset,
+      ") could not be accessed through the mapping (SIGBUS: the file was truncated "
+      "under the database, or the disk failed); reopen the database"));
 }
 
 absl::Status DiskManager::WritePage(PageId id, char* page) {
@@ -354,9 +376,13 @@ absl::Status DiskManager::FinishCheckpoint(const PendingCheckpoint& pending) {
 absl::Status DiskManager::FailCheckpoint(const absl::Status& s) {
   // A failed sync cannot be retried safely: what reached the disk is
   // unknown. Refuse writes until the database is reopened.
+  return Fail(s, "an earlier sync failed, reopen the database");
+}
+
+absl::Status DiskManager::Fail(const absl::Status& s, absl::string_view why) {
   if (failed_.ok()) {
-    failed_ = absl::Status(s.code(), absl::StrCat(
-        "an earlier sync failed, reopen the database: ", s.message()));
+    failed_ = absl::Status(s.code(), absl::StrCat(why, ": ", s.message()));
+    has_failed_.store(true, std::memory_order_release);
   }
   return s;
 }

@@ -40,6 +40,7 @@
 #include "storage/mutex.h"
 #include "storage/env.h"
 #include "storage/free_list.h"
+#include "storage/mapping_faults.h"
 #include "storage/meta.h"
 #include "storage/page.h"
 
@@ -175,6 +176,17 @@ class DiskManager {
   // Syncs (unless read-only) and releases the file. Later calls fail.
   absl::Status Close();
 
+  // mmap: DataLoss naming the page if an access to the mapping faulted
+  // since open (SIGBUS: the file was truncated under the process, or the
+  // disk failed while a page was read in; storage/mapping_faults.h). Once
+  // not OK it stays so, and every write is refused until reopen. OK for
+  // pread. One atomic load: callers check it after touching mapped pages
+  // and before reporting success.
+  absl::Status CheckMapping() const {
+    if (mapping_faults_ == nullptr || mapping_faults_->faults() == 0) return absl::OkStatus();
+    return MappingFaultStatus();
+  }
+
   DiskStats Stats() const;
   // For the structural checker: every free page id (sorted), and the pages
   // that hold the durable free list.
@@ -255,17 +267,24 @@ class DiskManager {
 
   std::atomic<uint64_t> mapped_size_{0};
   std::atomic<uint64_t> remaps_{0};
+  // mmap: faults taken on the mapping (set by the subclass while mapped).
+  std::unique_ptr<MappingFaults> mapping_faults_;
 
  private:
   friend class DiskManagerOpener;
 
   absl::Status LoadAllocator();
+  // OK unless read-only, closed, failed or faulted.
   absl::Status CheckWritable() const;
+  absl::Status MappingFaultStatus() const;
   absl::Status EnsureCapacity(uint64_t pages) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteFreeList(const PageAllocator::ListPlan& plan, Lsn lsn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sets failed_ from a failed checkpoint step.
   absl::Status FailCheckpoint(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sets failed_ (writes refused until reopen) to why plus s; returns s.
+  absl::Status Fail(const absl::Status& s, absl::string_view why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PublishPageCount() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After page id was written: starts write-back when enough has piled up.
   void WriteBehind(PageId id);
@@ -280,6 +299,7 @@ class DiskManager {
   PageAllocator allocator_ ABSL_GUARDED_BY(mu_);
   Meta durable_ ABSL_GUARDED_BY(mu_);
   absl::Status failed_ ABSL_GUARDED_BY(mu_);  // set by a failed Sync
+  std::atomic<bool> has_failed_{false};        // !failed_.ok(), read without mu_
   bool checkpoint_in_flight_ ABSL_GUARDED_BY(mu_) = false;
 
   std::atomic<bool> closed_{false};

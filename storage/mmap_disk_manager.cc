@@ -17,6 +17,9 @@
 //     msyncs exactly the taken range (then fdatasyncs the file size if it
 //     grew), while the writer may go on writing elsewhere. Meta pages are
 //     written and synced on their own (WriteMeta), outside the range.
+//  5. SIGBUS on the reservation (a truncated file, a failed read-in) is
+//     counted by mapping_faults_ (storage/mapping_faults.h) instead of
+//     ending the process; CheckMapping reports it and writes are refused.
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -57,6 +60,7 @@ class MmapDiskManager final : public DiskManager {
     }
     LAURA_RETURN_IF_ERROR(base.status());
     base_ = *base;
+    LAURA_ASSIGN_OR_RETURN(mapping_faults_, MappingFaults::Register(base_, reserved_));
     verified_ = std::make_unique<VerifiedPages>(reserved_ / page_size());
     LAURA_RETURN_IF_ERROR(file()->MapAt(base_, 0, size, !read_only()));
     mapped_size_.store(size, std::memory_order_release);
@@ -77,7 +81,12 @@ class MmapDiskManager final : public DiskManager {
       return absl::OutOfRangeError(absl::StrCat(
           "page ", id, " is past the end of the database (", page_count(), " pages)"));
     }
-    if (!verified_->Contains(id)) LAURA_RETURN_IF_ERROR(CheckPage(page, id));
+    if (!verified_->Contains(id)) {
+      if (absl::Status s = CheckPage(page, id); !s.ok()) {
+        LAURA_RETURN_IF_ERROR(CheckMapping());  // zeros a fault put there
+        return s;
+      }
+    }
     return page;
   }
 
@@ -161,6 +170,7 @@ class MmapDiskManager final : public DiskManager {
   void Release() override {
     if (base_ == nullptr) return;
     options().env->ReleaseAddressSpace(base_, reserved_);
+    mapping_faults_.reset();  // after the unmap: the range is no longer ours
     base_ = nullptr;
   }
 
