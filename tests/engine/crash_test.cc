@@ -7,7 +7,7 @@
 // reopened, and its contents must equal the state after some commit
 // between the last acknowledged one and the last attempted one (no hole,
 // no partial transaction), with the structural checker passing. Recovery
-// itself is crashed too, at every 10th point.
+// itself is crashed too, at every 10th point visited.
 //
 // I/O errors: operation N fails once or for good with EIO or ENOSPC; every
 // failure must be an error return, and once the faults stop the database
@@ -140,9 +140,11 @@ class CrashTest : public ::testing::TestWithParam<DiskManagerKind> {};
 TEST_P(CrashTest, PowerLossAtEveryOperationRecoversACommitPrefix) {
   const std::vector<State> states = ScriptStates();
   const uint64_t stride = Stride();
-  uint64_t crash_points = 0;
-  for (uint64_t n = 1;; n += stride) {
-    const auto mode = static_cast<FaultInjectionEnv::CrashMode>(n % 3);
+  uint64_t crash_points = 0, recovery_crashes = 0;
+  // Modes follow the visit count, not n: with an even stride n is always
+  // odd, and "n % 10 == 0" would never crash recovery.
+  for (uint64_t n = 1, visit = 0;; n += stride, ++visit) {
+    const auto mode = static_cast<FaultInjectionEnv::CrashMode>(visit % 3);
     SCOPED_TRACE(absl::StrFormat("crash at operation %d, mode %d", n, static_cast<int>(mode)));
     TempDir dir;
     const std::string path = dir.File("db");
@@ -153,7 +155,8 @@ TEST_P(CrashTest, PowerLossAtEveryOperationRecoversACommitPrefix) {
     ++crash_points;
     env.ClearFailures();
     ASSERT_TRUE(env.Crash(mode, n).ok());
-    if (n % 10 == 0) {  // crash recovery itself, then recover again
+    if (visit % 10 == 9) {  // crash recovery itself, then recover again
+      ++recovery_crashes;
       env.FailOperation(1 + n % 23, EIO, /*persistent=*/true);
       auto failed = DB::Open(CrashOptions(GetParam(), &env), path);
       failed = absl::UnknownError("dropped");  // destroys the database, if opened
@@ -166,8 +169,10 @@ TEST_P(CrashTest, PowerLossAtEveryOperationRecoversACommitPrefix) {
     ASSERT_TRUE(HoldsACommitBetween(**db, states, out.acknowledged, out.attempted));
     ASSERT_TRUE((*db)->Put("after", "recovery").ok());  // and it takes writes
   }
-  std::cout << crash_points << " crash points (stride " << stride << ")" << std::endl;
+  std::cout << crash_points << " crash points, " << recovery_crashes
+            << " of them crashing recovery too (stride " << stride << ")" << std::endl;
   EXPECT_GT(crash_points, 100u / stride);
+  EXPECT_GT(recovery_crashes, 0u);
 }
 
 // I/O errors without power loss: operation N fails once (EIO or ENOSPC)
@@ -177,10 +182,10 @@ TEST_P(CrashTest, PowerLossAtEveryOperationRecoversACommitPrefix) {
 TEST_P(CrashTest, IoErrorAtEveryOperationLosesNoAcknowledgedCommit) {
   const std::vector<State> states = ScriptStates();
   const uint64_t stride = Stride();
-  uint64_t points = 0;
-  for (uint64_t n = 1;; n += stride) {
-    const bool persistent = n % 2 == 0;
-    const int err = n % 3 == 0 ? ENOSPC : EIO;
+  uint64_t points = 0, persistent_points = 0;
+  for (uint64_t n = 1, visit = 0;; n += stride, ++visit) {
+    const bool persistent = visit % 2 == 1;  // by visit: n's parity never changes
+    const int err = visit % 3 == 2 ? ENOSPC : EIO;
     SCOPED_TRACE(absl::StrFormat("operation %d fails (%s, %s)", n,
                                  persistent ? "persistent" : "once", err == EIO ? "EIO" : "ENOSPC"));
     TempDir dir;
@@ -192,14 +197,17 @@ TEST_P(CrashTest, IoErrorAtEveryOperationLosesNoAcknowledgedCommit) {
     env.ClearFailures();
     if (out.finished && !fault_hit) break;  // n is past the script's last operation
     ++points;
+    if (persistent) ++persistent_points;
     auto db = DB::Open(CrashOptions(GetParam(), &env), path);
     if (out.attempted == 0 && !db.ok()) continue;  // failed while creating it
     ASSERT_TRUE(db.ok()) << db.status();
     const int last = out.finished ? kCommits : out.attempted;
     ASSERT_TRUE(HoldsACommitBetween(**db, states, out.acknowledged, last));
   }
-  std::cout << points << " failure points (stride " << stride << ")" << std::endl;
+  std::cout << points << " failure points, " << persistent_points
+            << " of them persistent (stride " << stride << ")" << std::endl;
   EXPECT_GT(points, 100u / stride);
+  EXPECT_GT(persistent_points, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Managers, CrashTest, BothManagers(), ManagerName());
