@@ -208,6 +208,8 @@ class DB {
   static absl::StatusOr<std::unique_ptr<DB>> Open(const Options& options,
                                                   const std::string& path);
   // Closes the database if Close was not called (errors are lost then).
+  // REQUIRES: no iterator or transaction of it is open (the process is
+  // aborted with a message otherwise: they would point at freed pages).
   virtual ~DB() = default;
 
   // The value of key; NotFound if absent.
@@ -234,7 +236,12 @@ class DB {
   // log before it is dropped. Other threads' commits wait only while the
   // changed pages are written, not for the syncs.
   virtual absl::Status Checkpoint() = 0;
-  // Checkpoints and releases the files. Later calls fail.
+  // Checkpoints and releases the files. Calls already running on other
+  // threads finish first; later calls fail with FailedPrecondition.
+  // FailedPrecondition, changing nothing, while an iterator or a read
+  // transaction is open (destroy them first); an active write transaction
+  // is waited for. Proven by DBTest.CloseWhileConcurrentReadersAreInsideCalls
+  // and DBTest.CloseRefusesWhileIteratorsOrReadTransactionsAreOpen.
   virtual absl::Status Close() = 0;
 
   virtual DBStats Stats() = 0;

@@ -19,7 +19,11 @@
 // checkpoint LSN; LSNs are consecutive, so a gap is DataLoss.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -291,8 +295,30 @@ void DBImpl::StopSyncer() {
   syncer_.join();
 }
 
+DBImpl::~DBImpl() {
+  if (!closed_.load() && absl::IsFailedPrecondition(Close()) && handles_.load() > 0) {
+    // Their pages and files are about to go: a use after free, fail loudly.
+    std::fprintf(stderr, "laura: database %s destroyed with %lld iterators or transactions "
+                 "still open\n", path_.c_str(), static_cast<long long>(handles_.load()));
+    std::abort();
+  }
+}
+
 absl::Status DBImpl::Close() {
   if (closed_.load()) return absl::OkStatus();
+  closing_.store(true);  // new calls fail from here
+  if (const int64_t open = handles_.load(); open > 0) {
+    closing_.store(false);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot close database ", path_, ": ", open,
+        " iterators or transactions are still open; destroy them first"));
+  }
+  // Calls in flight hold snapshots (Call): wait for them to end. The tree
+  // and pager outlive Close (until the destructor), so a call that starts
+  // now still finds them, sees closing_ and leaves.
+  while (tree_ != nullptr && tree_->snapshot_count() > 0) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
   StopSyncer();  // before write_mu_: these threads take it
   StopCheckpointer();
   absl::Status result;
@@ -310,8 +336,6 @@ absl::Status DBImpl::Close() {
     const bool clean = initialized_ && failed_.ok() && Checked(absl::OkStatus()).ok();
     log_.reset();
     prefetcher_.reset();  // no batch runs: the writer role is idle
-    tree_.reset();
-    pager_.reset();
     if (clean) {
       absl::Status s = dm_->Close();
       if (result.ok()) result = s;
@@ -334,17 +358,39 @@ absl::StatusOr<std::string> Checked(DBImpl* db, absl::StatusOr<std::string> valu
 
 }  // namespace
 
-// An iterator over a root; owns a snapshot when it releases one at the end.
+// Counts an iterator or transaction as open while it lives (Close refuses
+// while any is); status() is not OK if Close had begun when it was made.
+class Handle {
+ public:
+  explicit Handle(DBImpl* db) : db_(db) {
+    db_->AddHandle();  // before reading closing_ (see DBImpl::closing_)
+    status_ = db_->CheckNotClosing();
+  }
+  ~Handle() { db_->DropHandle(); }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  const absl::Status& status() const { return status_; }
+
+ private:
+  DBImpl* const db_;
+  absl::Status status_;
+};
+
+// An iterator over a borrowed snapshot (a transaction's), or over its own
+// snapshot of the latest commit, released at the end. Made after Close
+// began, it holds no snapshot and its status() says the database is closed.
 class IteratorImpl final : public Iterator {
  public:
-  IteratorImpl(DBImpl* db, BTree::Snapshot snapshot, bool owns_snapshot)
-      : db_(db),
-        cursor_(db->pager(), snapshot.root),
-        tree_(&db->tree()),
-        snapshot_(snapshot),
-        owns_snapshot_(owns_snapshot) {}
+  IteratorImpl(DBImpl* db, std::optional<BTree::Snapshot> borrowed)
+      : handle_(db),
+        db_(db),
+        owns_snapshot_(!borrowed.has_value() && handle_.status().ok()),
+        snapshot_(borrowed.has_value() ? *borrowed
+                  : owns_snapshot_     ? db->tree().AcquireSnapshot()
+                                       : BTree::Snapshot{}),
+        cursor_(db->pager(), handle_.status().ok() ? snapshot_.root : 0) {}
   ~IteratorImpl() override {
-    if (owns_snapshot_) tree_->ReleaseSnapshot(snapshot_);
+    if (owns_snapshot_) db_->tree().ReleaseSnapshot(snapshot_);
   }
   // A fault on the mapping ends the iteration (status() says why).
   bool Valid() const override { return cursor_.Valid() && db_->Checked(absl::OkStatus()).ok(); }
@@ -356,29 +402,38 @@ class IteratorImpl final : public Iterator {
   void Prev() override { cursor_.Prev(); }
   absl::string_view key() const override { return cursor_.key(); }
   absl::string_view value() override { return cursor_.value(); }
-  absl::Status status() const override { return db_->Checked(cursor_.status()); }
+  absl::Status status() const override {
+    LAURA_RETURN_IF_ERROR(handle_.status());
+    return db_->Checked(cursor_.status());
+  }
 
  private:
+  const Handle handle_;
   DBImpl* const db_;
-  Cursor cursor_;
-  BTree* const tree_;
-  const BTree::Snapshot snapshot_;
   const bool owns_snapshot_;
+  const BTree::Snapshot snapshot_;
+  Cursor cursor_;
 };
 
 class ReadTransactionImpl final : public ReadTransaction {
  public:
   explicit ReadTransactionImpl(DBImpl* db)
-      : db_(db), snapshot_(db->tree().AcquireSnapshot()) {}
-  ~ReadTransactionImpl() override { db_->tree().ReleaseSnapshot(snapshot_); }
+      : handle_(db),
+        db_(db),
+        snapshot_(handle_.status().ok() ? db->tree().AcquireSnapshot() : BTree::Snapshot{}) {}
+  ~ReadTransactionImpl() override {
+    if (handle_.status().ok()) db_->tree().ReleaseSnapshot(snapshot_);
+  }
   absl::StatusOr<std::string> Get(absl::string_view key) override {
+    LAURA_RETURN_IF_ERROR(handle_.status());
     return Checked(db_, db_->tree().Get(snapshot_.root, key));
   }
   std::unique_ptr<Iterator> NewIterator() override {
-    return std::make_unique<IteratorImpl>(db_, snapshot_, false);
+    return std::make_unique<IteratorImpl>(db_, snapshot_);
   }
 
  private:
+  const Handle handle_;
   DBImpl* const db_;
   const BTree::Snapshot snapshot_;
 };
@@ -402,8 +457,7 @@ class WriteTransactionImpl final : public WriteTransaction {
     return Track(db_->Checked(db_->tree().Delete(key).status()), [&] { batch_.Delete(key); });
   }
   std::unique_ptr<Iterator> NewIterator() override {
-    BTree::Snapshot own{db_->tree().write_root(), 0};
-    return std::make_unique<IteratorImpl>(db_, own, false);
+    return std::make_unique<IteratorImpl>(db_, BTree::Snapshot{db_->tree().write_root(), 0});
   }
   absl::Status Commit() override {
     LAURA_RETURN_IF_ERROR(CheckActive());
@@ -443,7 +497,8 @@ class WriteTransactionImpl final : public WriteTransaction {
 
 DBStats DBImpl::Stats() {
   DBStats st;
-  if (closed_.load()) return st;
+  const Call call(this);
+  if (!call.status().ok()) return st;
   {
     MutexLock lock(&write_mu_);
     st.commits = commits_;
@@ -455,7 +510,7 @@ DBStats DBImpl::Stats() {
     st.log_syncs = log_->syncs();
     st.log_segments = log_->segments().size();
   }
-  st.snapshots = tree_->snapshot_count();
+  st.snapshots = tree_->snapshot_count() - 1;  // not this call's own
   if (prefetcher_ != nullptr) st.prefetched_keys = prefetcher_->keys_warmed();
   st.disk = dm_->Stats();
   st.pager = pager_->Stats();
@@ -463,10 +518,10 @@ DBStats DBImpl::Stats() {
 }
 
 absl::Status DBImpl::AdviseWillNeed(absl::string_view from, absl::string_view to) {
-  LAURA_RETURN_IF_ERROR(CheckOpen());
-  const BTree::Snapshot snap = tree_->AcquireSnapshot();
+  const Call call(this);
+  LAURA_RETURN_IF_ERROR(call.status());
   std::vector<PageId> leaves;
-  absl::Status s = LeafPagesInRange(pager_.get(), snap.root, from, to, &leaves);
+  absl::Status s = Checked(LeafPagesInRange(pager_.get(), call.root(), from, to, &leaves));
   std::sort(leaves.begin(), leaves.end());
   // One hint per run of consecutive pages.
   for (size_t i = 0; s.ok() && i < leaves.size();) {
@@ -475,7 +530,6 @@ absl::Status DBImpl::AdviseWillNeed(absl::string_view from, absl::string_view to
     s = dm_->AdviseWillNeed(leaves[i], leaves[j - 1]);
     i = j;
   }
-  tree_->ReleaseSnapshot(snap);
   return s;
 }
 
@@ -489,7 +543,7 @@ absl::StatusOr<std::unique_ptr<WriteTransaction>> DBImpl::BeginWrite(bool wait) 
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator() {
-  return std::make_unique<IteratorImpl>(this, tree_->AcquireSnapshot(), true);
+  return std::make_unique<IteratorImpl>(this, std::nullopt);
 }
 
 }  // namespace engine_internal

@@ -27,19 +27,33 @@ namespace engine_internal {
 class DBImpl final : public DB {
  public:
   DBImpl(const Options& options, std::string path) : options_(options), path_(std::move(path)) {}
-  ~DBImpl() override {
-    if (!closed_.load()) Close().IgnoreError();
-  }
+  // REQUIRES: no iterator or transaction of this database is still open.
+  ~DBImpl() override;
 
   absl::Status Init();
 
+  // A public call in flight: it holds a snapshot of the latest commit,
+  // registered with the tree, so that Close waits for it (and the pages it
+  // reads stay put). status() is FailedPrecondition once Close has begun.
+  class Call {
+   public:
+    explicit Call(DBImpl* db) : db_(db), snap_(db->tree_->AcquireSnapshot()) {}
+    ~Call() { db_->tree_->ReleaseSnapshot(snap_); }
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+    absl::Status status() const { return db_->CheckNotClosing(); }
+    PageId root() const { return snap_.root; }
+
+   private:
+    DBImpl* const db_;
+    const BTree::Snapshot snap_;
+  };
+
   absl::StatusOr<std::string> Get(absl::string_view key) override {
-    LAURA_RETURN_IF_ERROR(CheckOpen());
-    const BTree::Snapshot snap = tree_->AcquireSnapshot();
+    const Call call(this);
+    LAURA_RETURN_IF_ERROR(call.status());
     std::string value;
-    absl::Status s = Checked(tree_->Get(snap.root, key, &value));
-    tree_->ReleaseSnapshot(snap);
-    if (!s.ok()) return s;
+    LAURA_RETURN_IF_ERROR(Checked(tree_->Get(call.root(), key, &value)));
     return value;
   }
 
@@ -58,7 +72,8 @@ class DBImpl final : public DB {
   absl::Status Write(const WriteBatch& batch) override;
 
   absl::Status Sync() override {
-    LAURA_RETURN_IF_ERROR(CheckOpen());
+    const Call call(this);
+    LAURA_RETURN_IF_ERROR(call.status());
     if (log_ == nullptr) return absl::OkStatus();
     return log_->SyncAll();
   }
@@ -67,6 +82,8 @@ class DBImpl final : public DB {
 
   DBStats Stats() override;
   CheckReport Check() override {
+    const Call call(this);
+    if (!call.status().ok()) return CheckReport{.problems = {std::string(call.status().message())}};
     CheckReport report = CheckStructure();
     if (absl::Status fault = Checked(absl::OkStatus()); !fault.ok()) {
       report.problems.push_back(std::string(fault.message()));
@@ -96,11 +113,13 @@ class DBImpl final : public DB {
     return report;
   }
   absl::Status AdviseRandom() override {
-    LAURA_RETURN_IF_ERROR(CheckOpen());
+    const Call call(this);
+    LAURA_RETURN_IF_ERROR(call.status());
     return dm_->AdviseRandom();
   }
   absl::Status AdviseSequential() override {
-    LAURA_RETURN_IF_ERROR(CheckOpen());
+    const Call call(this);
+    LAURA_RETURN_IF_ERROR(call.status());
     return dm_->AdviseSequential();
   }
 
@@ -207,6 +226,26 @@ class DBImpl final : public DB {
   Mutex syncer_mu_;
   bool syncer_stop_ ABSL_GUARDED_BY(syncer_mu_) = false;
   std::atomic<bool> closed_{false};
+  // Close has begun: new calls fail (CheckOpen). Close waits for the calls
+  // in flight (each holds a Call) and refuses while handles are open:
+  // iterators and transactions, counted by handles_. Set before the count
+  // is read, and each handle counts itself before it reads this, so one
+  // of the two always sees the other.
+  std::atomic<bool> closing_{false};
+  std::atomic<int64_t> handles_{0};
+
+ public:
+  // For calls that read without the writer role: FailedPrecondition once
+  // Close has begun (writers find closed_ once Close is done with them).
+  absl::Status CheckNotClosing() const {
+    if (closing_.load()) {
+      return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
+    }
+    return absl::OkStatus();
+  }
+  // For iterators and transactions: count one more or one fewer handle.
+  void AddHandle() { handles_.fetch_add(1); }
+  void DropHandle() { handles_.fetch_sub(1); }
 };
 
 }  // namespace engine_internal

@@ -228,6 +228,7 @@ void DiskManager::WriteBehind(PageId id) {
     step = kSequentialWriteBehindBytes;
   }
   if (step == 0) return;
+  MutexLock lock(&behind_mu_);
   behind_lo_ = std::min(behind_lo_, id);
   behind_hi_ = std::max(behind_hi_, id + 1);
   behind_bytes_ += page_size_;
@@ -344,7 +345,10 @@ absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn 
   checkpoint_in_flight_ = true;
   if (absl::Status s = WriteFreeList(pending.plan, lsn); !s.ok()) return FailCheckpoint(s);
   pending.scope = TakeSyncScope();
-  ResetWriteBehind();  // the sync writes all of it back
+  {
+    MutexLock behind_lock(&behind_mu_);
+    ResetWriteBehind();  // the sync writes all of it back
+  }
   Meta& next = pending.next;
   next = durable_;
   next.generation = durable_.generation + 1;

@@ -288,7 +288,7 @@ class DiskManager {
   void PublishPageCount() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After page id was written: starts write-back when enough has piled up.
   void WriteBehind(PageId id);
-  void ResetWriteBehind();
+  void ResetWriteBehind() ABSL_EXCLUSIVE_LOCKS_REQUIRED(behind_mu_);
 
   const DiskManagerKind kind_;
   const DiskManagerOptions options_;
@@ -309,10 +309,13 @@ class DiskManager {
   std::atomic<uint64_t> pages_written_{0};
   std::atomic<uint64_t> syncs_{0};
   std::atomic<bool> sequential_{false};  // the sequential hint is on
-  // Writer-thread state: pages written since write-back last started.
-  PageId behind_lo_ = UINT64_MAX;
-  PageId behind_hi_ = 0;  // one past the last
-  uint64_t behind_bytes_ = 0;
+  // Pages written since write-back last started. WritePage runs on reader
+  // threads too (the pread pool writes back the dirty frames it evicts),
+  // so this has its own lock, taken only while write-behind is on.
+  Mutex behind_mu_;
+  PageId behind_lo_ ABSL_GUARDED_BY(behind_mu_) = UINT64_MAX;
+  PageId behind_hi_ ABSL_GUARDED_BY(behind_mu_) = 0;  // one past the last
+  uint64_t behind_bytes_ ABSL_GUARDED_BY(behind_mu_) = 0;
 };
 
 }  // namespace laura

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "tests/support/fault_injection_env.h"
@@ -547,6 +548,90 @@ TEST_P(DBTest, TimerSyncMakesCommitsDurableWithinAnInterval) {
   }
   auto db = OpenDB(o);
   for (int i = 0; i < 50; ++i) EXPECT_EQ(*db->Get(Key(i)), "timed") << Key(i);
+}
+
+TEST_P(DBTest, CallsAfterCloseFailWithFailedPrecondition) {
+  auto db = OpenDB(MakeOptions());
+  ASSERT_TRUE(db->Put("a", "1").ok());
+  ASSERT_TRUE(db->Close().ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->Get("a").status()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->Put("b", "2")));
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->Sync()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->AdviseRandom()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->AdviseWillNeed("a", "b")));
+  EXPECT_FALSE(db->Check().ok());
+  std::unique_ptr<Iterator> it = db->NewIterator();
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(absl::IsFailedPrecondition(it->status()));
+  std::unique_ptr<ReadTransaction> txn = db->BeginRead();
+  EXPECT_TRUE(absl::IsFailedPrecondition(txn->Get("a").status()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(txn->NewIterator()->status()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(db->BeginWrite().status()));
+}
+
+TEST_P(DBTest, CloseRefusesWhileIteratorsOrReadTransactionsAreOpen) {
+  auto db = OpenDB(MakeOptions());
+  ASSERT_TRUE(db->Put("a", "1").ok());
+  {
+    std::unique_ptr<Iterator> it = db->NewIterator();
+    absl::Status s = db->Close();
+    EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
+    EXPECT_NE(s.message().find("1 iterators or transactions are still open"), std::string::npos)
+        << s;
+    it->SeekToFirst();  // still usable: nothing was closed
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(it->value(), "1");
+  }
+  {
+    std::unique_ptr<ReadTransaction> txn = db->BeginRead();
+    EXPECT_TRUE(absl::IsFailedPrecondition(db->Close()));
+    EXPECT_EQ(*txn->Get("a"), "1");
+  }
+  EXPECT_EQ(*db->Get("a"), "1");
+  EXPECT_TRUE(db->Close().ok());
+}
+
+// Close while other threads are inside Get, Stats and short iterations:
+// each call returns its data or FailedPrecondition, and Close waits for
+// the ones in flight (ASan and TSan check that nothing is used after it
+// is freed).
+TEST_P(DBTest, CloseWhileConcurrentReadersAreInsideCalls) {
+  auto db = OpenDB(MakeOptions());
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(db->Put(Key(i), absl::StrCat("v", i)).ok());
+  std::atomic<int> started{0}, refused{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      for (int n = 0;; ++n) {
+        if (n == 10) ++started;
+        const int i = (n * 7 + t) % 200;
+        absl::StatusOr<std::string> got = db->Get(Key(i));
+        if (!got.ok()) {
+          EXPECT_TRUE(absl::IsFailedPrecondition(got.status())) << got.status();
+          break;
+        }
+        EXPECT_EQ(*got, absl::StrCat("v", i));
+        db->Stats();
+        std::unique_ptr<Iterator> it = db->NewIterator();
+        it->Seek(Key(i));
+        if (!it->status().ok()) {
+          EXPECT_TRUE(absl::IsFailedPrecondition(it->status())) << it->status();
+        }
+      }
+      ++refused;
+    });
+  }
+  while (started.load() < 3) std::this_thread::yield();
+  // An open iterator can make Close refuse; retry until the readers'
+  // short-lived ones are gone.
+  absl::Status closed;
+  do {
+    closed = db->Close();
+  } while (absl::IsFailedPrecondition(closed));
+  EXPECT_TRUE(closed.ok()) << closed;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(refused.load(), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Managers, DBTest, BothManagers(), ManagerName());

@@ -248,6 +248,16 @@ TEST_P(FaultTest, FailedSyncRefusesWritesUntilReopen) {
     absl::Status again = (*dm)->Checkpoint(2, a);
     EXPECT_NE(again.message().find("an earlier sync failed"), std::string::npos);
     EXPECT_FALSE((*dm)->AllocatePage().ok());
+    // Every other write is refused too, with the reason.
+    std::string page((*dm)->page_size(), '\0');
+    absl::Status write = (*dm)->WritePage(a, page.data());
+    EXPECT_NE(write.message().find("an earlier sync failed"), std::string::npos) << write;
+    absl::Status free = (*dm)->FreePage(a);
+    EXPECT_NE(free.message().find("an earlier sync failed"), std::string::npos) << free;
+    if ((*dm)->has_mapping()) {
+      absl::Status seal = (*dm)->SealInPlace(a);
+      EXPECT_NE(seal.message().find("an earlier sync failed"), std::string::npos) << seal;
+    }
   }
   ASSERT_TRUE(env_.Crash(CrashMode::kDropUnsynced).ok());
   auto dm = Open();

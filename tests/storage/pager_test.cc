@@ -20,12 +20,13 @@ namespace {
 
 class PagerTest : public ::testing::TestWithParam<DiskManagerKind> {
  protected:
-  void Open(uint64_t cache_bytes = 64 * kMiB) {
+  void Open(uint64_t cache_bytes = 64 * kMiB, uint64_t write_behind_bytes = 0) {
     pager_.reset();
     dm_.reset();
     DiskManagerOptions o;
     o.initial_size = 256 * 1024;
     o.growth_step = 256 * 1024;
+    o.write_behind_bytes = write_behind_bytes;
     auto dm = DiskManager::Open(GetParam(), path_, o);
     ASSERT_TRUE(dm.ok()) << dm.status();
     dm_ = std::move(*dm);
@@ -285,6 +286,31 @@ TEST_P(PagerTest, ConcurrentReadersWhileTheWriterAllocates) {
     SCOPED_TRACE(frames);
     ReadWhileAllocating(frames * 4096, ++lsn);
   }
+}
+
+// Readers evict dirty frames of other shards while the writer does too:
+// both write pages back, and write-behind's state is shared (run under
+// TSan by the test command).
+TEST_P(PagerTest, ConcurrentEvictionsWithWriteBehind) {
+  Open(/*cache_bytes=*/1024 * 4096, /*write_behind_bytes=*/64 * 1024);
+  std::vector<PageId> committed;
+  for (uint64_t i = 0; i < 2048; ++i) committed.push_back(NewTagged(i + 1));
+  Commit(1);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      for (uint64_t n = 0; !stop.load() || n < 2000; ++n) {
+        const uint64_t i = (n * 13 + t) % committed.size();
+        auto ref = pager_->Fetch(committed[i]);
+        ASSERT_TRUE(ref.ok()) << ref.status();
+        ASSERT_EQ(DecodeFixed64(ref->data() + kPageLsnOffset), i + 1);
+      }
+    });
+  }
+  for (uint64_t i = 0; i < 3000; ++i) NewTagged(5000 + i);
+  stop.store(true);
+  for (auto& r : readers) r.join();
 }
 
 void PagerTest::ReadWhileAllocating(uint64_t cache_bytes, Lsn lsn) {
