@@ -51,8 +51,16 @@ class PagerTest : public ::testing::TestWithParam<DiskManagerKind> {
     return ref->id();
   }
 
-  // Two threads read committed pages while this one allocates new ones.
-  void ReadWhileAllocating(uint64_t cache_bytes, Lsn lsn);
+  // Two threads read `committed` committed pages while this one allocates
+  // `allocated` new ones.
+  struct ReadWhileAllocatingCase {
+    uint64_t cache_bytes;
+    Lsn lsn;
+    uint64_t committed = 64;
+    uint64_t allocated = 500;
+    uint64_t write_behind_bytes = 0;
+  };
+  void ReadWhileAllocating(const ReadWhileAllocatingCase& c);
 
   void ExpectTagged(PageId id, uint64_t tag) {
     auto ref = pager_->Fetch(id);
@@ -284,7 +292,7 @@ TEST_P(PagerTest, ConcurrentReadersWhileTheWriterAllocates) {
   Lsn lsn = 0;
   for (uint64_t frames : {32, 4096}) {
     SCOPED_TRACE(frames);
-    ReadWhileAllocating(frames * 4096, ++lsn);
+    ReadWhileAllocating({.cache_bytes = frames * 4096, .lsn = ++lsn});
   }
 }
 
@@ -292,46 +300,28 @@ TEST_P(PagerTest, ConcurrentReadersWhileTheWriterAllocates) {
 // both write pages back, and write-behind's state is shared (run under
 // TSan by the test command).
 TEST_P(PagerTest, ConcurrentEvictionsWithWriteBehind) {
-  Open(/*cache_bytes=*/1024 * 4096, /*write_behind_bytes=*/64 * 1024);
-  std::vector<PageId> committed;
-  for (uint64_t i = 0; i < 2048; ++i) committed.push_back(NewTagged(i + 1));
-  Commit(1);
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> readers;
-  for (int t = 0; t < 2; ++t) {
-    readers.emplace_back([&, t] {
-      for (uint64_t n = 0; !stop.load() || n < 2000; ++n) {
-        const uint64_t i = (n * 13 + t) % committed.size();
-        auto ref = pager_->Fetch(committed[i]);
-        ASSERT_TRUE(ref.ok()) << ref.status();
-        ASSERT_EQ(DecodeFixed64(ref->data() + kPageLsnOffset), i + 1);
-      }
-    });
-  }
-  for (uint64_t i = 0; i < 3000; ++i) NewTagged(5000 + i);
-  stop.store(true);
-  for (auto& r : readers) r.join();
+  ReadWhileAllocating({.cache_bytes = 1024 * 4096, .lsn = 1, .committed = 2048,
+                       .allocated = 3000, .write_behind_bytes = 64 * 1024});
 }
 
-void PagerTest::ReadWhileAllocating(uint64_t cache_bytes, Lsn lsn) {
-  Open(cache_bytes);
+void PagerTest::ReadWhileAllocating(const ReadWhileAllocatingCase& c) {
+  Open(c.cache_bytes, c.write_behind_bytes);
   std::vector<PageId> committed;
-  for (uint64_t i = 0; i < 64; ++i) committed.push_back(NewTagged(i + 1));
-  Commit(lsn);
+  for (uint64_t i = 0; i < c.committed; ++i) committed.push_back(NewTagged(i + 1));
+  Commit(c.lsn);
   std::atomic<bool> stop{false};
   std::vector<std::thread> readers;
   for (int t = 0; t < 2; ++t) {
     readers.emplace_back([&, t] {
-      uint64_t n = 0;
-      while (!stop.load() || n < 1000) {
-        const uint64_t i = (n++ * 7 + t) % committed.size();
+      for (uint64_t n = 0; !stop.load() || n < 1000; ++n) {
+        const uint64_t i = (n * 7 + t) % committed.size();
         auto ref = pager_->Fetch(committed[i]);
         ASSERT_TRUE(ref.ok()) << ref.status();
         ASSERT_EQ(DecodeFixed64(ref->data() + kPageLsnOffset), i + 1);
       }
     });
   }
-  for (uint64_t i = 0; i < 500; ++i) NewTagged(100 + i);
+  for (uint64_t i = 0; i < c.allocated; ++i) NewTagged(c.committed + 100 + i);
   stop.store(true);
   for (auto& r : readers) r.join();
 }
