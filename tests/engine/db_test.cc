@@ -550,6 +550,26 @@ TEST_P(DBTest, TimerSyncMakesCommitsDurableWithinAnInterval) {
   for (int i = 0; i < 50; ++i) EXPECT_EQ(*db->Get(Key(i)), "timed") << Key(i);
 }
 
+// Creation makes the new directory's own entry durable (a sync of its
+// parent), so power lost right after Open returns keeps the database.
+TEST_P(DBTest, NewDatabaseSurvivesPowerLossRightAfterOpen) {
+  const std::string nested = dir_.File("parent/db");
+  ASSERT_TRUE(env_.CreateDir(dir_.File("parent")).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
+  {
+    auto db = DB::Open(MakeOptions(), nested);
+    ASSERT_TRUE(db.ok()) << db.status();
+    env_.FailOperation(1, EIO, /*persistent=*/true);  // the process is gone
+  }
+  env_.ClearFailures();
+  ASSERT_TRUE(env_.Crash(FaultInjectionEnv::CrashMode::kDropUnsynced).ok());
+  Options o = MakeOptions();
+  o.create_if_missing = false;
+  auto db = DB::Open(o, nested);
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_TRUE(absl::IsNotFound((*db)->Get("a").status()));
+}
+
 TEST_P(DBTest, CallsAfterCloseFailWithFailedPrecondition) {
   auto db = OpenDB(MakeOptions());
   ASSERT_TRUE(db->Put("a", "1").ok());

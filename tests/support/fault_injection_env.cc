@@ -2,6 +2,7 @@
 #include "tests/support/fault_injection_env.h"
 
 #include <cerrno>
+#include <filesystem>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -169,6 +170,13 @@ absl::Status FaultInjectionEnv::CheckSpace(const std::string& path,
   return ErrnoStatus(ENOSPC, "injected full disk: growing " + path);
 }
 
+bool FaultInjectionEnv::InUnsyncedDir(const std::string& path) const {
+  for (std::string dir = DirOf(path); dir != "/" && dir != "."; dir = DirOf(dir)) {
+    if (unsynced_dirs_.contains(dir)) return true;
+  }
+  return false;
+}
+
 FaultInjectionEnv::InodeId FaultInjectionEnv::TrackLocked(const std::string& path) {
   auto it = current_names_.find(path);
   if (it != current_names_.end()) return it->second;
@@ -248,7 +256,11 @@ absl::Status FaultInjectionEnv::RenameFile(const std::string& from,
 
 absl::Status FaultInjectionEnv::CreateDir(const std::string& path) {
   LAURA_RETURN_IF_ERROR(Check(kMetadata, "mkdir " + path));
-  return base_->CreateDir(path);
+  const bool existed = base_->FileExists(path);
+  LAURA_RETURN_IF_ERROR(base_->CreateDir(path));
+  MutexLock lock(&mu_);
+  if (!existed) unsynced_dirs_.insert(path);
+  return absl::OkStatus();
 }
 
 absl::Status FaultInjectionEnv::SyncDir(const std::string& path) {
@@ -262,6 +274,10 @@ absl::Status FaultInjectionEnv::SyncDir(const std::string& path) {
   for (const std::string& name : gone) durable_names_.erase(name);
   for (const auto& [name, inode] : current_names_) {
     if (DirOf(name) == path) durable_names_[name] = inode;
+  }
+  for (auto it = unsynced_dirs_.begin(); it != unsynced_dirs_.end();) {
+    auto here = it++;
+    if (DirOf(*here) == path) unsynced_dirs_.erase(here);
   }
   return absl::OkStatus();
 }
@@ -327,8 +343,11 @@ absl::Status FaultInjectionEnv::Crash(CrashMode mode, uint64_t seed) {
   for (const auto& [name, inode] : current_names_) {
     LAURA_RETURN_IF_ERROR(base_->DeleteFile(name));
   }
-  const auto& names = mode == CrashMode::kKeepUnsynced ? current_names_ : durable_names_;
-  absl::flat_hash_map<std::string, InodeId> survivors = names;
+  const bool keep = mode == CrashMode::kKeepUnsynced;
+  absl::flat_hash_map<std::string, InodeId> survivors;
+  for (const auto& [name, inode] : keep ? current_names_ : durable_names_) {
+    if (keep || !InUnsyncedDir(name)) survivors[name] = inode;
+  }
   absl::flat_hash_map<InodeId, std::string> contents;
   for (const auto& [name, inode] : survivors) {
     if (!contents.contains(inode)) {
@@ -344,6 +363,11 @@ absl::Status FaultInjectionEnv::Crash(CrashMode mode, uint64_t seed) {
   durable_content_ = std::move(contents);
   current_names_ = survivors;
   durable_names_ = std::move(survivors);
+  if (!keep) {
+    // A directory whose entry was never synced is gone, with all inside.
+    for (const std::string& dir : unsynced_dirs_) std::filesystem::remove_all(dir);
+  }
+  unsynced_dirs_.clear();
   fail_at_ = 0;
   return absl::OkStatus();
 }

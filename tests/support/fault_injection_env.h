@@ -9,6 +9,8 @@
 //  - Directory entries (create, rename, delete): durable only after SyncDir
 //    of the parent directory. Contents belong to the file (inode), so a
 //    synced file renamed without a directory sync reverts to its old name.
+//    A directory made by CreateDir is durable only once its parent is
+//    synced; until then a crash removes it with everything inside.
 // Crash modes: kDropUnsynced keeps only durable state; kKeepUnsynced keeps
 // everything (the OS happened to write it all back); kTearUnsynced keeps, for
 // each unsynced 4 KiB block, the old version, the new one or a mix of their
@@ -32,6 +34,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "storage/mutex.h"
 #include "storage/env.h"
 
@@ -121,6 +124,10 @@ class FaultInjectionEnv final : public Env {
   absl::flat_hash_map<InodeId, std::string> durable_content_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, InodeId> current_names_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, InodeId> durable_names_ ABSL_GUARDED_BY(mu_);
+  // Directories created since their parent was last synced.
+  absl::flat_hash_set<std::string> unsynced_dirs_ ABSL_GUARDED_BY(mu_);
+  // Whether a directory above path is in unsynced_dirs_.
+  bool InUnsyncedDir(const std::string& path) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
 
 }  // namespace laura
