@@ -2,12 +2,14 @@
 #include "tools/import_export.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -85,21 +87,36 @@ absl::StatusOr<ImportResult> ImportFiles(DB& db, const std::vector<std::string>&
 
 namespace {
 
-// Buffered output to a file descriptor, with errors kept.
+// Buffered output to a file descriptor, with errors kept. A regular file
+// (or a new one) is written under a temporary name in the same directory
+// and renamed into place by Commit, so a failed export leaves whatever was
+// at the path untouched; anything else (a device, a pipe) is written
+// straight, and never removed.
 class Output {
  public:
   static absl::StatusOr<Output> Open(const std::string& path) {
-    if (path == "-") return Output("<stdout>", STDOUT_FILENO, false);
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      return absl::UnavailableError(
-          absl::StrCat(path, ": cannot create: ", std::strerror(errno)));
+    if (path == "-") return Output("<stdout>", STDOUT_FILENO, false, "");
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) return OpenError(path);
+      return Output(path, fd, true, "");
     }
-    return Output(path, fd, true);
+    std::string temp = path + ".exporting-XXXXXX";
+    const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+    if (fd < 0) return OpenError(path);
+    ::fchmod(fd, 0644 & ~CurrentUmask());
+    return Output(path, fd, true, std::move(temp));
   }
-  Output(Output&& o) noexcept : path_(o.path_), fd_(o.fd_), owned_(o.owned_) { o.fd_ = -1; }
+  Output(Output&& o) noexcept
+      : path_(o.path_), fd_(o.fd_), owned_(o.owned_), temp_(std::move(o.temp_)) {
+    o.fd_ = -1;
+    o.temp_.clear();
+  }
+  // Without a Commit, removes the temporary file (and nothing else).
   ~Output() {
     if (owned_ && fd_ >= 0) ::close(fd_);
+    if (!temp_.empty()) ::unlink(temp_.c_str());
   }
 
   std::string& buffer() { return buffer_; }
@@ -109,33 +126,46 @@ class Output {
     while (done < buffer_.size()) {
       const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        return absl::Status(errno == ENOSPC ? absl::StatusCode::kResourceExhausted
-                                            : absl::StatusCode::kUnavailable,
-                            absl::StrCat(path_, ": write failed: ", std::strerror(errno)));
-      }
+      if (n < 0) return Error("write failed");
       done += n;
     }
     written_ += buffer_.size();
     buffer_.clear();
     return absl::OkStatus();
   }
-  absl::Status Close() {
+  // Flushes and closes; a temporary file is synced and renamed to the path.
+  absl::Status Commit() {
     if (absl::Status s = Flush(); !s.ok()) return s;
-    if (owned_ && ::close(fd_) != 0) {
-      fd_ = -1;
-      return absl::UnavailableError(absl::StrCat(path_, ": close failed: ", std::strerror(errno)));
-    }
-    fd_ = -1;
+    if (!temp_.empty() && ::fsync(fd_) != 0) return Error("sync failed");
+    const int fd = std::exchange(fd_, -1);
+    if (owned_ && ::close(fd) != 0) return Error("close failed");
+    if (temp_.empty()) return absl::OkStatus();
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) return Error("cannot rename into place");
+    temp_.clear();
     return absl::OkStatus();
   }
   uint64_t written() const { return written_ + buffer_.size(); }
 
  private:
-  Output(std::string path, int fd, bool owned) : path_(std::move(path)), fd_(fd), owned_(owned) {}
+  Output(std::string path, int fd, bool owned, std::string temp)
+      : path_(std::move(path)), fd_(fd), owned_(owned), temp_(std::move(temp)) {}
+  static absl::Status OpenError(const std::string& path) {
+    return absl::UnavailableError(absl::StrCat(path, ": cannot create: ", std::strerror(errno)));
+  }
+  absl::Status Error(absl::string_view what) const {
+    return absl::Status(errno == ENOSPC ? absl::StatusCode::kResourceExhausted
+                                        : absl::StatusCode::kUnavailable,
+                        absl::StrCat(path_, ": ", what, ": ", std::strerror(errno)));
+  }
+  static mode_t CurrentUmask() {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    return mask;
+  }
   std::string path_;
   int fd_;
   bool owned_;
+  std::string temp_;  // the temporary file until Commit renames it, or ""
   std::string buffer_;
   uint64_t written_ = 0;
 };
@@ -166,12 +196,9 @@ absl::StatusOr<uint64_t> ExportRecords(Iterator& it, const std::string& path,
   if (s.ok()) s = it.status();
   if (s.ok()) {
     writer->End(records, &out->buffer());
-    s = out->Close();
+    s = out->Commit();
   }
-  if (!s.ok()) {
-    if (path != "-") ::unlink(path.c_str());
-    return s;
-  }
+  if (!s.ok()) return s;  // out removes its temporary file, if any
   progress.Finish(out->written(), records);
   return records;
 }

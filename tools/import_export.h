@@ -60,7 +60,10 @@ struct ExportOptions {
 
 // Writes the records of `it` (an iterator over the snapshot to export) to
 // path ("-" is standard output), in key order; returns the record count.
-// A failed export removes the file it was writing.
+// A regular file is written under a temporary name beside it and renamed
+// into place at the end, so a failed export leaves the path as it was
+// (removing only its temporary file); a device or pipe is written
+// straight and never removed. Proven by LauraCliTest.FailedExportLeaves*.
 absl::StatusOr<uint64_t> ExportRecords(Iterator& it, const std::string& path,
                                        const ExportOptions& options);
 

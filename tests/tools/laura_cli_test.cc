@@ -5,11 +5,14 @@
 // format, failed imports leaving the database unchanged, SIGKILL during an
 // import, and the interactive shell on a pseudo-terminal (editing keys,
 // completion, history across runs).
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -343,6 +346,80 @@ TEST_F(LauraCliTest, KillDuringImportLeavesTheDatabaseAsBefore) {
   }
   EXPECT_EQ(Commands(absl::StrCat("count; get key", absl::StrFormat("%09d", 7919))),
             absl::StrCat(kRecords + 1, "\nvalue-1\n"));
+}
+
+// A database of 3000 records whose leaf holding record 2000's value has
+// one byte flipped: an export fails with DataLoss part way.
+void MakeDamagedDatabase(const std::string& db, const std::string& dir) {
+  std::string input;
+  for (int i = 0; i < 3000; ++i) input += absl::StrFormat("key%06d\tvalue-%06d-payload\n", i, i);
+  const std::string source = dir + "/source.tsv";
+  std::ofstream(source, std::ios::binary) << input;
+  ASSERT_EQ(RunProgram({LAURA_BINARY, "import", "--quiet", "--create", db, source}, "", {})
+                .exit_status,
+            0);
+  const std::string data = db + "/data.ldb";
+  std::ifstream in(data, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  const size_t at = bytes.find("value-002000-payload");
+  ASSERT_NE(at, std::string::npos);
+  std::fstream f(data, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(at + 3);
+  f.put('#');
+}
+
+// The integrity issue's first report, on the default (mmap) manager: the
+// damaged value is never printed, a put into its leaf is refused, and the
+// checker still sees the damage afterwards.
+TEST_F(LauraCliTest, DamagedLeafIsAnErrorForGetPutAndCheck) {
+  MakeDamagedDatabase(db_, dir_.path());
+  ProgramResult get = Laura({db_, "-c", "get key002000"});
+  EXPECT_EQ(get.exit_status, 1);
+  EXPECT_NE(get.err.find("checksum mismatch on page"), std::string::npos) << get.err;
+  EXPECT_EQ(get.out, "");
+  ProgramResult put = Laura({db_, "-c", "put key002000x new"});
+  EXPECT_EQ(put.exit_status, 1);
+  EXPECT_NE(put.err.find("checksum mismatch on page"), std::string::npos) << put.err;
+  for (const char* manager : {"--mmap", "--pread"}) {
+    ProgramResult check = Laura({"check", manager, db_});
+    EXPECT_NE(check.exit_status, 0) << manager;
+    EXPECT_NE((check.out + check.err).find("checksum mismatch"), std::string::npos)
+        << manager << ": " << check.out << check.err;
+  }
+}
+
+TEST_F(LauraCliTest, FailedExportLeavesAnExistingFileUntouched) {
+  MakeDamagedDatabase(db_, dir_.path());
+  const std::string out = dir_.File("precious.tsv");
+  WriteFile(out, "precious\n");
+  ProgramResult r = Laura({"export", "-o", out, db_});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_NE(r.err.find("checksum mismatch"), std::string::npos) << r.err;
+  EXPECT_EQ(ReadFile(out), "precious\n");
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".exporting-"), std::string::npos)
+        << "temporary file left behind: " << entry.path();
+  }
+  // A good export replaces the file whole.
+  const std::string good = dir_.File("good");
+  ASSERT_EQ(Laura({"--create", good, "-c", "put a 1"}).exit_status, 0);
+  ProgramResult ok = Laura({"export", "-o", out, good});
+  ASSERT_EQ(ok.exit_status, 0) << ok.err;
+  EXPECT_EQ(ReadFile(out), "a\t1\n");
+}
+
+TEST_F(LauraCliTest, FailedExportLeavesAPipeInPlace) {
+  MakeDamagedDatabase(db_, dir_.path());
+  const std::string fifo = dir_.File("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // so the export's open returns
+  ASSERT_GE(reader, 0);
+  ProgramResult r = Laura({"export", "-o", fifo, db_});
+  ::close(reader);
+  EXPECT_EQ(r.exit_status, 1);
+  struct stat st;
+  ASSERT_EQ(::stat(fifo.c_str(), &st), 0) << "the export removed the pipe";
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
 }
 
 TEST_F(LauraCliTest, StatReportsPagesAndDepth) {
