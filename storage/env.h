@@ -8,7 +8,7 @@
 // operation (see tests/support/fault_injection_env.h).
 //
 // Errors are absl::Status values whose message names the path and offset:
-// ENOSPC/EDQUOT -> ResourceExhausted, ENOENT -> NotFound, EACCES/EPERM ->
+// ENOSPC/EDQUOT/EFBIG -> ResourceExhausted, ENOENT -> NotFound, EACCES/EPERM ->
 // PermissionDenied, others via absl::ErrnoToStatusCode.
 //
 // Thread safety: Env and File methods may be called from any thread; File
@@ -91,7 +91,10 @@ class Env {
  public:
   virtual ~Env() = default;
 
-  // The process-wide POSIX Env. Never deleted.
+  // The process-wide POSIX Env. Never deleted. Its first use sets SIGXFSZ
+  // to ignored if it had the default action, so a write past the
+  // file-size limit is an error (ResourceExhausted), not the end of the
+  // process.
   static Env* Default();
 
   virtual absl::StatusOr<std::unique_ptr<File>> OpenFile(

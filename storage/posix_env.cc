@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +18,8 @@ namespace laura {
 
 absl::Status ErrnoStatus(int err, absl::string_view context) {
   absl::StatusCode code = absl::ErrnoToStatusCode(err);
-  if (err == ENOSPC || err == EDQUOT) code = absl::StatusCode::kResourceExhausted;
+  // A full disk, a quota, or the file-size limit (ulimit -f): no space.
+  if (err == ENOSPC || err == EDQUOT || err == EFBIG) code = absl::StatusCode::kResourceExhausted;
   return absl::Status(code, absl::StrCat(context, ": ", std::strerror(err),
                                          " (errno ", err, ")"));
 }
@@ -282,8 +284,28 @@ class PosixEnv final : public Env {
 
 }  // namespace
 
+namespace {
+
+// A write past the file-size limit (ulimit -f) raises SIGXFSZ, whose
+// default action ends the process; ignored, the write fails with EFBIG,
+// which becomes ResourceExhausted like a full disk. Only the default
+// action is replaced: a handler the program installed stays.
+void IgnoreFileSizeSignal() {
+  struct sigaction current = {};
+  if (sigaction(SIGXFSZ, nullptr, &current) != 0 || current.sa_handler != SIG_DFL) return;
+  struct sigaction ignore = {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGXFSZ, &ignore, nullptr);
+}
+
+}  // namespace
+
 Env* Env::Default() {
-  static Env* const env = new PosixEnv();
+  static Env* const env = [] {
+    IgnoreFileSizeSignal();
+    return new PosixEnv();
+  }();
   return env;
 }
 

@@ -61,6 +61,9 @@ inline constexpr uint8_t kBatchDelete = 2;
 
 // "<16 hex digits>.log" for segment number n.
 std::string SegmentFileName(uint64_t n);
+// Suffix of a segment being created (LogWriter): never read as part of
+// the log, removed by the next writer.
+inline constexpr const char* kCreatingSuffix = ".creating";
 // The segment number of a file name; false if it is not a segment name.
 bool ParseSegmentFileName(absl::string_view name, uint64_t* n);
 

@@ -84,6 +84,14 @@ absl::StatusOr<bool> LogReader::Next(LogRecord* record) {
     }
     if (!loaded_) {
       LAURA_ASSIGN_OR_RETURN(bool header_ok, LoadSegment());
+      if (data_.size() < kSegmentHeaderSize) {
+        // Never completely created (a full disk under an older version,
+        // which made segments in place): it holds no record.
+        infos_.pop_back();
+        ++index_;
+        loaded_ = false;
+        continue;
+      }
       if (!header_ok) {  // a segment cut off while being created, or damage
         torn_tail_ = true;
         LAURA_RETURN_IF_ERROR(CheckNothingFollows(0, "the segment header is damaged"));

@@ -7,7 +7,10 @@
 // later segment) says the damaged place was already durable (its durable
 // LSN, see log_format.h), the damage is corruption, not a crash, and Next
 // returns DataLoss naming the segment and offset: the reader never drops
-// acknowledged records silently.
+// acknowledged records silently. A segment file shorter than a segment
+// header was never completely created (older versions made segments in
+// place, and a full disk could stop them at 0 bytes): it holds no record
+// and is skipped (LogTest.EmptySegmentsLeftByAFullDiskAreSkippedAndRemoved).
 #ifndef LAURA_WAL_LOG_READER_H_
 #define LAURA_WAL_LOG_READER_H_
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "storage/status_macros.h"
 
@@ -30,8 +31,29 @@ absl::StatusOr<std::unique_ptr<LogWriter>> LogWriter::Create(
     w->last_lsn_ = std::max(w->last_lsn_, info.last_lsn);
     w->synced_lsn_ = w->last_lsn_;
   }
-  LAURA_RETURN_IF_ERROR(w->StartSegment(number, 0));
+  w->next_number_ = number;
+  LAURA_RETURN_IF_ERROR(w->RemoveUnfinishedSegments(existing));
   return w;
+}
+
+absl::Status LogWriter::RemoveUnfinishedSegments(const std::vector<SegmentInfo>& existing) {
+  LAURA_ASSIGN_OR_RETURN(std::vector<std::string> names, options_.env->ListDir(dir_));
+  bool removed = false;
+  for (const std::string& name : names) {
+    const std::string path = dir_ + "/" + name;
+    uint64_t number;
+    bool unfinished = absl::EndsWith(name, kCreatingSuffix);
+    if (!unfinished && ParseSegmentFileName(name, &number)) {
+      const bool listed = std::any_of(existing.begin(), existing.end(),
+                                      [&](const SegmentInfo& i) { return i.number == number; });
+      absl::StatusOr<uint64_t> size = options_.env->FileSize(path);
+      unfinished = !listed && size.ok() && *size < kSegmentHeaderSize;
+    }
+    if (!unfinished) continue;
+    LAURA_RETURN_IF_ERROR(options_.env->DeleteFile(path));
+    removed = true;
+  }
+  return removed ? options_.env->SyncDir(dir_) : absl::OkStatus();
 }
 
 LogWriter::~LogWriter() {
@@ -48,22 +70,33 @@ absl::Status LogWriter::Fail(absl::Status s) {
   return failed_;
 }
 
-// Creates, preallocates and syncs a new segment, and makes its name
-// durable, so that a record in it is never lost with the directory entry.
+// Creates, preallocates and syncs a new segment under a temporary name,
+// then renames it into place and makes the name durable, so that a record
+// in it is never lost with the directory entry and a segment's name never
+// holds a partial header (see the file comment).
 absl::Status LogWriter::StartSegment(uint64_t number, uint64_t min_size) {
   const std::string path = dir_ + "/" + SegmentFileName(number);
+  const std::string temp = path + kCreatingSuffix;
   const uint64_t size =
       std::max<uint64_t>(options_.segment_size, (min_size + 4095) / 4096 * 4096);
+  if (options_.env->FileExists(temp)) LAURA_RETURN_IF_ERROR(options_.env->DeleteFile(temp));
   LAURA_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
-                         options_.env->OpenFile(path, {.create = true, .exclusive = true}));
+                         options_.env->OpenFile(temp, {.create = true, .exclusive = true}));
   char header[kSegmentHeaderSize];
   EncodeSegmentHeader(number, header);
-  LAURA_RETURN_IF_ERROR(file->Allocate(0, size));
-  LAURA_RETURN_IF_ERROR(file->Write(0, absl::string_view(header, sizeof(header))));
-  LAURA_RETURN_IF_ERROR(file->Sync());
+  absl::Status s = file->Allocate(0, size);
+  if (s.ok()) s = file->Write(0, absl::string_view(header, sizeof(header)));
+  if (s.ok()) s = file->Sync();
+  if (s.ok()) s = options_.env->RenameFile(temp, path);
+  if (!s.ok()) {
+    file.reset();
+    options_.env->DeleteFile(temp).IgnoreError();  // gives the space back; Create retries
+    return s;
+  }
   LAURA_RETURN_IF_ERROR(options_.env->SyncDir(dir_));
   segments_.push_back(Segment{SegmentInfo{number, 0, 0}, std::move(file), kSegmentHeaderSize});
   capacity_ = size;
+  next_number_ = number + 1;
   return absl::OkStatus();
 }
 
@@ -73,6 +106,11 @@ absl::StatusOr<uint64_t> LogWriter::Append(uint64_t lsn, absl::string_view paylo
   if (lsn <= last_lsn_) {
     return absl::InvalidArgumentError(
         absl::StrCat("log LSN ", lsn, " does not follow LSN ", last_lsn_));
+  }
+  if (!HasOpenSegment()) {
+    // The first record of this writer: nothing was written yet, so a
+    // failure (a full disk) leaves the log as it was.
+    LAURA_RETURN_IF_ERROR(StartSegment(next_number_, kSegmentHeaderSize + RecordSpan(payload.size())));
   }
   Segment* seg = &segments_.back();
   if (seg->size + RecordSpan(payload.size()) > capacity_) {
@@ -178,7 +216,11 @@ absl::Status LogWriter::DropSegmentsThrough(uint64_t lsn) {
   std::vector<std::string> doomed;
   {
     MutexLock lock(&mu_);
-    while (segments_.size() > 1 && segments_.front().info.last_lsn <= lsn) {
+    const auto droppable = [&] {
+      return !segments_.empty() && segments_.front().info.last_lsn <= lsn &&
+             (segments_.size() > 1 || !HasOpenSegment());
+    };
+    while (droppable()) {
       doomed.push_back(dir_ + "/" + SegmentFileName(segments_.front().info.number));
       segments_.erase(segments_.begin());
     }

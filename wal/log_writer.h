@@ -27,6 +27,16 @@
 // is full is synced and a new one, preallocated to segment_size, is
 // started.
 //
+// Segments are made at the first Append that needs one, never at Create,
+// so opening a database takes no disk space until it commits. A segment
+// is created as NAME.creating (preallocated, header written and synced)
+// and renamed to NAME with the directory synced: a file with a segment's
+// name always has a whole header, and a crash or a full disk while one is
+// made leaves only a .creating file, which the next Create removes (as it
+// removes empty segments that older versions left behind). Proven by
+// LogTest.FailedSegmentCreationLeavesNoSegment and
+// DBTest and LauraCliTest.FullDiskNeverMakesTheDatabaseUnopenable.
+//
 // Failure: if a write or sync fails, the writer fails for good: every
 // later call returns that error (a failed fsync cannot be retried safely;
 // the database must be reopened and recovered).
@@ -75,9 +85,11 @@ struct SegmentInfo {
 
 class LogWriter {
  public:
-  // Starts segment `number` in dir (which must exist), after the existing
-  // segments listed in `existing` (as the reader found them; they are
-  // dropped by DropSegmentsThrough once a checkpoint covers them).
+  // A writer whose first segment will be `number`, in dir (which must
+  // exist), after the existing segments listed in `existing` (as the
+  // reader found them; they are dropped by DropSegmentsThrough once a
+  // checkpoint covers them). Writes nothing but removes leftovers of
+  // segments never completely created.
   static absl::StatusOr<std::unique_ptr<LogWriter>> Create(
       const std::string& dir, uint64_t number, std::vector<SegmentInfo> existing,
       const LogOptions& options);
@@ -96,7 +108,7 @@ class LogWriter {
   // Writes the appended records to the file without syncing them.
   absl::Status Flush();
   // Deletes the segments whose records all have LSN <= lsn, except the
-  // current one: a checkpoint at lsn no longer needs them.
+  // one being appended to: a checkpoint at lsn no longer needs them.
   absl::Status DropSegmentsThrough(uint64_t lsn);
 
   uint64_t appended_position() const;
@@ -123,6 +135,13 @@ class LogWriter {
   mutable Mutex mu_;
   std::vector<Segment> segments_ ABSL_GUARDED_BY(mu_);  // oldest first; last is current
   uint64_t capacity_ ABSL_GUARDED_BY(mu_) = 0;          // of the current segment
+  uint64_t next_number_ ABSL_GUARDED_BY(mu_) = 0;       // of the next segment made
+  // Whether segments_.back() is open for appending (made by this writer).
+  bool HasOpenSegment() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !segments_.empty() && segments_.back().file != nullptr;
+  }
+  // Deletes .creating files and segments too short for a header.
+  absl::Status RemoveUnfinishedSegments(const std::vector<SegmentInfo>& existing);
   uint64_t position_ ABSL_GUARDED_BY(mu_) = 0;          // appended
   // Written under mu_; atomic so that waiters can poll without it.
   std::atomic<uint64_t> synced_{0};

@@ -570,6 +570,39 @@ TEST_P(DBTest, NewDatabaseSurvivesPowerLossRightAfterOpen) {
   EXPECT_TRUE(absl::IsNotFound((*db)->Get("a").status()));
 }
 
+// The full-disk report on the fault Env: a clean database opens, reads
+// and closes with no space at all (an open writes nothing new until the
+// first commit), a commit fails with ResourceExhausted, and once space is
+// back every open works and nothing acknowledged is lost.
+TEST_P(DBTest, FullDiskNeverMakesTheDatabaseUnopenable) {
+  {
+    auto db = OpenDB(MakeOptions());
+    ASSERT_TRUE(db->Put("a", "1").ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  env_.SetSpaceLimit(1);  // no file may grow
+  for (int round = 0; round < 2; ++round) {
+    auto db = OpenDB(MakeOptions());
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(*db->Get("a"), "1");
+    EXPECT_TRUE(db->Close().ok());
+  }
+  {
+    auto db = OpenDB(MakeOptions());
+    absl::Status s = db->Put("b", "2");
+    EXPECT_TRUE(absl::IsResourceExhausted(s)) << s;
+  }
+  env_.SetSpaceLimit(0);
+  for (int round = 0; round < 2; ++round) {
+    auto db = OpenDB(MakeOptions());
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(*db->Get("a"), "1");
+    EXPECT_TRUE(absl::IsNotFound(db->Get("b").status()));
+    ASSERT_TRUE(db->Put("c", "3").ok());
+    EXPECT_TRUE(db->Check().ok());
+  }
+}
+
 TEST_P(DBTest, CallsAfterCloseFailWithFailedPrecondition) {
   auto db = OpenDB(MakeOptions());
   ASSERT_TRUE(db->Put("a", "1").ok());

@@ -8,13 +8,16 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "tests/support/fault_injection_env.h"
 #include "tests/support/temp_dir.h"
@@ -235,6 +238,73 @@ TEST_F(LogTest, FullDiskWhileStartingASegmentIsReported) {
   absl::Status s;
   for (uint64_t lsn = 1; lsn <= 100 && s.ok(); ++lsn) s = w->Append(lsn, std::string(500, 'x')).status();
   EXPECT_TRUE(absl::IsResourceExhausted(s)) << s;
+}
+
+// The names in the log directory, sorted.
+std::vector<std::string> Names(const std::string& dir) {
+  std::vector<std::string> names = *Env::Default()->ListDir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_F(LogTest, CreatingAWriterWritesNothingUntilTheFirstAppend) {
+  FaultInjectionEnv env;
+  env.SetSpaceLimit(1);  // any byte written would fail
+  auto w = NewWriter(&env);
+  EXPECT_TRUE(Names(dir_.path()).empty());
+  EXPECT_TRUE(w->SyncAll().ok());
+  EXPECT_TRUE(absl::IsResourceExhausted(w->Append(1, "a").status()));
+  env.SetSpaceLimit(0);
+  ASSERT_TRUE(w->Append(1, "a").ok());
+  ASSERT_TRUE(w->SyncAll().ok());
+  EXPECT_EQ(Names(dir_.path()), std::vector<std::string>{SegmentFileName(1)});
+}
+
+TEST_F(LogTest, FailedSegmentCreationLeavesNoSegment) {
+  for (uint32_t kind : {FaultInjectionEnv::kAllocate, FaultInjectionEnv::kWrite,
+                        FaultInjectionEnv::kSync, FaultInjectionEnv::kMetadata}) {
+    SCOPED_TRACE(kind);
+    TempDir dir;
+    FaultInjectionEnv env;
+    auto w = LogWriter::Create(dir.path(), 1, {}, {.env = &env, .segment_size = kSegment});
+    ASSERT_TRUE(w.ok());
+    env.FailOperation(1, ENOSPC, /*persistent=*/false, kind);
+    EXPECT_FALSE((*w)->Append(1, "a").ok());
+    env.ClearFailures();
+    // Only a .creating file may be left (if even its removal failed), and
+    // a segment's name never holds a partial header.
+    for (const std::string& name : Names(dir.path())) {
+      EXPECT_TRUE(absl::EndsWith(name, kCreatingSuffix)) << name;
+    }
+    w->reset();
+    auto again = LogWriter::Create(dir.path(), 1, {}, {.env = &env, .segment_size = kSegment});
+    ASSERT_TRUE(again.ok()) << again.status();
+    ASSERT_TRUE((*again)->Append(1, "a").ok());
+    ASSERT_TRUE((*again)->SyncAll().ok());
+    EXPECT_EQ(Names(dir.path()), std::vector<std::string>{SegmentFileName(1)});
+  }
+}
+
+// Older versions made segments in place: a full disk at open left empty
+// segment files, and once a later segment held a record, every open
+// failed with "segment header is damaged ... records after LSN 0 are
+// lost". Such files hold no record: they are skipped and removed.
+TEST_F(LogTest, EmptySegmentsLeftByAFullDiskAreSkippedAndRemoved) {
+  for (uint64_t n : {1, 2}) std::ofstream(dir_.File(SegmentFileName(n)));
+  std::vector<LogRecord> records;
+  std::unique_ptr<LogReader> reader;
+  ASSERT_TRUE(ReadAll(&records, nullptr, &reader).ok());
+  auto w = NewWriter(nullptr, reader->next_segment_number(), reader->segments());
+  ASSERT_TRUE(w->Append(1, "a").ok());
+  ASSERT_TRUE(w->SyncAll().ok());
+  EXPECT_EQ(Names(dir_.path()), std::vector<std::string>{SegmentFileName(3)});
+  w.reset();
+  std::ofstream(dir_.File(SegmentFileName(1)));  // and one the reader meets first
+  records.clear();
+  absl::Status s = ReadAll(&records);
+  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].payload, "a");
 }
 
 TEST_F(LogTest, ConcurrentCommittersShareSyncs) {
