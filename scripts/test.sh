@@ -5,7 +5,8 @@
 #   2. ASan + UBSan (clang, with the libFuzzer targets): the same suites
 #      again, then each fuzz target for a short time from its corpus (one
 #      build serves both, so the sanitized code is compiled once)
-#   3. TSan: the suites that run threads
+#   3. TSan (clang): the suites that run threads
+# Both clang builds check the lock annotations (-Wthread-safety as an error).
 # Set LAURA_QUICK=1 to run only step 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,11 +40,13 @@ build_and_test build-asan -- -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Rel
   -DLAURA_FUZZ=ON
 
 step "TSan build, threaded tests"
-# Only the suites with threaded tests are built.
+# Only the suites with threaded tests are built: the named threaded cases,
+# and every case of the crash, kill, loader and integrity suites (their
+# background checkpointer, syncer and helper threads run in each one).
 TSAN_OPTIONS=halt_on_error=1 \
-TARGETS="storage_mutex_test storage_disk_manager_test storage_pager_test storage_verified_pages_test btree_test wal_log_test engine_db_test engine_batch_prefetcher_test" \
-  build_and_test build-tsan -R "Mutex|Readers|Concurren|Thread|OneWriter|Timer|Checkpoint|GroupCommit" \
-  -- -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAURA_TSAN=ON -DLAURA_BENCH=OFF
+TARGETS="storage_mutex_test storage_disk_manager_test storage_pager_test storage_verified_pages_test btree_test wal_log_test engine_db_test engine_batch_prefetcher_test engine_crash_test engine_kill_test engine_loader_test engine_integrity_test" \
+  build_and_test build-tsan -R "Mutex|Readers|Concurren|Thread|OneWriter|Timer|Checkpoint|GroupCommit|Close|CrashTest|KillTest|LoaderTest|IntegrityTest" \
+  -- -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAURA_TSAN=ON -DLAURA_BENCH=OFF
 
 step "libFuzzer smoke run"
 FUZZ_TARGETS=(meta_page:meta_page page:page_header node:node log_reader:log_segment
