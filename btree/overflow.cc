@@ -12,10 +12,21 @@ namespace {
 
 size_t Capacity(const Pager* pager) { return pager->page_size() - kOverflowDataOffset; }
 
+// A length read from a cell is untrusted: a chain cannot hold more bytes
+// than the file has pages for, so a larger one is damage, found before it
+// sizes a buffer or a walk.
+absl::Status CheckOverflowLength(const Pager* pager, PageId first, uint64_t length) {
+  const uint64_t pages = pager->disk()->page_count();
+  if (length / Capacity(pager) < pages) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat("overflow value of ", length, " bytes from page ", first,
+                                          " is larger than the ", pages, "-page database"));
+}
+
 // Visits each page of a chain with its data bytes.
 template <typename Fn>
 absl::Status WalkOverflow(Pager* pager, PageId first, uint64_t length, Fn fn) {
   const size_t capacity = Capacity(pager);
+  LAURA_RETURN_IF_ERROR(CheckOverflowLength(pager, first, length));
   const uint64_t pages = (length + capacity - 1) / capacity;
   uint64_t left = length;
   PageId id = first;
@@ -79,6 +90,7 @@ absl::Status EncodeLeafEntry(Pager* pager, absl::string_view key, absl::string_v
 
 absl::Status ReadOverflow(Pager* pager, PageId first, uint64_t length, std::string* out) {
   out->clear();
+  LAURA_RETURN_IF_ERROR(CheckOverflowLength(pager, first, length));
   out->reserve(length);
   return WalkOverflow(pager, first, length, [out](PageId, absl::string_view data) {
     out->append(data.data(), data.size());

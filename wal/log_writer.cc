@@ -216,11 +216,9 @@ absl::Status LogWriter::DropSegmentsThrough(uint64_t lsn) {
   std::vector<std::string> doomed;
   {
     MutexLock lock(&mu_);
-    const auto droppable = [&] {
-      return !segments_.empty() && segments_.front().info.last_lsn <= lsn &&
-             (segments_.size() > 1 || !HasOpenSegment());
-    };
-    while (droppable()) {
+    // Every segment the checkpoint covers, except one still appended to.
+    while (!segments_.empty() && segments_.front().info.last_lsn <= lsn &&
+           (segments_.size() > 1 || !HasOpenSegment())) {
       doomed.push_back(dir_ + "/" + SegmentFileName(segments_.front().info.number));
       segments_.erase(segments_.begin());
     }

@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "btree/overflow.h"
 #include "gtest/gtest.h"
 #include "tests/support/manager_params.h"
 #include "tests/support/tree_harness.h"
@@ -506,6 +507,35 @@ TEST_P(BTreeTest, CheckerFindsOrderAndDepthProblems) {
   EXPECT_NE(text.find("is not above key"), std::string::npos) << text;
   EXPECT_NE(text.find("at depth"), std::string::npos) << text;
   EXPECT_NE(text.find("is empty"), std::string::npos) << text;
+}
+
+// Lengths decoded from a page are bounded before they size anything: an
+// overflow length no file could hold is DataLoss, never bad_alloc or a
+// walk of 2^50 pages; a chain that loops back on itself ends in DataLoss.
+TEST_P(BTreeTest, DamagedOverflowLengthsAreDataLossNotACrash) {
+  const std::string big(20000, 'b');
+  ASSERT_TRUE(tree().Put("k", big).ok());
+  ASSERT_TRUE(harness_->Commit().ok());
+  // The chain's first page: the one overflow page no other page links to.
+  PageId first = 0;
+  for (PageId id = 2; id < harness_->dm().page_count() && first == 0; ++id) {
+    absl::StatusOr<PageRef> ref = harness_->pager().Fetch(id);
+    if (!ref.ok() || static_cast<PageType>(ref->data()[kPageTypeOffset]) != PageType::kOverflow) {
+      continue;
+    }
+    if (OverflowPages(&harness_->pager(), id, big.size()).ok()) first = id;
+  }
+  ASSERT_NE(first, 0u);
+  std::string out;
+  for (uint64_t length : {uint64_t{1} << 62, ~uint64_t{0}, uint64_t{1} << 40}) {
+    absl::Status s = ReadOverflow(&harness_->pager(), first, length, &out);
+    EXPECT_TRUE(absl::IsDataLoss(s)) << length << ": " << s;
+    EXPECT_TRUE(absl::IsDataLoss(OverflowPages(&harness_->pager(), first, length).status()));
+  }
+  // A shorter length than the chain holds: the walk ends early and says so.
+  EXPECT_TRUE(absl::IsDataLoss(ReadOverflow(&harness_->pager(), first, 100, &out)));
+  EXPECT_TRUE(ReadOverflow(&harness_->pager(), first, big.size(), &out).ok());
+  EXPECT_EQ(out, big);
 }
 
 INSTANTIATE_TEST_SUITE_P(Managers, BTreeTest, BothManagers(), ManagerName());
