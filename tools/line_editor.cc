@@ -3,6 +3,10 @@
 
 #include <editline/readline.h>
 
+#include <signal.h>
+
+#include <clocale>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -34,10 +38,34 @@ char** Complete(const char* text, int start, int /*end*/) {
   return rl_completion_matches(text, NextCompletion);
 }
 
+// Set by SIGINT while ReadLine waits.
+volatile sig_atomic_t interrupted = 0;
+
+void OnInterrupt(int) { interrupted = 1; }
+
+// Installs OnInterrupt for SIGINT, without SA_RESTART so that the read
+// waiting for a key returns; restores the previous action when destroyed.
+class InterruptCatcher {
+ public:
+  InterruptCatcher() {
+    struct sigaction action = {};
+    action.sa_handler = OnInterrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &previous_);
+  }
+  ~InterruptCatcher() { sigaction(SIGINT, &previous_, nullptr); }
+
+ private:
+  struct sigaction previous_;
+};
+
 }  // namespace
 
 LineEditor::LineEditor(std::string history_path, std::vector<std::string> words)
     : history_path_(std::move(history_path)), words_(std::move(words)) {
+  // Multi-byte input needs the terminal's character type; only LC_CTYPE,
+  // so numbers still print the same everywhere.
+  std::setlocale(LC_CTYPE, "");
   completion_words = &words_;
   rl_readline_name = const_cast<char*>("laura");
   rl_attempted_completion_function = Complete;
@@ -52,7 +80,16 @@ LineEditor::~LineEditor() {
 }
 
 std::optional<std::string> LineEditor::ReadLine(const std::string& prompt) {
-  char* line = readline(prompt.c_str());
+  const InterruptCatcher catcher;
+  char* line;
+  while (true) {
+    interrupted = 0;
+    line = readline(prompt.c_str());
+    if (!interrupted) break;
+    std::free(line);  // Ctrl-C: drop the line, prompt again
+    std::fputs("^C\n", stdout);
+    std::fflush(stdout);
+  }
   if (line == nullptr) return std::nullopt;
   std::string result(line);
   std::free(line);

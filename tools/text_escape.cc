@@ -38,18 +38,70 @@ char NamedEscape(unsigned char c) {
   }
 }
 
+// The length (2 to 4) of the well-formed UTF-8 sequence at bytes[i] if it
+// encodes a printable character (U+00A0 and up: no C1 control, no
+// surrogate, no overlong form, at most U+10FFFF); 0 otherwise.
+size_t PrintableUtf8At(absl::string_view bytes, size_t i, uint32_t* code_point = nullptr) {
+  const unsigned char lead = static_cast<unsigned char>(bytes[i]);
+  size_t n;
+  uint32_t cp;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    n = 2, cp = lead & 0x1f;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    n = 3, cp = lead & 0x0f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    n = 4, cp = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (bytes.size() - i < n) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    const unsigned char c = static_cast<unsigned char>(bytes[i + k]);
+    if ((c & 0xc0) != 0x80) return 0;
+    cp = cp << 6 | (c & 0x3f);
+  }
+  static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kSmallest[n] || cp < 0xa0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    return 0;
+  }
+  if (code_point != nullptr) *code_point = cp;
+  return n;
+}
+
+// Spaces outside ASCII: text, but a word holding one would look split.
+bool IsUnicodeSpace(uint32_t cp) {
+  return cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) || cp == 0x2028 ||
+         cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff;
+}
+
+// Whether bytes read back as one shell word: word characters and
+// printable UTF-8 other than spaces, not starting with # (a comment).
+bool IsShellWord(absl::string_view bytes) {
+  if (bytes.empty() || bytes[0] == '#') return false;
+  for (size_t i = 0; i < bytes.size();) {
+    if (IsShellWordChar(static_cast<unsigned char>(bytes[i]))) {
+      ++i;
+    } else if (uint32_t cp; size_t n = PrintableUtf8At(bytes, i, &cp)) {
+      if (IsUnicodeSpace(cp)) return false;
+      i += n;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string ShellQuote(absl::string_view bytes) {
-  bool word = !bytes.empty();
-  for (unsigned char c : bytes) word = word && IsShellWordChar(c);
-  // A word starting with # would read as a comment.
-  if (word && bytes[0] != '#') {
-    return std::string(bytes);
-  }
+  if (IsShellWord(bytes)) return std::string(bytes);
   std::string out = "\"";
-  for (unsigned char c : bytes) {
-    if (char e = NamedEscape(c); e != 0) {
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(bytes[i]);
+    if (size_t n = c >= 0x80 ? PrintableUtf8At(bytes, i) : 0; n > 0) {
+      out.append(bytes.data() + i, n);  // text stays text
+      i += n - 1;
+    } else if (char e = NamedEscape(c); e != 0) {
       out.push_back('\\');
       out.push_back(e);
     } else if (c == '"') {

@@ -10,8 +10,9 @@
 //   ;             ends a command; # starting a word starts a comment
 // Adjacent pieces make one token: key"\t"1 is key, a tab, then 1.
 // ShellQuote prints a word as is when it is one, otherwise in double
-// quotes with those escapes (every byte outside printable ASCII as \xHH),
-// so whatever the shell prints can be typed back to mean the same bytes.
+// quotes with those escapes; printable UTF-8 stays text, and every other
+// byte outside printable ASCII is written \xHH, so whatever the shell
+// prints can be typed back to mean the same bytes.
 //
 // TSV and the export format escape a field with BackslashEscape: \\ \t \n
 // \r \0 are written so, other bytes below 0x20 and 0x7f as \xHH, all

@@ -111,6 +111,25 @@ TEST(ShellNotationTest, WordsQuotesHexAndComments) {
   EXPECT_EQ(ShellQuote(""), "\"\"");
 }
 
+TEST(ShellNotationTest, ValidUtf8IsPrintedAsText) {
+  EXPECT_EQ(ShellQuote("caf\xc3\xa9"), "caf\xc3\xa9");                         // café
+  EXPECT_EQ(ShellQuote("caf\xc3\xa9 \xe2\x98\x83"), "\"caf\xc3\xa9 \xe2\x98\x83\"");  // "café ☃"
+  EXPECT_EQ(ShellQuote("\xf0\x9f\x90\xa7"), "\xf0\x9f\x90\xa7");                // an emoji
+  // Not text: a cut sequence, an overlong form, a surrogate, a C1 control,
+  // bytes that never start a sequence; a non-ASCII space is quoted.
+  EXPECT_EQ(ShellQuote("\xc3"), "\"\\xc3\"");
+  EXPECT_EQ(ShellQuote("\xc0\xaf"), "\"\\xc0\\xaf\"");
+  EXPECT_EQ(ShellQuote("\xed\xa0\x80"), "\"\\xed\\xa0\\x80\"");
+  EXPECT_EQ(ShellQuote("\xc2\x85"), "\"\\xc2\\x85\"");
+  EXPECT_EQ(ShellQuote("\xff\xfe"), "\"\\xff\\xfe\"");
+  EXPECT_EQ(ShellQuote("a\xc2\xa0" "b"), "\"a\xc2\xa0" "b\"");
+  for (const std::string text : {"caf\xc3\xa9 \xe2\x98\x83", "a\xc2\xa0" "b", "\xc3(\xa9"}) {
+    absl::StatusOr<std::vector<ShellCommand>> back = ParseShellLine("get " + ShellQuote(text));
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ((*back)[0][1].text, text);
+  }
+}
+
 TEST(ShellNotationTest, BadInputNamesTheProblemAndColumn) {
   EXPECT_EQ(ParseShellLine("put a \"open").status().message(), "unterminated quote at column 7");
   EXPECT_EQ(ParseShellLine("put 'a").status().message(), "unterminated quote at column 5");

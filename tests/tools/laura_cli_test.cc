@@ -486,6 +486,32 @@ TEST_F(LauraCliTest, StatReportsPagesAndDepth) {
   }
 }
 
+// On a UTF-8 terminal, multi-byte characters typed at the prompt are
+// stored whole and printed as text; Ctrl-C drops the line being typed and
+// prompts again instead of ending the shell.
+TEST_F(LauraCliTest, InteractiveShellKeepsUtf8AndCtrlCClearsTheLine) {
+  const std::vector<std::string> env = {"HOME=" + dir_.path(), "TERM=xterm", "LANG=C.UTF-8",
+                                        "LC_ALL=C.UTF-8"};
+  PtySession pty({LAURA_BINARY, "--create", db_}, env);
+  ASSERT_TRUE(pty.started());
+  ASSERT_TRUE(pty.ReadUntil("laura> ")) << pty.output();
+  pty.Write("put k \"caf\xc3\xa9 \xe2\x98\x83\"\r");
+  ASSERT_TRUE(pty.ReadUntil("laura> ")) << pty.output();
+  pty.Write("get k\r");
+  ASSERT_TRUE(pty.ReadUntil("\"caf\xc3\xa9 \xe2\x98\x83\"\r\n")) << pty.output();
+  ASSERT_TRUE(pty.ReadUntil("laura> ")) << pty.output();
+  pty.Write("put junk 1");
+  ASSERT_TRUE(pty.ReadUntil("junk 1")) << pty.output();
+  pty.Write("\x03");
+  ASSERT_TRUE(pty.ReadUntil("laura> ")) << pty.output();
+  pty.Write("count\r");
+  ASSERT_TRUE(pty.ReadUntil("\n1\r\n")) << pty.output();
+  pty.Write("quit\r");
+  EXPECT_EQ(pty.Wait(), 0) << pty.output();
+  EXPECT_EQ(Commands("get k"), "\"caf\xc3\xa9 \xe2\x98\x83\"\n");
+  EXPECT_NE(Laura({db_, "-c", "get junk"}).exit_status, 0);
+}
+
 TEST_F(LauraCliTest, InteractiveShellEditsCompletesAndKeepsHistory) {
   Commands("put k1 v1");
   const std::vector<std::string> env = {"HOME=" + dir_.path(), "TERM=xterm"};
