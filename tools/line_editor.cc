@@ -3,8 +3,11 @@
 
 #include <editline/readline.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
@@ -41,7 +44,23 @@ char** Complete(const char* text, int start, int /*end*/) {
 // Set by SIGINT while ReadLine waits.
 volatile sig_atomic_t interrupted = 0;
 
-void OnInterrupt(int) { interrupted = 1; }
+// libedit retries a read that a signal interrupted once, then gives up
+// (readline returns NULL). Making the terminal non-blocking here turns
+// that retry into an immediate EAGAIN, so one Ctrl-C ends the read at
+// once; ReadLine makes it blocking again. (libedit's own handler passes
+// SIGINT on to this one.)
+void OnInterrupt(int) {
+  const int saved_errno = errno;
+  interrupted = 1;
+  const int flags = fcntl(STDIN_FILENO, F_GETFL);
+  if (flags >= 0) fcntl(STDIN_FILENO, F_SETFL, flags | O_NONBLOCK);
+  errno = saved_errno;
+}
+
+void MakeInputBlocking() {
+  const int flags = fcntl(STDIN_FILENO, F_GETFL);
+  if (flags >= 0 && (flags & O_NONBLOCK)) fcntl(STDIN_FILENO, F_SETFL, flags & ~O_NONBLOCK);
+}
 
 // Installs OnInterrupt for SIGINT, without SA_RESTART so that the read
 // waiting for a key returns; restores the previous action when destroyed.
@@ -85,6 +104,7 @@ std::optional<std::string> LineEditor::ReadLine(const std::string& prompt) {
   while (true) {
     interrupted = 0;
     line = readline(prompt.c_str());
+    MakeInputBlocking();
     if (!interrupted) break;
     std::free(line);  // Ctrl-C: drop the line, prompt again
     std::fputs("^C\n", stdout);
