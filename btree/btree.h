@@ -167,13 +167,13 @@ class BTree {
   absl::Status DeleteFrom(PageRef& node, absl::string_view key, int depth);
   absl::Status Rebalance(PageRef& parent, int child_index);
   absl::StatusOr<bool> Redistribute(PageRef& parent, int j, PageId left_id, PageId right_id,
-                                    const CellList& cells, bool leaf, PageId leftmost);
+                                    const CellList& cells, bool leaf, ChildRef leftmost);
   absl::StatusOr<bool> ShareOnOverflow(PageRef& parent, const NodeView& pview, int i,
                                        const PageRef& child, absl::string_view key,
                                        absl::string_view cell, bool rightmost);
   absl::Status CollapseRoot();
   absl::Status FreeSubtree(PageId id, int depth);
-  absl::Status RewriteNode(char* page, bool leaf, PageId leftmost, const CellList& cells,
+  absl::Status RewriteNode(char* page, bool leaf, ChildRef leftmost, const CellList& cells,
                            size_t begin, size_t end);
 
   Pager* const pager_;

@@ -38,7 +38,7 @@ absl::Status BulkLoader::AppendCell(Level& level, absl::string_view cell) {
   return absl::OkStatus();
 }
 
-absl::Status BulkLoader::StartNode(size_t level, std::string separator, PageId leftmost) {
+absl::Status BulkLoader::StartNode(size_t level, std::string separator, ChildRef leftmost) {
   const bool leaf = level == 0;
   LAURA_ASSIGN_OR_RETURN(PageRef node,
                          pager_->Allocate(leaf ? PageType::kLeaf : PageType::kBranch, lsn_));
@@ -58,10 +58,10 @@ absl::Status BulkLoader::CloseNode(size_t level) {
   std::string separator = std::move(l.separator);
   l.node.Release();
   LAURA_RETURN_IF_ERROR(pager_->WriteEarly(id));  // the node is done
-  return AddChild(level + 1, std::move(separator), id);
+  return AddChild(level + 1, std::move(separator), {id, lsn_});  // every node is the load's
 }
 
-absl::Status BulkLoader::AddChild(size_t level, std::string separator, PageId child) {
+absl::Status BulkLoader::AddChild(size_t level, std::string separator, ChildRef child) {
   if (level == levels_.size()) levels_.emplace_back();
   if (!levels_[level].node) return StartNode(level, std::move(separator), child);
   std::string cell;
@@ -97,7 +97,7 @@ absl::Status BulkLoader::Add(absl::string_view key, absl::string_view value) {
     s = CloseNode(0);
   }
   if (s.ok() && !levels_[0].node) {
-    s = StartNode(0, count_ == 0 ? std::string() : ShortestSeparator(last_key_, key), 0);
+    s = StartNode(0, count_ == 0 ? std::string() : ShortestSeparator(last_key_, key), {});
   }
   if (s.ok()) s = AppendCell(levels_[0], cell_);
   if (!s.ok()) {

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "btree/node.h"
 #include "storage/pager.h"
 
 namespace laura {
@@ -55,8 +56,8 @@ class BulkLoader {
 
   // Adds child (whose keys start at separator) to branch level `level`,
   // starting a new node when the current one is full.
-  absl::Status AddChild(size_t level, std::string separator, PageId child);
-  absl::Status StartNode(size_t level, std::string separator, PageId leftmost);
+  absl::Status AddChild(size_t level, std::string separator, ChildRef child);
+  absl::Status StartNode(size_t level, std::string separator, ChildRef leftmost);
   absl::Status AppendCell(Level& level, absl::string_view cell);
   // Hands level's current node up as (separator, id).
   absl::Status CloseNode(size_t level);

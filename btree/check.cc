@@ -47,8 +47,11 @@ class Checker {
     return true;
   }
 
+  // Visits node id; unless is_root, `parent`'s pointer to it expects
+  // expected_lsn in its header.
   void Visit(PageId id, uint64_t depth, std::optional<std::string> lower,
-             std::optional<std::string> upper, bool is_root) {
+             std::optional<std::string> upper, bool is_root, PageId parent = 0,
+             Lsn expected_lsn = 0) {
     if (depth > static_cast<uint64_t>(kMaxTreeDepth)) {
       Problem(absl::StrCat("page ", id, " is deeper than ", kMaxTreeDepth, " levels"));
       return;
@@ -56,6 +59,10 @@ class Checker {
     if (!Reach(id, "node")) return;
     absl::StatusOr<PageRef> ref = pager_->Fetch(id);
     if (!ref.ok()) return Problem(std::string(ref.status().message()));
+    if (!is_root) {
+      const absl::Status version = CheckChildVersion(*ref, {id, expected_lsn}, parent);
+      if (!version.ok()) return Problem(std::string(version.message()));
+    }
     absl::StatusOr<NodeView> parsed = NodeView::Parse(ref->data(), pager_->page_size(), id);
     if (!parsed.ok()) return Problem(std::string(parsed.status().message()));
     const NodeView& view = *parsed;
@@ -95,7 +102,8 @@ class Checker {
       Problem(absl::StrCat("root page ", id, " is a branch with a single child"));
     }
     for (int i = 0; i <= view.count(); ++i) {
-      const PageId child = view.child(i);
+      const ChildRef ref_i = view.child_ref(i);
+      const PageId child = ref_i.id;
       if (child < 2 || child >= pager_->disk()->page_count()) {
         Problem(absl::StrCat("branch page ", id, ": child ", i, " is page ", child,
                              ", outside the file"));
@@ -104,7 +112,7 @@ class Checker {
       std::optional<std::string> lo = i == 0 ? lower : std::string(view.key(i - 1));
       std::optional<std::string> hi =
           i == view.count() ? upper : std::string(view.key(i));
-      Visit(child, depth + 1, std::move(lo), std::move(hi), false);
+      Visit(child, depth + 1, std::move(lo), std::move(hi), false, id, ref_i.lsn);
     }
   }
 

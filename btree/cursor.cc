@@ -26,8 +26,9 @@ void Cursor::Fail(absl::Status status) {
   status_ = std::move(status);
 }
 
-void Cursor::Descend(PageId id, Edge edge, absl::string_view key) {
+void Cursor::Descend(ChildRef node, PageId parent, Edge edge, absl::string_view key) {
   const uint32_t ps = pager_->page_size();
+  PageId id = node.id;
   while (status_.ok()) {
     if (stack_.size() >= static_cast<size_t>(kMaxTreeDepth)) {
       return Fail(absl::DataLossError(
@@ -36,6 +37,9 @@ void Cursor::Descend(PageId id, Edge edge, absl::string_view key) {
     }
     absl::StatusOr<PageRef> ref = pager_->Fetch(id);
     if (!ref.ok()) return Fail(ref.status());
+    if (parent != 0) {
+      if (absl::Status s = CheckChildVersion(*ref, node, parent); !s.ok()) return Fail(s);
+    }
     absl::StatusOr<NodeView> view = NodeView::Parse(ref->data(), ps, id);
     if (!view.ok()) return Fail(view.status());
     int index;
@@ -49,14 +53,16 @@ void Cursor::Descend(PageId id, Edge edge, absl::string_view key) {
                                     : view->ChildIndex(key);
     }
     const bool is_leaf = view->is_leaf();
-    const PageId child = is_leaf ? 0 : view->child(index);
+    const ChildRef child = is_leaf ? ChildRef{} : view->child_ref(index);
     const bool corrupt = view->corrupt();
     stack_.push_back(Level{std::move(*ref), *view, index});
-    if (corrupt || (!is_leaf && child == 0)) {
+    if (corrupt || (!is_leaf && child.id == 0)) {
       return Fail(absl::DataLossError(absl::StrCat("node page ", id, " is malformed")));
     }
     if (is_leaf) return;
-    id = child;
+    node = child;
+    parent = id;
+    id = child.id;
   }
 }
 
@@ -70,7 +76,7 @@ void Cursor::SkipForward() {
     if (stack_.empty()) return;  // past the last entry
     Level& up = stack_.back();
     ++up.index;
-    Descend(up.view.child(up.index), Edge::kFirst, {});
+    Descend(up.view.child_ref(up.index), up.ref.id(), Edge::kFirst, {});
   }
 }
 
@@ -81,28 +87,28 @@ void Cursor::SkipBackward() {
     if (stack_.empty()) return;  // before the first entry
     Level& up = stack_.back();
     --up.index;
-    Descend(up.view.child(up.index), Edge::kLast, {});
+    Descend(up.view.child_ref(up.index), up.ref.id(), Edge::kLast, {});
   }
 }
 
 void Cursor::SeekToFirst() {
   Reset();
   if (root_ == 0) return;
-  Descend(root_, Edge::kFirst, {});
+  Descend({root_, 0}, 0, Edge::kFirst, {});
   SkipForward();
 }
 
 void Cursor::SeekToLast() {
   Reset();
   if (root_ == 0) return;
-  Descend(root_, Edge::kLast, {});
+  Descend({root_, 0}, 0, Edge::kLast, {});
   SkipBackward();
 }
 
 void Cursor::Seek(absl::string_view key) {
   Reset();
   if (root_ == 0) return;
-  Descend(root_, Edge::kKey, key);
+  Descend({root_, 0}, 0, Edge::kKey, key);
   SkipForward();
 }
 

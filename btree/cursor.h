@@ -59,8 +59,10 @@ class Cursor {
 
   void Reset();
   void Fail(absl::Status status);
-  // Descends from page id to a leaf, pushing levels.
-  void Descend(PageId id, Edge edge, absl::string_view key);
+  // Descends from page node.id to a leaf, pushing levels; unless parent
+  // is 0 (node is the root), node.id must hold node.lsn (what parent's
+  // pointer expects), as must each child on the way down.
+  void Descend(ChildRef node, PageId parent, Edge edge, absl::string_view key);
   // Moves to the next (previous) leaf while the leaf index is past the end
   // (before the start).
   void SkipForward();

@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
+#include "storage/status_macros.h"
 
 namespace laura {
 namespace {
@@ -15,6 +16,7 @@ constexpr size_t kPrefixOffset = 34;
 constexpr size_t kCellStartOffset = 36;
 constexpr size_t kFragmentedOffset = 40;
 constexpr size_t kLeftmostOffset = 48;
+constexpr size_t kLeftmostLsnOffset = 56;
 
 // A varint length, with the one-byte case (every key length below 128)
 // inline.
@@ -93,10 +95,11 @@ void EncodeOverflowCell(absl::string_view key, PageId first_page, uint64_t lengt
   PutFixed64(out, first_page);
 }
 
-void EncodeBranchCell(absl::string_view key, PageId child, std::string* out) {
+void EncodeBranchCell(absl::string_view key, ChildRef child, std::string* out) {
   PutVarint64(out, key.size());
   out->append(key.data(), key.size());
-  PutFixed64(out, child);
+  PutFixed64(out, child.id);
+  PutFixed64(out, child.lsn);
 }
 
 absl::StatusOr<NodeView> NodeView::Parse(const char* page, uint32_t page_size,
@@ -148,7 +151,7 @@ bool NodeView::DecodeCell(int i, absl::string_view* key, absl::string_view* rest
   if (key_length > in.size()) return false;
   *key = in.substr(0, key_length);
   in.remove_prefix(key_length);
-  const uint64_t tail = (!leaf_ || *kind == kOverflowValue) ? 8 : *value_length;
+  const uint64_t tail = !leaf_ ? kChildRefSize : *kind == kOverflowValue ? 8 : *value_length;
   if (tail > in.size()) return false;
   *rest = in.substr(0, tail);
   return true;
@@ -183,14 +186,38 @@ LeafValue NodeView::value(int i) const {
   return v;
 }
 
-PageId NodeView::child(int i) const {
+PageId NodeView::child(int i) const { return child_ref(i).id; }
+
+ChildRef NodeView::child_ref(int i) const {
   if (leaf_ || i < 0 || i > count_) {
     corrupt_ = true;
-    return 0;
+    return {};
   }
-  if (i == 0) return DecodeFixed64(page_ + kLeftmostOffset);
+  if (i == 0) {
+    return {DecodeFixed64(page_ + kLeftmostOffset), DecodeFixed64(page_ + kLeftmostLsnOffset)};
+  }
   Cell c;
-  return Decode(i - 1, &c) ? DecodeFixed64(c.rest.data()) : 0;
+  if (!Decode(i - 1, &c)) return {};
+  return {DecodeFixed64(c.rest.data()), DecodeFixed64(c.rest.data() + 8)};
+}
+
+absl::StatusOr<PageRef> FetchChild(Pager* pager, const NodeView& parent, PageId parent_id,
+                                   int index) {
+  const ChildRef child = parent.child_ref(index);
+  if (parent.corrupt() || child.id == 0) {
+    return absl::DataLossError(absl::StrCat("node page ", parent_id, ": bad child pointer"));
+  }
+  LAURA_ASSIGN_OR_RETURN(PageRef ref, pager->Fetch(child.id));
+  LAURA_RETURN_IF_ERROR(CheckChildVersion(ref, child, parent_id));
+  return ref;
+}
+
+absl::Status CheckChildVersion(const PageRef& child, ChildRef expected, PageId parent_id) {
+  if (child.lsn() == expected.lsn) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(
+      "page ", child.id(), " holds the version written at LSN ", child.lsn(),
+      ", but its parent, node page ", parent_id, ", expects LSN ", expected.lsn,
+      " (a lost or misdirected write)"));
 }
 
 absl::string_view NodeView::cell(int i) const {
@@ -250,8 +277,10 @@ bool DecodeCellKey(absl::string_view cell, bool leaf, absl::string_view* key) {
   return true;
 }
 
-PageId BranchCellChild(absl::string_view cell) {
-  return cell.size() < 8 ? 0 : DecodeFixed64(cell.data() + cell.size() - 8);
+ChildRef BranchCellChild(absl::string_view cell) {
+  if (cell.size() < kChildRefSize) return {};
+  const char* ref = cell.data() + cell.size() - kChildRefSize;
+  return {DecodeFixed64(ref), DecodeFixed64(ref + 8)};
 }
 
 absl::Status NodeView::Validate(PageId page_id) const {
@@ -288,11 +317,11 @@ absl::Status NodeView::Validate(PageId page_id) const {
 
 uint16_t NodeEditor::count() const { return DecodeFixed16(page_ + kCountOffset); }
 
-void NodeEditor::Clear(bool leaf, PageId leftmost_child) {
+void NodeEditor::Clear(bool leaf, ChildRef leftmost_child) {
   page_[kPageTypeOffset] = static_cast<char>(leaf ? PageType::kLeaf : PageType::kBranch);
   std::memset(page_ + kCountOffset, 0, kNodeHeaderEnd - kCountOffset);
   EncodeFixed32(page_ + kCellStartOffset, page_size_);
-  EncodeFixed64(page_ + kLeftmostOffset, leftmost_child);
+  SetLeftmostChild(leftmost_child);
 }
 
 size_t NodeEditor::free_bytes() const {
@@ -380,15 +409,18 @@ void NodeEditor::Remove(int index) {
                 DecodeFixed32(page_ + kFragmentedOffset) + static_cast<uint32_t>(size));
 }
 
-void NodeEditor::SetLeftmostChild(PageId child) {
-  EncodeFixed64(page_ + kLeftmostOffset, child);
+void NodeEditor::SetLeftmostChild(ChildRef child) {
+  EncodeFixed64(page_ + kLeftmostOffset, child.id);
+  EncodeFixed64(page_ + kLeftmostLsnOffset, child.lsn);
 }
 
-void NodeEditor::SetChild(int index, PageId child) {
+void NodeEditor::SetChild(int index, ChildRef child) {
   if (index == 0) return SetLeftmostChild(child);
   auto view = NodeView::Parse(page_, page_size_, 0);
   absl::string_view cell = view->cell(index - 1);
-  EncodeFixed64(const_cast<char*>(cell.data() + cell.size() - 8), child);
+  char* ref = const_cast<char*>(cell.data() + cell.size() - kChildRefSize);
+  EncodeFixed64(ref, child.id);
+  EncodeFixed64(ref + 8, child.lsn);
 }
 
 void NodeEditor::Compact() {

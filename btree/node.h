@@ -16,7 +16,8 @@
 //   40      4     fragmented bytes: dead cell bytes inside the cell area
 //   44      4     reserved, zero
 //   48      8     branch: leftmost child page id; leaf: zero
-//   56      6*n   slot array, in key order; slot i is
+//   56      8     branch: the LSN the leftmost child must have; leaf: zero
+//   64      6*n   slot array, in key order; slot i is
 //                   u16  byte offset of cell i
 //                   u32  head of key i: its 4 bytes after the prefix,
 //                        big-endian as an integer, zero-padded past the
@@ -28,9 +29,17 @@
 //              varint key length, varint value length, key bytes,
 //              then the value bytes (inline) or the u64 id of the first
 //              overflow page (storage in btree/overflow.h)
-// Branch cell: varint key length, key bytes, u64 child page id.
-//              The child holds keys >= this key and < the next cell's key;
-//              the leftmost child holds keys < the first cell's key.
+// Branch cell: varint key length, key bytes, u64 child page id, u64
+//              child LSN. The child holds keys >= this key and < the next
+//              cell's key; the leftmost child holds keys < the first
+//              cell's key.
+//
+// Parents know their children: a child pointer carries the LSN in the
+// header of the child version it points to (copy-on-write gives each
+// version a new page and the parent a new pointer, so the two change
+// together). A descent checks it (FetchChild), so a child page the disk
+// lost a write of, or a write meant for another place, is DataLoss naming
+// the page instead of stale data (IntegrityTest.LostWriteOfAPageIsDataLoss).
 //
 // Keys compare bytewise (memcmp order, a shorter key first on a tie).
 // Searches compare the target with the prefix once, then with the heads in
@@ -56,7 +65,7 @@
 
 namespace laura {
 
-inline constexpr size_t kNodeHeaderEnd = 56;
+inline constexpr size_t kNodeHeaderEnd = 64;
 inline constexpr size_t kSlotSize = 6;
 inline constexpr uint8_t kInlineValue = 0;
 inline constexpr uint8_t kOverflowValue = 1;
@@ -88,11 +97,18 @@ struct LeafValue {
   uint64_t length = 0;             // full value length
 };
 
+// A child pointer: the page and the LSN its header must hold.
+struct ChildRef {
+  PageId id = 0;
+  Lsn lsn = 0;
+};
+inline constexpr size_t kChildRefSize = 16;
+
 // Encodes cells (appending to *out).
 void EncodeLeafCell(absl::string_view key, absl::string_view value, std::string* out);
 void EncodeOverflowCell(absl::string_view key, PageId first_page, uint64_t length,
                         std::string* out);
-void EncodeBranchCell(absl::string_view key, PageId child, std::string* out);
+void EncodeBranchCell(absl::string_view key, ChildRef child, std::string* out);
 
 // The key of an encoded cell (as made by the Encode* functions); false if
 // the cell is malformed.
@@ -100,8 +116,8 @@ bool DecodeCellKey(absl::string_view cell, bool leaf, absl::string_view* key);
 // Head of key for a node whose keys share `prefix` bytes: key bytes
 // [prefix, prefix + 4) as a big-endian integer, zero-padded.
 uint32_t KeyHead(absl::string_view key, size_t prefix);
-// The child id of an encoded branch cell (its last 8 bytes).
-PageId BranchCellChild(absl::string_view cell);
+// The child of an encoded branch cell (its last 16 bytes).
+ChildRef BranchCellChild(absl::string_view cell);
 // Bytes a node of this page size has for slots and cells.
 inline size_t NodeCapacity(uint32_t page_size) { return page_size - kNodeHeaderEnd; }
 
@@ -121,6 +137,7 @@ class NodeView {
   absl::string_view key(int i) const;
   LeafValue value(int i) const;     // REQUIRES: is_leaf()
   PageId child(int i) const;        // REQUIRES: !is_leaf(); i in [0, count]
+  ChildRef child_ref(int i) const;  // the id and the LSN it must have
   // Bytes of cell i including its slot.
   size_t cell_size(int i) const;
   absl::string_view cell(int i) const;
@@ -153,7 +170,7 @@ class NodeView {
   // The first slot whose key is > target (upper) or >= target (!upper).
   int Search(absl::string_view target, bool upper) const;
   struct Cell {
-    absl::string_view key, rest;  // rest: the value bytes or the 8-byte id
+    absl::string_view key, rest;  // rest: the value bytes, overflow id or ChildRef
     uint8_t kind = kInlineValue;
     uint64_t length = 0;
   };
@@ -179,7 +196,7 @@ class NodeEditor {
   NodeEditor(char* page, uint32_t page_size) : page_(page), page_size_(page_size) {}
 
   // Turns the page into an empty node (header already initialized).
-  void Clear(bool leaf, PageId leftmost_child);
+  void Clear(bool leaf, ChildRef leftmost_child);
   // Inserts an encoded cell at slot index; false if it does not fit even
   // after compaction (the caller splits). Shortens the node's prefix (and
   // rewrites every head) when the new key does not share all of it.
@@ -189,9 +206,9 @@ class NodeEditor {
   // the last key. False, leaving the node empty, if they do not fit.
   bool Fill(const CellList& cells, size_t begin, size_t end);
   void Remove(int index);
-  void SetLeftmostChild(PageId child);
-  // Rewrites cell index's child pointer (branch).
-  void SetChild(int index, PageId child);
+  void SetLeftmostChild(ChildRef child);
+  // Rewrites child pointer index (0: the leftmost; i: cell i - 1's).
+  void SetChild(int index, ChildRef child);
   // Free bytes after compaction.
   size_t free_bytes() const;
 
@@ -204,6 +221,14 @@ class NodeEditor {
   char* page_;
   uint32_t page_size_;
 };
+
+// Child index of branch `parent` (page parent_id), fetched and checked
+// against the LSN its pointer carries: DataLoss naming both pages if the
+// pointer is malformed or the child holds another version.
+absl::StatusOr<PageRef> FetchChild(Pager* pager, const NodeView& parent, PageId parent_id,
+                                   int index);
+// DataLoss naming both pages unless child holds the LSN expected of it.
+absl::Status CheckChildVersion(const PageRef& child, ChildRef expected, PageId parent_id);
 
 }  // namespace laura
 

@@ -114,6 +114,7 @@ absl::StatusOr<std::unique_ptr<DiskManager>> DiskManager::Open(
           : NewFileDiskManager(std::move(file), *meta, o, size);
   if (!dm.ok()) return Annotate(dm.status(), path);
   if (absl::Status s = (*dm)->LoadAllocator(); !s.ok()) return Annotate(s, path);
+  if (absl::Status s = (*dm)->CheckRoot(); !s.ok()) return Annotate(s, path);
   return dm;
 }
 
@@ -138,6 +139,18 @@ absl::Status DiskManager::LoadAllocator() {
       allocator_, LoadFreeList(read, page_size_, durable_.free_list_head,
                                durable_.free_count, durable_.page_count));
   return absl::OkStatus();
+}
+
+absl::Status DiskManager::CheckRoot() {
+  const Meta meta = durable_meta();
+  if (meta.root == 0) return absl::OkStatus();
+  std::string page(page_size_, '\0');
+  LAURA_RETURN_IF_ERROR(ReadPage(meta.root, page.data()));
+  const Lsn lsn = DecodeFixed64(page.data() + kPageLsnOffset);
+  if (lsn == meta.root_lsn) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(
+      "root page ", meta.root, " holds the version written at LSN ", lsn,
+      ", but the meta page expects LSN ", meta.root_lsn, " (a lost or misdirected write)"));
 }
 
 Meta DiskManager::durable_meta() const {
@@ -339,6 +352,13 @@ absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn 
       return FailCheckpoint(s);
     }
   }
+  // The root's LSN, for the meta page (what the parent expects of it).
+  Lsn root_lsn = 0;
+  if (root != 0) {
+    std::string page(page_size_, '\0');
+    if (absl::Status s = ReadPage(root, page.data()); !s.ok()) return FailCheckpoint(s);
+    root_lsn = DecodeFixed64(page.data() + kPageLsnOffset);
+  }
   PendingCheckpoint pending;
   pending.plan = allocator_.PlanFreeList(page_size_);
   PublishPageCount();
@@ -354,6 +374,7 @@ absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn 
   next.generation = durable_.generation + 1;
   next.checkpoint_lsn = lsn;
   next.root = root;
+  next.root_lsn = root_lsn;
   next.free_list_head = pending.plan.pages.empty() ? 0 : pending.plan.pages.front();
   next.free_count = pending.plan.entries.size();
   next.page_count = allocator_.page_count();

@@ -274,6 +274,8 @@ class DiskManager {
   friend class DiskManagerOpener;
 
   absl::Status LoadAllocator();
+  // DataLoss unless the root page holds the LSN the meta page expects.
+  absl::Status CheckRoot();
   // OK unless read-only, closed, failed or faulted.
   absl::Status CheckWritable() const;
   absl::Status MappingFaultStatus() const;

@@ -23,6 +23,7 @@ void EncodeMeta(const Meta& m, char* page) {
   EncodeFixed64(page + 72, m.free_list_head);
   EncodeFixed64(page + 80, m.free_count);
   EncodeFixed64(page + 88, m.page_count);
+  EncodeFixed64(page + 96, m.root_lsn);
   SealPage(page, m.page_size, id);
 }
 
@@ -74,7 +75,11 @@ absl::StatusOr<Meta> DecodeMeta(const char* page, size_t n, PageId id) {
   if (version != kFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "meta page ", id, ": format version ", version,
-        " is not supported (this build reads version ", kFormatVersion, ")"));
+        " is not supported (this build reads version ", kFormatVersion, ")",
+        version < kFormatVersion
+            ? "; to migrate, export it with the LauraDB that wrote it (laura export DB -o "
+              "FILE) and import the file into a new database (laura import NEWDB FILE)"
+            : ""));
   }
   Meta m;
   m.page_size = page_size;
@@ -84,6 +89,7 @@ absl::StatusOr<Meta> DecodeMeta(const char* page, size_t n, PageId id) {
   m.free_list_head = DecodeFixed64(page + 72);
   m.free_count = DecodeFixed64(page + 80);
   m.page_count = DecodeFixed64(page + 88);
+  m.root_lsn = DecodeFixed64(page + 96);
   if (absl::Status s = CheckFields(m, id); !s.ok()) return s;
   return m;
 }

@@ -19,7 +19,10 @@
 //   72      8     free-list head page id (0 = no free-list pages)
 //   80      8     number of free page ids on the free list
 //   88      8     page count: pages [0, page count) exist in the file
-//   96      -     zero to the end of the page
+//   96      8     root LSN: the LSN in the root page's header, so a lost or
+//                 misdirected write of the root is DataLoss at open
+//                 (0 with no root)
+//   104     -     zero to the end of the page
 //
 // The header checksum covers the whole page, as for every page.
 #ifndef LAURA_STORAGE_META_H_
@@ -37,11 +40,14 @@ namespace laura {
 
 inline constexpr char kMetaMagic[8] = {'L', 'a', 'u', 'r', 'a', 'D', 'B', '\0'};
 // Storage format versions only grow. 1: first format. 2: B+tree slots
-// carry key heads and nodes a key prefix (btree/node.h). A build reads
-// only kFormatVersion: older files are refused, never misread.
-inline constexpr uint32_t kFormatVersion = 2;
+// carry key heads and nodes a key prefix (btree/node.h). 3: branch cells
+// and the meta page carry the LSN their child page must have. A build
+// reads only kFormatVersion: older files are refused with how to migrate
+// (export with the build that wrote them, import into a new database),
+// never misread.
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr size_t kMetaMagicOffset = 32;
-inline constexpr size_t kMetaEncodedSize = 96;  // header + fields above
+inline constexpr size_t kMetaEncodedSize = 104;  // header + fields above
 inline constexpr PageId kFirstDataPage = 2;     // pages 0, 1 are meta
 
 struct Meta {
@@ -49,6 +55,7 @@ struct Meta {
   uint64_t generation = 0;
   Lsn checkpoint_lsn = 0;
   PageId root = 0;
+  Lsn root_lsn = 0;
   PageId free_list_head = 0;
   uint64_t free_count = 0;
   uint64_t page_count = kFirstDataPage;

@@ -282,9 +282,13 @@ TEST_P(BTreeTest, AscendingFillPacksLeaves) {
 }
 
 // The space target of a random fill (bench/README.md): the tree's pages
-// hold 16-byte keys with 100-byte values in at most 1.35x their raw bytes.
+// hold 16-byte keys with 100-byte values in at most 1.36x their raw bytes.
 // Sharing cells with a neighbour leaf before a split is what keeps it
-// there; splits alone leave leaves about 69% full (about 1.55x).
+// there; splits alone leave leaves about 69% full (about 1.55x). (The
+// target was 1.35x, met at 1.3351x, until format 3 gave every child
+// pointer the LSN its child must hold: 8 more bytes per branch cell. This
+// fill then ends just after its level-1 branches split, 33 -> 64 branch
+// pages, and a full parent refuses a few more shares: 1.3510x.)
 TEST(BTreeSpaceTest, RandomFillStaysWithinTheSpaceTarget) {
   constexpr int kKeys = 100'000;
   constexpr int kTxn = 1000;
@@ -310,7 +314,7 @@ TEST(BTreeSpaceTest, RandomFillStaysWithinTheSpaceTarget) {
   std::printf("random fill: %llu leaves, %llu branches, %.4fx the raw bytes\n",
               static_cast<unsigned long long>(r.leaf_pages),
               static_cast<unsigned long long>(r.branch_pages), ratio);
-  EXPECT_LE(ratio, 1.35);
+  EXPECT_LE(ratio, 1.36);
 }
 
 TEST_P(BTreeTest, RangeAndPrefixScans) {
@@ -478,7 +482,7 @@ TEST_P(BTreeTest, CheckerFindsOrderAndDepthProblems) {
   auto leaf = pager.Allocate(PageType::kLeaf, 1);
   ASSERT_TRUE(leaf.ok());
   NodeEditor le(leaf->mutable_data(), 4096);
-  le.Clear(true, 0);
+  le.Clear(true, {});
   std::string cell;
   EncodeLeafCell("m", "1", &cell);
   ASSERT_TRUE(le.Insert(0, cell));
@@ -487,15 +491,15 @@ TEST_P(BTreeTest, CheckerFindsOrderAndDepthProblems) {
   ASSERT_TRUE(le.Insert(1, cell));  // "c" after "m"
   auto sub = pager.Allocate(PageType::kBranch, 1);  // a branch over a leaf
   NodeEditor se(sub->mutable_data(), 4096);
-  se.Clear(false, leaf->id());
+  se.Clear(false, {leaf->id(), 1});
   auto other = pager.Allocate(PageType::kLeaf, 1);
   NodeEditor oe(other->mutable_data(), 4096);
-  oe.Clear(true, 0);
+  oe.Clear(true, {});
   auto root = pager.Allocate(PageType::kBranch, 1);
   NodeEditor re(root->mutable_data(), 4096);
-  re.Clear(false, sub->id());
+  re.Clear(false, {sub->id(), 1});
   cell.clear();
-  EncodeBranchCell("k", other->id(), &cell);  // sub holds keys < "k"
+  EncodeBranchCell("k", {other->id(), 1}, &cell);  // sub holds keys < "k"
   ASSERT_TRUE(re.Insert(0, cell));
   const PageId root_id = root->id();
   leaf->Release();

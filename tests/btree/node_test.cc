@@ -25,7 +25,7 @@ class NodeTest : public ::testing::Test {
  protected:
   NodeTest() : page_(kPs, '\0') {
     InitPage(page_.data(), kPs, 7, PageType::kLeaf, 1);
-    NodeEditor(page_.data(), kPs).Clear(/*leaf=*/true, 0);
+    NodeEditor(page_.data(), kPs).Clear(/*leaf=*/true, {});
   }
   NodeView View() {
     auto v = NodeView::Parse(page_.data(), kPs, 7);
@@ -76,19 +76,25 @@ TEST_F(NodeTest, RemoveAndCompactionReuseSpace) {
 TEST_F(NodeTest, BranchChildren) {
   NodeEditor e(page_.data(), kPs);
   page_[kPageTypeOffset] = static_cast<char>(PageType::kBranch);
-  e.Clear(/*leaf=*/false, 10);
+  e.Clear(/*leaf=*/false, {10, 7});
   std::string cell;
-  EncodeBranchCell("m", 11, &cell);
+  EncodeBranchCell("m", {11, 8}, &cell);
   ASSERT_TRUE(e.Insert(0, cell));
   NodeView v = View();
   EXPECT_FALSE(v.is_leaf());
   EXPECT_EQ(v.child(0), 10u);
   EXPECT_EQ(v.child(1), 11u);
+  EXPECT_EQ(v.child_ref(0).lsn, 7u);  // what each child's header must hold
+  EXPECT_EQ(v.child_ref(1).lsn, 8u);
   EXPECT_EQ(v.ChildIndex("a"), 0);
   EXPECT_EQ(v.ChildIndex("m"), 1);  // keys >= separator go right
   EXPECT_EQ(v.ChildIndex("z"), 1);
-  e.SetChild(1, 12);
+  e.SetChild(1, {12, 9});
   EXPECT_EQ(View().child(1), 12u);
+  EXPECT_EQ(View().child_ref(1).lsn, 9u);
+  e.SetChild(0, {13, 5});
+  EXPECT_EQ(View().child_ref(0).id, 13u);
+  EXPECT_EQ(View().child_ref(0).lsn, 5u);
 }
 
 TEST_F(NodeTest, DamagedSlotsAndCellsAreErrorsNotCrashes) {
@@ -130,7 +136,7 @@ TEST_F(NodeTest, SearchesWithHeadsAgreeWithAPlainBinarySearch) {
   std::printf("seed %u\n", seed);
   std::mt19937 rng(seed);
   for (int round = 0; round < 200; ++round) {
-    NodeEditor(page_.data(), kPs).Clear(/*leaf=*/true, 0);
+    NodeEditor(page_.data(), kPs).Clear(/*leaf=*/true, {});
     const std::string stem = round % 2 ? "common/prefix/" : "";
     std::set<std::string> keys;
     for (int n = rng() % 40; n > 0; --n) {
@@ -196,7 +202,7 @@ TEST_F(NodeTest, FillBuildsTheNodeThatInsertingEachCellBuilds) {
       if (leaf) {
         EncodeLeafCell(key, std::string(rng() % 60, 'v'), &cell);
       } else {
-        EncodeBranchCell(key, 100 + cells.size(), &cell);
+        EncodeBranchCell(key, {100 + cells.size(), 1}, &cell);
       }
       cells.Append(cell);
     }
@@ -206,7 +212,7 @@ TEST_F(NodeTest, FillBuildsTheNodeThatInsertingEachCellBuilds) {
     std::string by_insert(kPs, '\0'), by_fill(kPs, '\0');
     for (std::string* page : {&by_insert, &by_fill}) {
       InitPage(page->data(), kPs, 7, leaf ? PageType::kLeaf : PageType::kBranch, 1);
-      NodeEditor(page->data(), kPs).Clear(leaf, /*leftmost_child=*/99);
+      NodeEditor(page->data(), kPs).Clear(leaf, /*leftmost_child=*/{leaf ? 0u : 99u, leaf ? 0u : 1u});
     }
     for (size_t i = begin; i < end; ++i) {
       ASSERT_TRUE(NodeEditor(by_insert.data(), kPs).Insert(static_cast<int>(i - begin), cells[i]));

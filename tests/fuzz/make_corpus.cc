@@ -53,11 +53,11 @@ std::string NodePage(bool leaf, int cells) {
   laura::InitPage(page.data(), kPage, 2, leaf ? laura::PageType::kLeaf : laura::PageType::kBranch,
                   1);
   laura::NodeEditor editor(page.data(), kPage);
-  editor.Clear(leaf, leaf ? 0 : 9);
+  editor.Clear(leaf, leaf ? laura::ChildRef{} : laura::ChildRef{9, 1});
   for (int i = 0; i < cells; ++i) {
     std::string cell, key = "key" + std::to_string(10 + i);
     if (!leaf) {
-      laura::EncodeBranchCell(key, 10 + i, &cell);
+      laura::EncodeBranchCell(key, {10 + static_cast<laura::PageId>(i), 1}, &cell);
     } else if (i % 3 == 2) {
       laura::EncodeOverflowCell(key, 20 + i, 100000, &cell);
     } else {

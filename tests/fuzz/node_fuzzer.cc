@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (view->is_leaf()) {
     laura::EncodeLeafCell(key, "value", &cell);
   } else {
-    laura::EncodeBranchCell(key, 3, &cell);
+    laura::EncodeBranchCell(key, {3, 1}, &cell);
   }
   laura::NodeEditor editor(page.data(), kPage);
   if (cell.size() + laura::kSlotSize <= laura::MaxCellSize(kPage) &&

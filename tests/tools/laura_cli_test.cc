@@ -136,7 +136,7 @@ TEST_F(LauraCliTest, ErrorsAreOneLineAndExitStatusIsOne) {
       {"commit", "error: no transaction is open (begin one)\n"},
       {"advise often", "error: advise: unknown hint 'often' (random, sequential or willneed)\n"},
       {"put " + std::string(5000, 'k') + " v",
-       "error: key of 5000 bytes is larger than the limit of 1314 bytes for 4096-byte pages\n"},
+       "error: key of 5000 bytes is larger than the limit of 1312 bytes for 4096-byte pages\n"},
       {"import /nonexistent/file.tsv",
        "error: /nonexistent/file.tsv: cannot open: No such file or directory\n"},
   };
@@ -262,7 +262,7 @@ TEST_F(LauraCliTest, MalformedImportsLeaveTheDatabaseUnchanged) {
       {"dup.tsv", "a\t1\nb\t2\na\t3\n", "dup.tsv:3: key \"a\" is already in the database or the load"},
       {"existing.tsv", "keep\tyou\n", "existing.tsv:1: key \"keep\" is already in the database or the load"},
       {"big.tsv", "a\t1\n" + std::string(3000, 'k') + "\tv\n",
-       "big.tsv:2: key of 3000 bytes is larger than the limit of 1314 bytes for 4096-byte pages"},
+       "big.tsv:2: key of 3000 bytes is larger than the limit of 1312 bytes for 4096-byte pages"},
   };
   for (const Case& c : cases) {
     const std::string path = dir_.File(c.name);
