@@ -221,8 +221,10 @@ TEST_P(PagerTest, SmallPoolEvictsAndWritesBack) {
   for (uint64_t i = 0; i < 300; ++i) ExpectTagged(ids[i], 1000 + i);
 }
 
-TEST_P(PagerTest, ShardedPoolEvictsAndWritesBackInEveryShard) {
-  if (GetParam() == DiskManagerKind::kMmap) GTEST_SKIP() << "no frames over mmap";
+// The pool's own behaviour: frames exist only over the pread manager.
+class PoolPagerTest : public PagerTest {};
+
+TEST_P(PoolPagerTest, ShardedPoolEvictsAndWritesBackInEveryShard) {
   // 1024 frames: four shards of 256 (storage/pool_pager.cc), each far too
   // small for the pages that land in it.
   constexpr uint64_t kFrames = 1024, kPages = 6000;
@@ -255,8 +257,7 @@ TEST_P(PagerTest, ShardedPoolEvictsAndWritesBackInEveryShard) {
   for (uint64_t i = 0; i < kPages; ++i) ExpectTagged(ids[i], 1000 + i);
 }
 
-TEST_P(PagerTest, PoolFullOfPinnedPagesIsAnError) {
-  if (GetParam() == DiskManagerKind::kMmap) GTEST_SKIP() << "no frames over mmap";
+TEST_P(PoolPagerTest, PoolFullOfPinnedPagesIsAnError) {
   Open(/*cache_bytes=*/16 * 4096);
   std::vector<PageRef> pinned;
   for (int i = 0; i < 16; ++i) {
@@ -327,6 +328,8 @@ void PagerTest::ReadWhileAllocating(const ReadWhileAllocatingCase& c) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothManagers, PagerTest, BothManagers(), ManagerName());
+INSTANTIATE_TEST_SUITE_P(Pread, PoolPagerTest, ::testing::Values(DiskManagerKind::kPread),
+                         ManagerName());
 
 }  // namespace
 }  // namespace laura
