@@ -410,7 +410,7 @@ class IteratorImpl final : public Iterator {
     if (owns_snapshot_) db_->tree().ReleaseSnapshot(snapshot_);
   }
   // A fault on the mapping ends the iteration (status() says why).
-  bool Valid() const override { return cursor_.Valid() && db_->Checked(absl::OkStatus()).ok(); }
+  bool Valid() const override { return cursor_.Valid() && !db_->Faulted(); }
   void SeekToFirst() override { cursor_.SeekToFirst(); }
   void SeekToLast() override { cursor_.SeekToLast(); }
   void Seek(absl::string_view key) override { cursor_.Seek(key); }

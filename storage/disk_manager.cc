@@ -212,6 +212,13 @@ absl::Status DiskManager::CheckWritable() const {
   return absl::OkStatus();
 }
 
+const std::atomic<uint64_t> DiskManager::kNoFaults{0};
+
+void DiskManager::SetMappingFaults(std::unique_ptr<MappingFaults> faults) {
+  fault_counter_ = faults != nullptr ? &faults->counter() : &kNoFaults;
+  mapping_faults_ = std::move(faults);
+}
+
 absl::Status DiskManager::MappingFaultStatus() const {
   const uint64_t offset = mapping_faults_->first_fault_offset();
   return absl::DataLossError(absl::StrCat(

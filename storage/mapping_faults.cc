@@ -117,9 +117,7 @@ MappingFaults::~MappingFaults() {
   slot.claimed.store(false, std::memory_order_release);
 }
 
-uint64_t MappingFaults::faults() const {
-  return g_slots[slot_].faults.load(std::memory_order_acquire);
-}
+const std::atomic<uint64_t>& MappingFaults::counter() const { return g_slots[slot_].faults; }
 
 uint64_t MappingFaults::first_fault_offset() const {
   return g_slots[slot_].first_fault.load(std::memory_order_relaxed);

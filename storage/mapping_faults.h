@@ -31,6 +31,7 @@
 #ifndef LAURA_STORAGE_MAPPING_FAULTS_H_
 #define LAURA_STORAGE_MAPPING_FAULTS_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -51,7 +52,11 @@ class MappingFaults {
   MappingFaults& operator=(const MappingFaults&) = delete;
 
   // Faults taken in the range since it was registered.
-  uint64_t faults() const;
+  uint64_t faults() const { return counter().load(std::memory_order_acquire); }
+  // The counter itself, for a check inlined into a hot path: a fault is
+  // taken on the thread that touched the page, so that thread sees its
+  // own fault with a relaxed load.
+  const std::atomic<uint64_t>& counter() const;
   // Offset from base of the first fault (meaningful once faults() > 0).
   uint64_t first_fault_offset() const;
 

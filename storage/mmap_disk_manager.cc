@@ -60,7 +60,9 @@ class MmapDiskManager final : public DiskManager {
     }
     LAURA_RETURN_IF_ERROR(base.status());
     base_ = *base;
-    LAURA_ASSIGN_OR_RETURN(mapping_faults_, MappingFaults::Register(base_, reserved_));
+    LAURA_ASSIGN_OR_RETURN(std::unique_ptr<MappingFaults> faults,
+                           MappingFaults::Register(base_, reserved_));
+    SetMappingFaults(std::move(faults));
     verified_ = std::make_unique<VerifiedPages>(reserved_ / page_size());
     LAURA_RETURN_IF_ERROR(file()->MapAt(base_, 0, size, !read_only()));
     mapped_size_.store(size, std::memory_order_release);
@@ -170,7 +172,7 @@ class MmapDiskManager final : public DiskManager {
   void Release() override {
     if (base_ == nullptr) return;
     options().env->ReleaseAddressSpace(base_, reserved_);
-    mapping_faults_.reset();  // after the unmap: the range is no longer ours
+    SetMappingFaults(nullptr);  // after the unmap: the range is no longer ours
     base_ = nullptr;
   }
 

@@ -235,7 +235,9 @@ TEST_P(IntegrityTest, LostWriteOfAPageIsDataLoss) {
             << got.status();
       }
     }
-    if (db.ok() && !loss) EXPECT_TRUE((*db)->Check().ok()) << "page " << id;
+    if (db.ok() && !loss) {
+      EXPECT_TRUE((*db)->Check().ok()) << "page " << id;
+    }
     EXPECT_FALSE(wrong) << "page " << id << " put back as its earlier version: stale data read as OK";
     (wrong ? stale : loss ? data_loss : correct)++;
   }
