@@ -29,8 +29,6 @@ PageRef& PageRef::operator=(PageRef&& other) noexcept {
   return *this;
 }
 
-Lsn PageRef::lsn() const { return DecodeFixed64(data_ + kPageLsnOffset); }
-
 void PageRef::Release() {
   if (pager_ != nullptr && frame_ >= 0) pager_->Unpin(frame_);
   pager_ = nullptr;

@@ -38,6 +38,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "storage/coding.h"
 #include "storage/mutex.h"
 #include "storage/disk_manager.h"
 #include "storage/page_id_set.h"
@@ -80,7 +81,7 @@ class PageRef {
   char* mutable_data() const { return data_; }
   explicit operator bool() const { return data_ != nullptr; }
   // The LSN in the page's header: the transaction that wrote this version.
-  Lsn lsn() const;
+  Lsn lsn() const { return DecodeFixed64(data_ + kPageLsnOffset); }
   void Release();
 
  private:
