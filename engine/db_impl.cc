@@ -405,12 +405,15 @@ class IteratorImpl final : public Iterator {
         snapshot_(borrowed.has_value() ? *borrowed
                   : owns_snapshot_     ? db->tree().AcquireSnapshot()
                                        : BTree::Snapshot{}),
-        cursor_(db->pager(), handle_.status().ok() ? snapshot_.root : 0) {}
+        cursor_(db->pager(), handle_.status().ok() ? snapshot_.root : 0),
+        faults_(db->fault_counter()) {}
   ~IteratorImpl() override {
     if (owns_snapshot_) db_->tree().ReleaseSnapshot(snapshot_);
   }
   // A fault on the mapping ends the iteration (status() says why).
-  bool Valid() const override { return cursor_.Valid() && !db_->Faulted(); }
+  bool Valid() const override {
+    return cursor_.Valid() && faults_->load(std::memory_order_relaxed) == 0;
+  }
   void SeekToFirst() override { cursor_.SeekToFirst(); }
   void SeekToLast() override { cursor_.SeekToLast(); }
   void Seek(absl::string_view key) override { cursor_.Seek(key); }
@@ -430,6 +433,7 @@ class IteratorImpl final : public Iterator {
   const bool owns_snapshot_;
   const BTree::Snapshot snapshot_;
   Cursor cursor_;
+  const std::atomic<uint64_t>* const faults_;  // DBImpl::fault_counter()
 };
 
 class ReadTransactionImpl final : public ReadTransaction {

@@ -146,8 +146,12 @@ class DBImpl final : public DB {
     if (dm_ == nullptr || ABSL_PREDICT_TRUE(!dm_->mapping_faulted())) return s;
     return dm_->CheckMapping();
   }
-  // The fast test behind Checked, for per-entry calls (Iterator::Valid).
-  bool Faulted() const { return dm_ != nullptr && dm_->mapping_faulted(); }
+  // The counter behind Checked, for per-entry tests (Iterator::Valid):
+  // nonzero once the mapping faulted (one that stays 0 once closed).
+  const std::atomic<uint64_t>* fault_counter() const {
+    static const std::atomic<uint64_t> kClosed{0};
+    return dm_ != nullptr ? dm_->fault_counter() : &kClosed;
+  }
 
   absl::Status Close() override;
 

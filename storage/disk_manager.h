@@ -191,6 +191,9 @@ class DiskManager {
   bool mapping_faulted() const {
     return fault_counter_->load(std::memory_order_relaxed) != 0;
   }
+  // The counter mapping_faulted reads, for a caller that tests it per
+  // entry (an iterator); it stays valid, and 0 for pread, until Close.
+  const std::atomic<uint64_t>* fault_counter() const { return fault_counter_; }
 
   DiskStats Stats() const;
   // For the structural checker: every free page id (sorted), and the pages
