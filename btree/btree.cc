@@ -210,8 +210,12 @@ absl::StatusOr<PageRef> BTree::Writable(PageId id) {
   LAURA_ASSIGN_OR_RETURN(PageRef own, pager_->FetchIfWritable(id));
   if (own) return own;
   LAURA_ASSIGN_OR_RETURN(PageRef old, pager_->Fetch(id));
+  return CopyOf(old);
+}
+
+absl::StatusOr<PageRef> BTree::CopyOf(const PageRef& old) {
   LAURA_ASSIGN_OR_RETURN(PageRef copy, pager_->AllocateCopy(old, write_txn()));
-  pager_->FreeAfter(id, write_txn(), old.lsn());
+  pager_->FreeAfter(old.id(), write_txn(), old.lsn());
   return copy;
 }
 
@@ -232,13 +236,12 @@ absl::StatusOr<PageRef> BTree::WritableChild(PageRef& parent, const NodeView& vi
                                              int index) {
   const PageId id = view.child(index);
   if (view.corrupt() || id == 0) return Corrupt(parent.id(), "bad child pointer");
-  // A committed child is the version its pointer names before it is copied.
-  if (!pager_->IsWritable(id)) LAURA_RETURN_IF_ERROR(FetchChild(pager_, view, parent.id(), index).status());
-  LAURA_ASSIGN_OR_RETURN(PageRef child, Writable(id));
-  if (child.id() != id) {
-    NodeEditor(parent.mutable_data(), pager_->page_size())
-        .SetChild(index, {child.id(), child.lsn()});
-  }
+  LAURA_ASSIGN_OR_RETURN(PageRef own, pager_->FetchIfWritable(id));
+  if (own) return own;
+  // A committed child is copied only once it is the version its pointer names.
+  LAURA_ASSIGN_OR_RETURN(PageRef old, FetchChild(pager_, view, parent.id(), index));
+  LAURA_ASSIGN_OR_RETURN(PageRef child, CopyOf(old));
+  NodeEditor(parent.mutable_data(), pager_->page_size()).SetChild(index, {child.id(), child.lsn()});
   return child;
 }
 

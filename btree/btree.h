@@ -147,6 +147,9 @@ class BTree {
   absl::StatusOr<bool> Find(PageId root, absl::string_view key, PageRef* leaf,
                             LeafValue* value) const;
   absl::StatusOr<PageRef> Writable(PageId id);
+  // A writable copy of committed page old (verified by the caller's fetch),
+  // which is freed once no snapshot reaches it.
+  absl::StatusOr<PageRef> CopyOf(const PageRef& old);
   // Page id made writable for a caller that rewrites all of it (from
   // cells copied out first): the page itself if this transaction wrote
   // it, else a new empty page of `type` -- nothing is copied -- and id is

@@ -39,19 +39,6 @@
 namespace laura {
 namespace engine_internal {
 
-namespace {
-
-// The directory holding path ("." for a bare name).
-std::string ParentDir(const std::string& path) {
-  std::string trimmed = path;
-  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
-  const size_t slash = trimmed.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : trimmed.substr(0, slash);
-}
-
-}  // namespace
-
 absl::Status DBImpl::Init() {
   env_ = options_.env != nullptr ? options_.env : Env::Default();
   const std::string data = path_ + "/data.ldb";
@@ -67,7 +54,7 @@ absl::Status DBImpl::Init() {
     // Each new directory's entry is durable before anything inside counts
     // on it: sync the directory that holds it.
     LAURA_RETURN_IF_ERROR(env_->CreateDir(path_));
-    LAURA_RETURN_IF_ERROR(env_->SyncDir(ParentDir(path_)));
+    LAURA_RETURN_IF_ERROR(env_->SyncDir(DirName(path_)));
     LAURA_RETURN_IF_ERROR(env_->CreateDir(log_dir));
     LAURA_RETURN_IF_ERROR(env_->SyncDir(path_));
   }

@@ -31,13 +31,6 @@ absl::Status Annotate(const absl::Status& s, absl::string_view path) {
   return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
 }
 
-std::string DirName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 // Fills in the defaults of a kind and checks the options.
 absl::StatusOr<DiskManagerOptions> Resolve(DiskManagerKind kind,
                                            DiskManagerOptions o) {

@@ -134,6 +134,10 @@ absl::Status ErrnoStatus(int err, absl::string_view context);
 // The OS page size (sysconf(_SC_PAGESIZE)).
 size_t OsPageSize();
 
+// The directory holding path: "." for a bare name, "/" for a top-level
+// entry; trailing slashes are ignored ("a/b/" -> "a").
+std::string DirName(absl::string_view path);
+
 }  // namespace laura
 
 #endif  // LAURA_STORAGE_ENV_H_

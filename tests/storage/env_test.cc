@@ -102,5 +102,14 @@ TEST(PosixEnvTest, ErrnoStatusCodes) {
   EXPECT_NE(ErrnoStatus(EIO, "ctx").message().find("ctx"), std::string::npos);
 }
 
+TEST(PosixEnvTest, DirNameOfPaths) {
+  EXPECT_EQ(DirName("a/b/c"), "a/b");
+  EXPECT_EQ(DirName("a/b/"), "a");
+  EXPECT_EQ(DirName("db"), ".");
+  EXPECT_EQ(DirName("/db"), "/");
+  EXPECT_EQ(DirName("/"), "/");
+  EXPECT_EQ(ErrnoStatus(EFBIG, "write").code(), absl::StatusCode::kResourceExhausted);
+}
+
 }  // namespace
 }  // namespace laura

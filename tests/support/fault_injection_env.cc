@@ -11,13 +11,6 @@
 namespace laura {
 namespace {
 
-std::string DirOf(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 absl::StatusOr<std::string> ReadAll(File* file) {
   LAURA_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   std::string content(size, '\0');
@@ -171,7 +164,7 @@ absl::Status FaultInjectionEnv::CheckSpace(const std::string& path,
 }
 
 bool FaultInjectionEnv::InUnsyncedDir(const std::string& path) const {
-  for (std::string dir = DirOf(path); dir != "/" && dir != "."; dir = DirOf(dir)) {
+  for (std::string dir = DirName(path); dir != "/" && dir != "."; dir = DirName(dir)) {
     if (unsynced_dirs_.contains(dir)) return true;
   }
   return false;
@@ -269,15 +262,15 @@ absl::Status FaultInjectionEnv::SyncDir(const std::string& path) {
   MutexLock lock(&mu_);
   std::vector<std::string> gone;
   for (const auto& [name, inode] : durable_names_) {
-    if (DirOf(name) == path && !current_names_.contains(name)) gone.push_back(name);
+    if (DirName(name) == path && !current_names_.contains(name)) gone.push_back(name);
   }
   for (const std::string& name : gone) durable_names_.erase(name);
   for (const auto& [name, inode] : current_names_) {
-    if (DirOf(name) == path) durable_names_[name] = inode;
+    if (DirName(name) == path) durable_names_[name] = inode;
   }
   for (auto it = unsynced_dirs_.begin(); it != unsynced_dirs_.end();) {
     auto here = it++;
-    if (DirOf(*here) == path) unsynced_dirs_.erase(here);
+    if (DirName(*here) == path) unsynced_dirs_.erase(here);
   }
   return absl::OkStatus();
 }
