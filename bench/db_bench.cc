@@ -1,302 +1,548 @@
-// Macro benchmark of whole workloads, in the manner of LevelDB's db_bench,
-// over LauraDB (both disk managers, through the public API) and each peer
-// engine installed (bench/engines/: LMDB, WiredTiger, LevelDB, RocksDB,
-// SQLite; scripts/install-deps.sh --peers), all in one run: 1,000,000 keys
-// of 16 bytes with 100-byte values (LAURA_BENCH_KEYS to change).
+// Macro benchmark of whole workloads in the steady state, in the manner of
+// LevelDB's db_bench: every workload runs a fixed count of operations
+// (--num, default 1,000,000) on the database the workloads before it left,
+// so checkpoints, compactions, file growth and free-page reuse happen
+// inside the timed part. LauraDB (both disk managers, public API) and each
+// peer engine installed (bench/engines/: LMDB, WiredTiger, LevelDB,
+// RocksDB, SQLite; scripts/install-deps.sh --peers) run the same sequence
+// in one run, one engine after the other, each closed before the next.
 //
-//   fillseq / fillrandom   puts in batches of 1000 into a new database,
-//                          no per-commit sync
-//   overwrite              random puts over the filled keys, batches of 1000
-//   readrandom             Get of random present keys (1 and 2 threads)
-//   readseq                a full iteration
-//   seekrandom             a new iterator, Seek to a random key, read 100
-//   mixed                  70% Get / 30% single-put commits (no sync)
-//   fillsync               10,000 single-put commits, each durable before
-//                          it returns (1 thread, and 4 threads: group
-//                          commit), beside the bare floor measured in the
-//                          same run: a 4 KiB pwrite + fdatasync
+// Group "small" (16-byte keys, 100-byte values), on one database:
+//   fillseq         --num puts in key order, batches of 1000 (own database)
+//   fillrandom      --num puts in random order, batches of 1000
+//   overwrite       --num random puts over those keys, batches of 1000
+//   readrandom      --num gets of random present keys, 1 thread
+//   readrandom2     --num gets over 2 threads
+//   readseq         one scan of every entry (--num entries)
+//   seekrandom      --num / 10 seeks, each reading 100 entries
+//   mixed70_30      --num operations: 70% gets, 30% single-put commits
+//   fillsync        10,000 durable single-put commits (1 and 4 threads),
+//                   beside the floor: a 4 KiB pwrite + fdatasync
+// Group "ycsb" (16-byte keys, 1 KiB values, single-operation commits, as
+// YCSB's core workloads), on one database loaded with --num records in
+// random order, then for uniform and zipfian key choice in turn:
+//   a (50% get / 50% update), b (95% / 5%), f (read-modify-write: a get
+//   then a put of the same key), e (short scans: seek + 10 entries);
+//   --num operations each.
 //
-// The read workloads share one database per engine, filled once by
-// fillrandom and settled (checkpoint, flush and compaction), and settled
-// again after overwrite. Engines run
-// one after the other, each closed before the next starts. Every engine
-// gets a 512 MiB cache. Files live in $LAURA_BENCH_DIR (default
-// /tmp/laura_bench). Rates are per second of wall time, for all threads.
+// For every workload the report gives throughput (operations per second of
+// wall time, all threads), the p50/p99 latency of single-put commits, the
+// database's disk usage after the workload (allocated bytes of every file
+// in its directory), and the bytes the process caused to be written to the
+// disk during it (/proc/self/io write_bytes) per byte of keys and values
+// written. Values are incompressible (random bytes) so that compressing
+// engines store what the others store. The last table gives each
+// workload's ops/s by engine and laura-mmap's ratio to the best peer.
 //
-// Run: build/bench/db_bench [--benchmark_filter=REGEX]
-//   e.g. --benchmark_filter='laura-mmap|lmdb' for two engines only.
+// Run: build/bench/db_bench [--num=N] [--engines=laura-mmap,lmdb,...]
+//      [--groups=small,ycsb] [--dir=DIR]   (default dir $LAURA_BENCH_DIR or
+//      /tmp/laura_bench). Every flag is also listed by --help.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "bench/bench_util.h"
 #include "bench/engines/bench_engine.h"
-#include "benchmark/benchmark.h"
+#include "bench/key_chooser.h"
 
 namespace laura {
 namespace {
 
-uint64_t Keys() {
-  static const uint64_t n = [] {
-    const char* env = std::getenv("LAURA_BENCH_KEYS");
-    return env ? std::strtoull(env, nullptr, 10) : 1'000'000ULL;
-  }();
-  return n;
+using Clock = std::chrono::steady_clock;
+
+struct Flags {
+  uint64_t num = 1'000'000;
+  std::vector<std::string> engines;  // empty: all
+  std::vector<std::string> groups = {"small", "ycsb"};
+  std::string dir;
+};
+Flags& flags() {
+  static Flags f;
+  return f;
 }
-constexpr size_t kValueSize = 100;
+
 constexpr uint64_t kBatch = 1000;
 constexpr int kSyncCommits = 10'000;
+constexpr size_t kSmallValue = 100;
+constexpr size_t kLargeValue = 1024;
 
-const std::string& Value() {
-  static const std::string v(kValueSize, 'v');
-  return v;
+// Values: windows into 1 MiB of random bytes (seed 20261207), a different
+// window per record and per write.
+absl::string_view Value(uint64_t seq, size_t size) {
+  static const std::string bytes = [] {
+    std::string b(1 << 20, '\0');
+    std::mt19937_64 rng(20261207);
+    for (char& c : b) c = static_cast<char>(rng());
+    return b;
+  }();
+  return absl::string_view(bytes).substr((seq * 4099) % (bytes.size() - size), size);
 }
 
-using Engines = std::vector<std::pair<std::string, BenchEngineFactory>>;
-const Engines& AllEngines() {
-  static const Engines engines = BenchEngines();
-  return engines;
+// Bytes this process caused to be written to storage (/proc/self/io).
+uint64_t ProcessWriteBytes() {
+  std::ifstream io("/proc/self/io");
+  std::string name;
+  uint64_t value = 0;
+  while (io >> name >> value) {
+    if (name == "write_bytes:") return value;
+  }
+  return 0;
 }
 
-// A new, empty database of engine e in $LAURA_BENCH_DIR/NAME_ENGINE.
-std::unique_ptr<BenchEngine> FreshEngine(int e, const std::string& name, bool sync) {
-  const auto& [engine_name, factory] = AllEngines()[e];
-  const std::string dir = BenchDir() + "/" + name + "_" + engine_name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  std::unique_ptr<BenchEngine> engine = factory();
-  CheckOk(engine->Open(dir, sync), "open");
-  return engine;
+// Allocated bytes of every file under dir.
+uint64_t DiskUsage(const std::string& dir) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, ec)) {
+    struct stat st;
+    if (entry.is_regular_file(ec) && ::stat(entry.path().c_str(), &st) == 0) {
+      bytes += static_cast<uint64_t>(st.st_blocks) * 512;
+    }
+  }
+  return bytes;
 }
 
-// Puts keys order(0..n) in batches of kBatch.
+// Latencies of timed operations, in nanoseconds.
+class Latencies {
+ public:
+  void Add(Clock::duration d) {
+    ns_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  }
+  bool empty() const { return ns_.empty(); }
+  // The q-quantile in microseconds (sorts in place).
+  double QuantileUs(double q) {
+    if (ns_.empty()) return 0;
+    const size_t k = std::min(ns_.size() - 1, static_cast<size_t>(q * ns_.size()));
+    std::nth_element(ns_.begin(), ns_.begin() + k, ns_.end());
+    return ns_[k] / 1000.0;
+  }
+
+ private:
+  std::vector<int64_t> ns_;
+};
+
+struct Result {
+  std::string engine, workload;
+  uint64_t ops = 0;
+  double seconds = 0;
+  double p50_us = 0, p99_us = 0;  // of single-put commits, 0 if none
+  uint64_t disk_bytes = 0;        // database after the workload
+  uint64_t written_bytes = 0;     // by the process during it
+  uint64_t data_bytes = 0;        // keys and values it wrote
+};
+std::vector<Result>& Results() {
+  static std::vector<Result> r;
+  return r;
+}
+
+// What a workload returns: its operation count, commit latencies and the
+// key and value bytes it wrote.
+struct Work {
+  uint64_t ops = 0;
+  Latencies commits;
+  uint64_t data_bytes = 0;
+};
+Work Ops(uint64_t ops, uint64_t data_bytes = 0) {
+  Work w;
+  w.ops = ops;
+  w.data_bytes = data_bytes;
+  return w;
+}
+
+// Times fn (which returns a Work), then records a Result with the disk
+// usage of dir.
+template <typename Fn>
+void Measure(const std::string& engine, const std::string& workload, const std::string& dir,
+             Fn fn) {
+  const uint64_t written_before = ProcessWriteBytes();
+  const Clock::time_point start = Clock::now();
+  Work work = fn();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  Result r;
+  r.engine = engine;
+  r.workload = workload;
+  r.ops = work.ops;
+  r.seconds = seconds;
+  r.p50_us = work.commits.QuantileUs(0.50);
+  r.p99_us = work.commits.QuantileUs(0.99);
+  r.disk_bytes = dir.empty() ? 0 : DiskUsage(dir);
+  r.written_bytes = ProcessWriteBytes() - written_before;
+  r.data_bytes = work.data_bytes;
+  std::fprintf(stderr, "%-12s %-22s %10.0f ops/s  disk %8.1f MiB  written %8.1f MiB\n",
+               engine.c_str(), workload.c_str(), r.ops / seconds, r.disk_bytes / 1048576.0,
+               r.written_bytes / 1048576.0);
+  Results().push_back(std::move(r));
+}
+
+class EngineRun {
+ public:
+  EngineRun(std::string name, BenchEngineFactory factory)
+      : name_(std::move(name)), factory_(std::move(factory)) {}
+
+  // A new, empty database named `what`, in dir_.
+  std::unique_ptr<BenchEngine> Fresh(const std::string& what, bool sync) {
+    dir_ = BenchDir() + "/" + what + "_" + name_;
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::unique_ptr<BenchEngine> engine = factory_();
+    CheckOk(engine->Open(dir_, sync), "open");
+    return engine;
+  }
+  const std::string& dir() const { return dir_; }
+  const std::string& name() const { return name_; }
+
+  template <typename Fn>
+  void Measure(const std::string& workload, Fn fn) {
+    laura::Measure(name_, workload, dir_, fn);
+  }
+
+ private:
+  std::string name_;
+  BenchEngineFactory factory_;
+  std::string dir_;
+};
+
+uint64_t Num() { return flags().num; }
+
+// Puts records order(0..n) with value_size-byte values in batches of kBatch.
 template <typename Order>
-void Fill(BenchEngine& engine, Order order) {
+Work Fill(BenchEngine& engine, uint64_t n, size_t value_size, uint64_t salt, Order order) {
   std::string key_bytes(kBatch * 16, '\0');  // HexKey's buffer is reused
   std::vector<KeyValue> batch;
   batch.reserve(kBatch);
-  for (uint64_t i = 0; i < Keys(); ++i) {
+  for (uint64_t i = 0; i < n; ++i) {
     char* key = key_bytes.data() + 16 * batch.size();
     HexKey(order(i)).copy(key, 16);
-    batch.push_back({absl::string_view(key, 16), Value()});
-    if (batch.size() == kBatch || i + 1 == Keys()) {
+    batch.push_back({absl::string_view(key, 16), Value(i + salt, value_size)});
+    if (batch.size() == kBatch || i + 1 == n) {
       CheckOk(engine.PutBatch(0, batch), "write");
       batch.clear();
     }
   }
+  return Ops(n, n * (16 + value_size));
 }
 
-// The shared read databases, by engine.
-std::map<int, std::unique_ptr<BenchEngine>>& ReadEngines() {
-  static auto* engines = new std::map<int, std::unique_ptr<BenchEngine>>;
-  return *engines;
-}
-
-// The shared read database of engine e, filled by fillrandom on first use.
-BenchEngine& ReadEngine(int e) {
-  auto& engine = ReadEngines()[e];
-  if (!engine) {
-    engine = FreshEngine(e, "read", /*sync=*/false);
-    Fill(*engine, [](uint64_t i) { return Permutation(Keys())[i]; });
-    CheckOk(engine->Settle(), "settle");
+Work ReadRandom(BenchEngine& engine, int threads) {
+  const auto& order = Permutation(Num());
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&engine, &order, t, threads] {
+      std::string value;
+      uint64_t i = static_cast<uint64_t>(t) * 104729;
+      for (uint64_t k = 0; k < Num() / threads; ++k) {
+        CheckOk(engine.Get(t, HexKey(order[(i++ * 7919) % Num()]), &value), "get");
+      }
+    });
   }
-  return *engine;
+  for (auto& w : workers) w.join();
+  return Ops(Num() / threads * threads);
 }
 
-void FillSeq(benchmark::State& state, int e) {
-  for (auto _ : state) {
-    state.PauseTiming();
-    auto engine = FreshEngine(e, "fill", /*sync=*/false);
-    state.ResumeTiming();
-    Fill(*engine, [](uint64_t i) { return i; });
-    state.PauseTiming();
-    CheckOk(engine->Close(), "close");
-    state.ResumeTiming();
+// One durable single-put commit per operation, on `threads` threads.
+Work FillSync(BenchEngine& engine, int threads) {
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&engine, t, threads] {
+      uint64_t i = static_cast<uint64_t>(t) << 40;
+      for (int k = 0; k < kSyncCommits / threads; ++k) {
+        CheckOk(engine.Put(t, HexKey(i), Value(i, kSmallValue)), "put");
+        ++i;
+      }
+    });
   }
-  state.SetItemsProcessed(state.iterations() * Keys());
+  for (auto& w : workers) w.join();
+  const uint64_t ops = kSyncCommits / threads * threads;
+  return Ops(ops, ops * (16 + kSmallValue));
 }
 
-void FillRandom(benchmark::State& state, int e) {
-  for (auto _ : state) {
-    state.PauseTiming();
-    auto engine = FreshEngine(e, "fill", /*sync=*/false);
-    Permutation(Keys());
-    state.ResumeTiming();
-    Fill(*engine, [](uint64_t i) { return Permutation(Keys())[i]; });
-    state.PauseTiming();
-    CheckOk(engine->Close(), "close");
-    state.ResumeTiming();
-  }
-  state.SetItemsProcessed(state.iterations() * Keys());
-}
-
-// Rewrites every key of the shared read database, then settles it again
-// (untimed), so that the workloads after it measure their own work, not
-// the checkpoint or compaction that the overwrite left due.
-void Overwrite(benchmark::State& state, int e) {
-  BenchEngine& engine = ReadEngine(e);
-  uint64_t n = 0;
-  for (auto _ : state) {
-    Fill(engine, [](uint64_t i) { return Permutation(Keys())[(i * 7919) % Keys()]; });
-    n += Keys();
-  }
-  state.SetItemsProcessed(n);
-  CheckOk(engine.Settle(), "settle");
-}
-
-void ReadRandom(benchmark::State& state, int e) {
-  BenchEngine& engine = ReadEngine(e);
-  const auto& order = Permutation(Keys());
-  const int thread = state.thread_index();
-  uint64_t i = static_cast<uint64_t>(thread) * 104729;
-  std::string value;
-  for (auto _ : state) {
-    CheckOk(engine.Get(thread, HexKey(order[(i++ * 7919) % Keys()]), &value), "get");
-    benchmark::DoNotOptimize(value.data());
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-
-void ReadSeq(benchmark::State& state, int e) {
-  BenchEngine& engine = ReadEngine(e);
-  for (auto _ : state) {
-    absl::StatusOr<uint64_t> bytes = engine.ScanAll();
-    CheckOk(bytes.status(), "scan");
-    benchmark::DoNotOptimize(*bytes);
-  }
-  state.SetItemsProcessed(state.iterations() * Keys());
-}
-
-void SeekRandom(benchmark::State& state, int e) {
-  BenchEngine& engine = ReadEngine(e);
-  const auto& order = Permutation(Keys());
-  uint64_t i = 0;
-  for (auto _ : state) {
-    absl::StatusOr<uint64_t> bytes = engine.SeekAndRead(0, HexKey(order[i++ % Keys()]), 100);
-    CheckOk(bytes.status(), "seek");
-    benchmark::DoNotOptimize(*bytes);
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-
-void Mixed70Read30Write(benchmark::State& state, int e) {
-  BenchEngine& engine = ReadEngine(e);
-  const auto& order = Permutation(Keys());
-  uint64_t i = 0;
-  std::string value;
-  for (auto _ : state) {
-    const absl::string_view key = HexKey(order[(i * 7919) % Keys()]);
-    if (i++ % 10 < 7) {
-      CheckOk(engine.Get(0, key, &value), "get");
-    } else {
-      CheckOk(engine.Put(0, key, Value()), "put");
-    }
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-
-// Closes engine e's read database once its workloads ran, so that its
-// background threads (LSM compactions) and caches do not run into the
-// next engine's figures.
-void CloseReadEngine(benchmark::State& state, int e) {
-  for (auto _ : state) {
-    auto it = ReadEngines().find(e);
-    if (it != ReadEngines().end()) CheckOk(it->second->Close(), "close");
-    ReadEngines().erase(e);
-  }
-}
-
-// One durable commit per iteration, on each thread.
-void FillSync(benchmark::State& state, int e) {
-  static std::unique_ptr<BenchEngine> engine;
-  if (state.thread_index() == 0) engine = FreshEngine(e, "sync", /*sync=*/true);
-  const int thread = state.thread_index();
-  uint64_t i = static_cast<uint64_t>(thread) << 40;
-  for (auto _ : state) CheckOk(engine->Put(thread, HexKey(i++), Value()), "put");
-  state.SetItemsProcessed(state.iterations());
-  if (thread == 0) {
-    CheckOk(engine->Close(), "close");
-    engine.reset();
-  }
-}
-
-// The floor of a durable commit: a 4 KiB pwrite into a preallocated file
-// and one fdatasync.
-void BareWriteSync(benchmark::State& state) {
-  const std::string path = BenchDir() + "/bare_sync";
+// A 4 KiB pwrite + fdatasync per operation into a preallocated file.
+Work BareWriteSync(const std::string& dir) {
+  const std::string path = dir + "/bare_sync";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
   if (fd < 0 || ::posix_fallocate(fd, 0, 64 << 20) != 0) CheckOk(absl::InternalError(path), "open");
   ::fdatasync(fd);
   std::string block(4096, 'b');
-  uint64_t offset = 0;
-  for (auto _ : state) {
+  for (int i = 0; i < kSyncCommits; ++i) {
+    const off_t offset = (static_cast<off_t>(i) * 4096) % (64 << 20);
     if (::pwrite(fd, block.data(), block.size(), offset) != 4096 || ::fdatasync(fd) != 0) {
       CheckOk(absl::InternalError("bare write"), "write");
     }
-    offset = (offset + 4096) % (64 << 20);
   }
   ::close(fd);
-  state.SetItemsProcessed(state.iterations());
+  std::filesystem::remove(path);
+  return Ops(kSyncCommits);
 }
 
-// Every workload for one engine, then the next engine: an engine's
-// background work (compactions after overwrite) never overlaps another's
-// figures.
-void RegisterAll() {
-  using Fn = void (*)(benchmark::State&, int);
-  struct Workload {
-    const char* name;
-    Fn fn;
-    bool once;  // one iteration (fills)
-  };
-  const Workload workloads[] = {
-      {"fillseq", FillSeq, true},          {"fillrandom", FillRandom, true},
-      {"overwrite", Overwrite, true},      {"readrandom", ReadRandom, false},
-      {"readseq", ReadSeq, false},         {"seekrandom", SeekRandom, false},
-      {"mixed70_30", Mixed70Read30Write, false},
-  };
-  benchmark::RegisterBenchmark("fillsync/bare_pwrite_fdatasync", BareWriteSync)
-      ->Iterations(kSyncCommits)
-      ->UseRealTime();
-  for (int e = 0; e < static_cast<int>(AllEngines().size()); ++e) {
-    const std::string& engine = AllEngines()[e].first;
-    for (const Workload& w : workloads) {
-      const std::string name = std::string(w.name) + "/" + engine;
-      auto* b = benchmark::RegisterBenchmark(name.c_str(), w.fn, e)->UseRealTime();
-      if (w.once) b->Iterations(1)->Unit(benchmark::kMillisecond);
-      if (w.fn == ReadRandom) b->Threads(1)->Threads(2);
-      if (w.fn == ReadSeq) b->Unit(benchmark::kMillisecond);
-    }
-    benchmark::RegisterBenchmark(("close/" + engine).c_str(), CloseReadEngine, e)
-        ->Iterations(1)
-        ->Unit(benchmark::kMillisecond);
-    const std::string sync_name = "fillsync/" + engine;
-    benchmark::RegisterBenchmark(sync_name.c_str(), FillSync, e)
-        ->Threads(1)
-        ->Iterations(kSyncCommits)
-        ->UseRealTime();
-    benchmark::RegisterBenchmark(sync_name.c_str(), FillSync, e)
-        ->Threads(4)
-        ->Iterations(kSyncCommits / 4)
-        ->UseRealTime();
+void RunSmall(EngineRun& run) {
+  const uint64_t n = Num();
+  Permutation(n);
+  {
+    auto engine = run.Fresh("fillseq", false);
+    run.Measure("fillseq", [&] { return Fill(*engine, n, kSmallValue, 0, [](uint64_t i) { return i; }); });
+    CheckOk(engine->Close(), "close");
+    std::filesystem::remove_all(run.dir());
   }
+  auto engine = run.Fresh("small", false);
+  const auto& order = Permutation(n);
+  run.Measure("fillrandom", [&] {
+    return Fill(*engine, n, kSmallValue, 0, [&](uint64_t i) { return order[i]; });
+  });
+  run.Measure("overwrite", [&] {
+    return Fill(*engine, n, kSmallValue, n, [&](uint64_t i) { return order[(i * 7919) % n]; });
+  });
+  run.Measure("readrandom", [&] { return ReadRandom(*engine, 1); });
+  run.Measure("readrandom2", [&] { return ReadRandom(*engine, 2); });
+  run.Measure("readseq", [&] {
+    absl::StatusOr<uint64_t> bytes = engine->ScanAll();
+    CheckOk(bytes.status(), "scan");
+    return Ops(*bytes / (16 + kSmallValue));
+  });
+  run.Measure("seekrandom", [&] {
+    const uint64_t seeks = std::max<uint64_t>(1, n / 10);
+    for (uint64_t i = 0; i < seeks; ++i) {
+      CheckOk(engine->SeekAndRead(0, HexKey(order[(i * 7919) % n]), 100).status(), "seek");
+    }
+    return Ops(seeks);
+  });
+  run.Measure("mixed70_30", [&] {
+    Work w;
+    std::string value;
+    for (uint64_t i = 0; i < n; ++i) {
+      const absl::string_view key = HexKey(order[(i * 7919) % n]);
+      if (i % 10 < 7) {
+        CheckOk(engine->Get(0, key, &value), "get");
+      } else {
+        const Clock::time_point t = Clock::now();
+        CheckOk(engine->Put(0, key, Value(i, kSmallValue)), "put");
+        w.commits.Add(Clock::now() - t);
+        w.data_bytes += 16 + kSmallValue;
+      }
+    }
+    w.ops = n;
+    return w;
+  });
+  run.Measure("close", [&] {
+    CheckOk(engine->Close(), "close");
+    return Ops(1);
+  });
+  std::filesystem::remove_all(run.dir());
+  for (int threads : {1, 4}) {
+    auto sync_engine = run.Fresh("sync", true);
+    run.Measure(absl::StrFormat("fillsync%d", threads), [&] { return FillSync(*sync_engine, threads); });
+    CheckOk(sync_engine->Close(), "close");
+    std::filesystem::remove_all(run.dir());
+  }
+}
+
+// YCSB-style single-operation workloads over `engine`'s n records.
+struct YcsbMix {
+  const char* name;
+  int read_percent;  // the rest: updates (or the workload's own operation)
+  enum Kind { kReadUpdate, kReadModifyWrite, kScan } kind;
+};
+
+Work RunYcsbMix(BenchEngine& engine, const YcsbMix& mix, KeyDistribution dist,
+                const ZipfianRanks& zipf, uint64_t salt) {
+  const uint64_t n = Num();
+  KeyChooser keys(dist, n, &zipf, 20261207 + salt);
+  std::mt19937_64 coin(salt);
+  Work w;
+  std::string value;
+  for (uint64_t i = 0; i < n; ++i) {
+    const absl::string_view key = HexKey(keys.Next());
+    if (mix.kind == YcsbMix::kScan) {
+      CheckOk(engine.SeekAndRead(0, key, 10).status(), "scan");
+      continue;
+    }
+    if (mix.kind == YcsbMix::kReadUpdate && static_cast<int>(coin() % 100) < mix.read_percent) {
+      CheckOk(engine.Get(0, key, &value), "get");
+      continue;
+    }
+    const Clock::time_point t = Clock::now();
+    if (mix.kind == YcsbMix::kReadModifyWrite) CheckOk(engine.Get(0, key, &value), "get");
+    CheckOk(engine.Put(0, key, Value(salt + i, kLargeValue)), "put");
+    w.commits.Add(Clock::now() - t);
+    w.data_bytes += 16 + kLargeValue;
+  }
+  w.ops = n;
+  return w;
+}
+
+void RunYcsb(EngineRun& run) {
+  const uint64_t n = Num();
+  const auto& order = Permutation(n);
+  static const ZipfianRanks zipf(n);
+  auto engine = run.Fresh("ycsb", false);
+  run.Measure("ycsb_load", [&] {
+    return Fill(*engine, n, kLargeValue, 0, [&](uint64_t i) { return order[i]; });
+  });
+  const YcsbMix mixes[] = {{"a", 50, YcsbMix::kReadUpdate},
+                           {"b", 95, YcsbMix::kReadUpdate},
+                           {"f", 0, YcsbMix::kReadModifyWrite},
+                           {"e", 0, YcsbMix::kScan}};
+  uint64_t salt = n;
+  for (KeyDistribution dist : {KeyDistribution::kUniform, KeyDistribution::kZipfian}) {
+    for (const YcsbMix& mix : mixes) {
+      const std::string name = absl::StrFormat(
+          "ycsb_%s_%s", mix.name, dist == KeyDistribution::kUniform ? "uniform" : "zipfian");
+      run.Measure(name, [&] { return RunYcsbMix(*engine, mix, dist, zipf, salt); });
+      salt += n;
+    }
+  }
+  run.Measure("ycsb_close", [&] {
+    CheckOk(engine->Close(), "close");
+    return Ops(1);
+  });
+  std::filesystem::remove_all(run.dir());
+}
+
+double Mib(uint64_t bytes) { return bytes / 1048576.0; }
+
+void Report() {
+  std::printf("\n| engine | workload | ops | ops/s | commit p50 us | commit p99 us | disk MiB after "
+              "| written MiB | written / data |\n|---|---|---|---|---|---|---|---|---|\n");
+  for (const Result& r : Results()) {
+    std::printf("| %s | %s | %llu | %.0f | %s | %s | %.1f | %.1f | %s |\n", r.engine.c_str(),
+                r.workload.c_str(), static_cast<unsigned long long>(r.ops), r.ops / r.seconds,
+                r.p50_us > 0 ? absl::StrFormat("%.1f", r.p50_us).c_str() : "",
+                r.p99_us > 0 ? absl::StrFormat("%.1f", r.p99_us).c_str() : "", Mib(r.disk_bytes),
+                Mib(r.written_bytes),
+                r.data_bytes > 0
+                    ? absl::StrFormat("%.2f", static_cast<double>(r.written_bytes) / r.data_bytes)
+                          .c_str()
+                    : "");
+  }
+  // Throughput by workload and engine, and laura-mmap against the best peer.
+  std::vector<std::string> engines, workloads;
+  std::map<std::pair<std::string, std::string>, double> rate;
+  for (const Result& r : Results()) {
+    if (std::find(engines.begin(), engines.end(), r.engine) == engines.end()) engines.push_back(r.engine);
+    if (r.workload.find("close") != std::string::npos) continue;
+    if (std::find(workloads.begin(), workloads.end(), r.workload) == workloads.end()) {
+      workloads.push_back(r.workload);
+    }
+    rate[{r.workload, r.engine}] = r.ops / r.seconds;
+  }
+  std::printf("\n| workload (k ops/s) |");
+  for (const auto& e : engines) std::printf(" %s |", e.c_str());
+  std::printf(" mmap / best peer | mmap / pread |\n|---|");
+  for (size_t i = 0; i < engines.size() + 2; ++i) std::printf("---|");
+  std::printf("\n");
+  for (const auto& w : workloads) {
+    std::printf("| %s |", w.c_str());
+    double best_peer = 0;
+    for (const auto& e : engines) {
+      auto it = rate.find({w, e});
+      if (it == rate.end()) {
+        std::printf(" |");
+        continue;
+      }
+      std::printf(" %.1f |", it->second / 1000);
+      if (e.rfind("laura", 0) != 0) best_peer = std::max(best_peer, it->second);
+    }
+    auto mmap = rate.find({w, "laura-mmap"});
+    auto pread = rate.find({w, "laura-pread"});
+    if (mmap != rate.end() && best_peer > 0) {
+      std::printf(" %.2fx |", mmap->second / best_peer);
+    } else {
+      std::printf(" |");
+    }
+    if (mmap != rate.end() && pread != rate.end()) {
+      std::printf(" %.2fx |\n", mmap->second / pread->second);
+    } else {
+      std::printf(" |\n");
+    }
+  }
+}
+
+bool ParseFlags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const size_t eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+    if (name == "--num") {
+      char* end = nullptr;
+      flags().num = std::strtoull(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || flags().num < 10) {
+        std::fprintf(stderr, "--num wants a count of at least 10, not '%s'\n", value.c_str());
+        return false;
+      }
+    } else if (name == "--engines") {
+      flags().engines = absl::StrSplit(value, ',', absl::SkipEmpty());
+    } else if (name == "--groups") {
+      flags().groups = absl::StrSplit(value, ',', absl::SkipEmpty());
+    } else if (name == "--dir") {
+      flags().dir = value;
+    } else {
+      std::fprintf(stderr,
+                   "usage: db_bench [--num=N (1000000)] [--engines=NAME,...] "
+                   "[--groups=small,ycsb] [--dir=DIR]\nengines:");
+      for (const auto& [engine, factory] : BenchEngines()) std::fprintf(stderr, " %s", engine.c_str());
+      std::fprintf(stderr, "\n");
+      return name == "--help";
+    }
+  }
+  if (!flags().dir.empty()) ::setenv("LAURA_BENCH_DIR", flags().dir.c_str(), 1);
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  if (!ParseFlags(argc, argv)) return 2;
+  for (const std::string& group : flags().groups) {
+    if (group != "small" && group != "ycsb") {
+      std::fprintf(stderr, "unknown group '%s' (small, ycsb)\n", group.c_str());
+      return 2;
+    }
+  }
+  auto wanted = [](const std::string& name) {
+    const auto& e = flags().engines;
+    return e.empty() || std::find(e.begin(), e.end(), name) != e.end();
+  };
+  for (const std::string& name : flags().engines) {
+    bool known = false;
+    for (const auto& [engine, factory] : BenchEngines()) known |= engine == name;
+    if (!known) {
+      std::fprintf(stderr, "engine '%s' is not built in (see --help)\n", name.c_str());
+      return 2;
+    }
+  }
+  std::fprintf(stderr, "db_bench: %llu operations per workload, files in %s\n",
+               static_cast<unsigned long long>(Num()), BenchDir().c_str());
+  const bool small = std::find(flags().groups.begin(), flags().groups.end(), "small") !=
+                     flags().groups.end();
+  if (small) {
+    Measure("floor", "fillsync_bare", "", [] { return BareWriteSync(BenchDir()); });
+  }
+  for (const auto& [name, factory] : BenchEngines()) {
+    if (!wanted(name)) continue;
+    EngineRun run(name, factory);
+    for (const std::string& group : flags().groups) {
+      if (group == "small") RunSmall(run);
+      if (group == "ycsb") RunYcsb(run);
+    }
+  }
+  Report();
+  return 0;
 }
 
 }  // namespace
 }  // namespace laura
 
-int main(int argc, char** argv) {
-  laura::RegisterAll();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return laura::Main(argc, argv); }
