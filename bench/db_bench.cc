@@ -24,21 +24,31 @@
 //   a (50% get / 50% update), b (95% / 5%), f (read-modify-write: a get
 //   then a put of the same key), e (short scans: seek + 10 entries);
 //   --num operations each.
+// Group "coldread" (not run by default): --num keys filled in order, then
+// --reads random gets after the files were dropped from the page cache;
+// run it under a memory limit (scripts/bench-small-memory.sh) for a
+// database larger than memory.
 //
 // For every workload the report gives throughput (operations per second of
 // wall time, all threads), the p50/p99 latency of single-put commits, the
 // database's disk usage after the workload (allocated bytes of every file
-// in its directory), and the bytes the process caused to be written to the
-// disk during it (/proc/self/io write_bytes) per byte of keys and values
-// written. Values are incompressible (random bytes) so that compressing
+// in its directory), the bytes of pages the process dirtied during it
+// (/proc/self/io write_bytes: a page dirtied again before it was written
+// back counts once) and the bytes written to the device that holds the
+// files (/proc/diskstats: all processes, so run on a quiet machine; writes
+// the OS defers past the workload's end count in a later one), and that
+// per byte of keys and values written. Values are incompressible (random bytes) so that compressing
 // engines store what the others store. The last table gives each
 // workload's ops/s by engine and laura-mmap's ratio to the best peer.
 //
 // Run: build/bench/db_bench [--num=N] [--engines=laura-mmap,lmdb,...]
-//      [--groups=small,ycsb] [--dir=DIR]   (default dir $LAURA_BENCH_DIR or
+//      [--groups=small,ycsb,coldread] [--only=WORKLOAD,...] [--reads=N]
+//      [--dir=DIR]. --only runs the workloads listed, and the loads and
+//      closes they need (fillrandom, ycsb_load, cold_fillseq) in any case.   (default dir $LAURA_BENCH_DIR or
 //      /tmp/laura_bench). Every flag is also listed by --help.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -68,7 +78,9 @@ using Clock = std::chrono::steady_clock;
 
 struct Flags {
   uint64_t num = 1'000'000;
+  uint64_t reads = 100'000;  // coldread's gets
   std::vector<std::string> engines;  // empty: all
+  std::vector<std::string> only;     // workloads to run; empty: all
   std::vector<std::string> groups = {"small", "ycsb"};
   std::string dir;
 };
@@ -101,6 +113,29 @@ uint64_t ProcessWriteBytes() {
   uint64_t value = 0;
   while (io >> name >> value) {
     if (name == "write_bytes:") return value;
+  }
+  return 0;
+}
+
+// Bytes written to the block device that holds dir (/proc/diskstats,
+// sectors written; every process's writes, so run on a quiet machine).
+// Counts what reached the disk, where ProcessWriteBytes counts pages the
+// process dirtied.
+uint64_t DeviceWriteBytes(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return 0;
+  std::ifstream stats("/proc/diskstats");
+  std::string line;
+  while (std::getline(stats, line)) {
+    unsigned major = 0, minor = 0;
+    char name[64];
+    unsigned long long f[10] = {};
+    if (std::sscanf(line.c_str(), "%u %u %63s %llu %llu %llu %llu %llu %llu %llu %llu", &major,
+                    &minor, name, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6],
+                    &f[7]) == 11 &&
+        major == ::major(st.st_dev) && minor == ::minor(st.st_dev)) {
+      return f[6] * 512;  // sectors written
+    }
   }
   return 0;
 }
@@ -143,7 +178,8 @@ struct Result {
   double seconds = 0;
   double p50_us = 0, p99_us = 0;  // of single-put commits, 0 if none
   uint64_t disk_bytes = 0;        // database after the workload
-  uint64_t written_bytes = 0;     // by the process during it
+  uint64_t written_bytes = 0;     // dirtied by the process during it
+  uint64_t device_bytes = 0;      // written to the device during it
   uint64_t data_bytes = 0;        // keys and values it wrote
 };
 std::vector<Result>& Results() {
@@ -171,6 +207,7 @@ template <typename Fn>
 void Measure(const std::string& engine, const std::string& workload, const std::string& dir,
              Fn fn) {
   const uint64_t written_before = ProcessWriteBytes();
+  const uint64_t device_before = DeviceWriteBytes(BenchDir());
   const Clock::time_point start = Clock::now();
   Work work = fn();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -183,10 +220,12 @@ void Measure(const std::string& engine, const std::string& workload, const std::
   r.p99_us = work.commits.QuantileUs(0.99);
   r.disk_bytes = dir.empty() ? 0 : DiskUsage(dir);
   r.written_bytes = ProcessWriteBytes() - written_before;
+  r.device_bytes = DeviceWriteBytes(BenchDir()) - device_before;
   r.data_bytes = work.data_bytes;
-  std::fprintf(stderr, "%-12s %-22s %10.0f ops/s  disk %8.1f MiB  written %8.1f MiB\n",
+  std::fprintf(stderr,
+               "%-12s %-16s %10.0f ops/s  disk %8.1f MiB  dirtied %8.1f MiB  device %8.1f MiB\n",
                engine.c_str(), workload.c_str(), r.ops / seconds, r.disk_bytes / 1048576.0,
-               r.written_bytes / 1048576.0);
+               r.written_bytes / 1048576.0, r.device_bytes / 1048576.0);
   Results().push_back(std::move(r));
 }
 
@@ -204,12 +243,30 @@ class EngineRun {
     CheckOk(engine->Open(dir_, sync), "open");
     return engine;
   }
+  // The database in dir_ again, after Close.
+  std::unique_ptr<BenchEngine> Reopen() {
+    std::unique_ptr<BenchEngine> engine = factory_();
+    CheckOk(engine->Open(dir_, false), "reopen");
+    return engine;
+  }
   const std::string& dir() const { return dir_; }
   const std::string& name() const { return name_; }
 
   template <typename Fn>
   void Measure(const std::string& workload, Fn fn) {
+    if (!Wanted(workload)) return;
     laura::Measure(name_, workload, dir_, fn);
+  }
+
+  // --only: the workloads listed, and those the others need (the loads
+  // and closes) whatever it says.
+  static bool Wanted(const std::string& workload) {
+    const auto& only = flags().only;
+    if (only.empty() || workload == "fillrandom" || workload == "ycsb_load" ||
+        workload == "cold_fillseq" || workload.find("close") != std::string::npos) {
+      return true;
+    }
+    return std::find(only.begin(), only.end(), workload) != only.end();
   }
 
  private:
@@ -287,6 +344,43 @@ Work BareWriteSync(const std::string& dir) {
   ::close(fd);
   std::filesystem::remove(path);
   return Ops(kSyncCommits);
+}
+
+// Drops the page cache of every file under dir (clean pages only: call
+// after the engine closed and synced), so the next reads come from disk.
+void DropCache(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    const int fd = ::open(entry.path().c_str(), O_RDONLY);
+    if (fd < 0) continue;
+    ::fdatasync(fd);
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+  }
+}
+
+// Group "coldread": --num keys (100-byte values) filled in key order, the
+// engine closed and the files dropped from the page cache, then --reads
+// gets of random keys on a reopened database. Run inside a memory limit
+// smaller than the file (scripts/bench-small-memory.sh) it measures reads
+// of a database larger than the memory left to it.
+void RunColdRead(EngineRun& run) {
+  const uint64_t n = Num();
+  auto engine = run.Fresh("cold", false);
+  run.Measure("cold_fillseq", [&] { return Fill(*engine, n, kSmallValue, 0, [](uint64_t i) { return i; }); });
+  CheckOk(engine->Close(), "close");
+  engine.reset();
+  DropCache(run.dir());
+  engine = run.Reopen();
+  run.Measure("cold_readrandom", [&] {
+    std::mt19937_64 rng(20261207);
+    std::string value;
+    for (uint64_t i = 0; i < flags().reads; ++i) CheckOk(engine->Get(0, HexKey(rng() % n), &value), "get");
+    return Ops(flags().reads);
+  });
+  CheckOk(engine->Close(), "close");
+  std::filesystem::remove_all(run.dir());
 }
 
 void RunSmall(EngineRun& run) {
@@ -416,15 +510,15 @@ double Mib(uint64_t bytes) { return bytes / 1048576.0; }
 
 void Report() {
   std::printf("\n| engine | workload | ops | ops/s | commit p50 us | commit p99 us | disk MiB after "
-              "| written MiB | written / data |\n|---|---|---|---|---|---|---|---|---|\n");
+              "| dirtied MiB | device MiB | device / data |\n|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Result& r : Results()) {
-    std::printf("| %s | %s | %llu | %.0f | %s | %s | %.1f | %.1f | %s |\n", r.engine.c_str(),
+    std::printf("| %s | %s | %llu | %.0f | %s | %s | %.1f | %.1f | %.1f | %s |\n", r.engine.c_str(),
                 r.workload.c_str(), static_cast<unsigned long long>(r.ops), r.ops / r.seconds,
                 r.p50_us > 0 ? absl::StrFormat("%.1f", r.p50_us).c_str() : "",
                 r.p99_us > 0 ? absl::StrFormat("%.1f", r.p99_us).c_str() : "", Mib(r.disk_bytes),
-                Mib(r.written_bytes),
+                Mib(r.written_bytes), Mib(r.device_bytes),
                 r.data_bytes > 0
-                    ? absl::StrFormat("%.2f", static_cast<double>(r.written_bytes) / r.data_bytes)
+                    ? absl::StrFormat("%.2f", static_cast<double>(r.device_bytes) / r.data_bytes)
                           .c_str()
                     : "");
   }
@@ -484,8 +578,16 @@ bool ParseFlags(int argc, char** argv) {
         std::fprintf(stderr, "--num wants a count of at least 10, not '%s'\n", value.c_str());
         return false;
       }
+    } else if (name == "--reads") {
+      flags().reads = std::strtoull(value.c_str(), nullptr, 10);
+      if (flags().reads == 0) {
+        std::fprintf(stderr, "--reads wants a positive count, not '%s'\n", value.c_str());
+        return false;
+      }
     } else if (name == "--engines") {
       flags().engines = absl::StrSplit(value, ',', absl::SkipEmpty());
+    } else if (name == "--only") {
+      flags().only = absl::StrSplit(value, ',', absl::SkipEmpty());
     } else if (name == "--groups") {
       flags().groups = absl::StrSplit(value, ',', absl::SkipEmpty());
     } else if (name == "--dir") {
@@ -493,7 +595,8 @@ bool ParseFlags(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: db_bench [--num=N (1000000)] [--engines=NAME,...] "
-                   "[--groups=small,ycsb] [--dir=DIR]\nengines:");
+                   "[--groups=small,ycsb,coldread] [--only=WORKLOAD,...] [--reads=N (100000)] "
+                   "[--dir=DIR]\nengines:");
       for (const auto& [engine, factory] : BenchEngines()) std::fprintf(stderr, " %s", engine.c_str());
       std::fprintf(stderr, "\n");
       return name == "--help";
@@ -506,8 +609,8 @@ bool ParseFlags(int argc, char** argv) {
 int Main(int argc, char** argv) {
   if (!ParseFlags(argc, argv)) return 2;
   for (const std::string& group : flags().groups) {
-    if (group != "small" && group != "ycsb") {
-      std::fprintf(stderr, "unknown group '%s' (small, ycsb)\n", group.c_str());
+    if (group != "small" && group != "ycsb" && group != "coldread") {
+      std::fprintf(stderr, "unknown group '%s' (small, ycsb, coldread)\n", group.c_str());
       return 2;
     }
   }
@@ -536,6 +639,7 @@ int Main(int argc, char** argv) {
     for (const std::string& group : flags().groups) {
       if (group == "small") RunSmall(run);
       if (group == "ycsb") RunYcsb(run);
+      if (group == "coldread") RunColdRead(run);
     }
   }
   Report();

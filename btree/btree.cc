@@ -115,15 +115,28 @@ BTree::BTree(Pager* pager, PageId root, uint64_t txn)
 
 // The latest version's entry stays in snapshots_ at count 0, so that a
 // stream of short reads (each Get is a snapshot) does not allocate and free
-// a map node each; ReleaseFrees prunes entries at 0.
+// a map node each; when a newer version is read, that entry's node is
+// reused for it. So every entry but the last has a count above 0, and
+// ReleaseFrees' walk costs the live snapshots, not the versions read while
+// a long snapshot (a checkpoint's) was open.
 BTree::Snapshot BTree::AcquireSnapshot() {
   MutexLock lock(&mu_);
   Snapshot s{committed_root(), committed_txn()};
-  if (!snapshots_.empty() && snapshots_.rbegin()->first == s.txn) {
-    ++snapshots_.rbegin()->second;
-  } else {
-    ++snapshots_[s.txn];
+  if (!snapshots_.empty()) {
+    auto last = std::prev(snapshots_.end());
+    if (last->first == s.txn) {
+      ++last->second;
+      return s;
+    }
+    if (last->second == 0) {
+      auto node = snapshots_.extract(last);
+      node.key() = s.txn;
+      node.mapped() = 1;
+      snapshots_.insert(std::move(node));
+      return s;
+    }
   }
+  ++snapshots_[s.txn];
   return s;
 }
 
@@ -618,9 +631,9 @@ absl::Status BTree::ReplaceRoot(PageId new_root) {
   return absl::OkStatus();
 }
 
-uint64_t BTree::EndTransaction() {
+absl::StatusOr<uint64_t> BTree::EndTransaction() {
   append_leaf_ = 0;  // its page is committed now
-  pager_->EndWriteBatch();
+  LAURA_RETURN_IF_ERROR(pager_->EndWriteBatch());
   ++ended_txn_;
   ended_root_ = write_root_;
   MutexLock lock(&mu_);
@@ -655,7 +668,8 @@ absl::Status BTree::ReleaseFrees() {
 }
 
 absl::Status BTree::Commit() {
-  Publish(EndTransaction());
+  LAURA_ASSIGN_OR_RETURN(const uint64_t txn, EndTransaction());
+  Publish(txn);
   return ReleaseFrees();
 }
 

@@ -119,8 +119,10 @@ class BTree {
   // number; Publish(txn) later makes every ended transaction up to txn
   // visible to new snapshots (in order), and may run on any thread;
   // ReleaseFrees (writer thread) returns the pages freed by published
-  // transactions that no snapshot reaches any more.
-  uint64_t EndTransaction();
+  // transactions that no snapshot reaches any more. EndTransaction fails
+  // if the pager cannot write the transaction's pages (mmap: pwrite); the
+  // caller must then fail the database.
+  absl::StatusOr<uint64_t> EndTransaction();
   void Publish(uint64_t up_to_txn);
   absl::Status ReleaseFrees();
 

@@ -212,8 +212,9 @@ absl::Status DBImpl::CommitWriter(absl::string_view payload) {
     }
     position = *appended;
     // Sealed: the next writer builds on this transaction, which becomes
-    // visible to readers only once its log record is durable.
-    tree_->EndTransaction();
+    // visible to readers only once its log record is durable. A failure
+    // to write its pages fails the database; reopening replays the log.
+    if (absl::Status ended = tree_->EndTransaction().status(); !ended.ok()) return Fail(ended);
     ++in_flight_;
   }
   // Group commit: concurrent committers share one write and one sync.
@@ -256,7 +257,9 @@ absl::Status DBImpl::CommitUnlogged() {
       },
       this));
   absl::Status s = failed_;
-  const uint64_t lsn = tree_->EndTransaction();
+  absl::StatusOr<uint64_t> ended = tree_->EndTransaction();
+  if (s.ok()) s = ended.status();
+  const uint64_t lsn = ended.ok() ? *ended : 0;
   // The data file and its meta page make the transaction durable; the log
   // never sees it (recovery skips LSNs up to the checkpoint's).
   if (s.ok()) s = pager_->Flush();

@@ -263,26 +263,6 @@ void DiskManager::ResetWriteBehind() {
   behind_bytes_ = 0;
 }
 
-absl::Status DiskManager::SealInPlace(PageId id) {
-  LAURA_RETURN_IF_ERROR(CheckWritable());
-  char* page = MutablePageData(id);
-  if (page == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot seal page ", id, " in place: ",
-        has_mapping() ? "not a data page of this file" : "no mapping (pread)"));
-  }
-  // Readers may be reading this committed page concurrently (they read the
-  // id, never the checksum): write the id only if it is not already there,
-  // then only the checksum.
-  if (DecodeFixed64(page + kPageIdOffset) != id) EncodeFixed64(page + kPageIdOffset, id);
-  SealPage(page, page_size_, id, /*write_id=*/false);
-  LAURA_RETURN_IF_ERROR(NoteWrittenInPlace(id));
-  MarkValid(id);
-  pages_written_.fetch_add(1, std::memory_order_relaxed);
-  WriteBehind(id);
-  return absl::OkStatus();
-}
-
 absl::Status DiskManager::EnsureCapacity(uint64_t pages) {
   const uint64_t needed = pages * page_size_;
   const uint64_t current = file_size();

@@ -224,16 +224,14 @@ class DiskManager {
   virtual absl::StatusOr<const char*> VerifiedPageData(PageId id) {
     return absl::UnimplementedError("no mapping (pread)");
   }
-  // True if PageData and MutablePageData are available (mmap).
+  // True if PageData is available (mmap). The mapping is read-only, also
+  // for the writer: pages are written with WritePage (pwrite), and a
+  // stray store into the mapping faults instead of changing a committed
+  // page.
   bool has_mapping() const { return kind_ == DiskManagerKind::kMmap; }
-  // Zero-copy writing (mmap only): a writable pointer to page id's bytes in
-  // the mapping, to build a page in place, then SealInPlace(id). nullptr
-  // for pread, read-only, or an id that is a meta page or past the end.
-  // REQUIRES: id was allocated and not freed.
-  virtual char* MutablePageData(PageId id) { return nullptr; }
-  // Stamps id and checksum into the mapped page built through
-  // MutablePageData; it becomes durable with the next Sync.
-  absl::Status SealInPlace(PageId id);
+  // The most pages the file can ever hold: the reserved address space over
+  // mmap, unbounded (UINT64_MAX) over pread.
+  virtual uint64_t max_page_count() const { return UINT64_MAX; }
 
  protected:
   DiskManager(DiskManagerKind kind, std::unique_ptr<File> file,
@@ -263,10 +261,6 @@ class DiskManager {
   virtual void MarkValid(PageId id) {}
   // The checks of ReadPage on page bytes at `page` (see VerifiedPageData).
   absl::Status CheckPage(const char* page, PageId id) const;
-  // mmap: page id's bytes in the mapping were changed in place.
-  virtual absl::Status NoteWrittenInPlace(PageId id) {
-    return absl::UnimplementedError("no mapping");
-  }
 
   File* file() const { return file_.get(); }
   const DiskManagerOptions& options() const { return options_; }

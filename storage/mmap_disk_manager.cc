@@ -7,29 +7,43 @@
 //  2. Every mapped byte is backed by allocated file blocks (fallocate before
 //     mapping), so a store into the mapping can never fault for lack of
 //     disk space (no SIGBUS); a full disk is an error from GrowTo.
-//  3. A page in verified_ holds bytes that passed VerifyPage, or is the
-//     writer's own: allocated in this process, so its bytes are built in
-//     place and sealed at the next Flush (only the writer changes mapped
-//     bytes, and only pages it allocated). It stays in verified_ until
+//  3. The mapping is read-only (PROT_READ), for the writer too: every page
+//     write is a pwrite of a whole sealed page (WritePage, WriteMeta), which
+//     the mapping shows at once (one page cache). So no store through the
+//     mapping ever takes a write fault, a sync never write-protects mapped
+//     pages (no TLB shootdowns on the readers' cores), and a stray store
+//     into a committed page faults instead of changing it.
+//  4. A page in verified_ holds bytes that passed VerifyPage, or is the
+//     writer's own: allocated in this process (built in a private frame by
+//     the mmap pager and written whole with WritePage; only the writer
+//     writes, and only pages it allocated). It stays in verified_ until
 //     Close; a freed page is reached by nobody until it is allocated again.
-//  4. [dirty_lo_, dirty_hi_) covers every byte written since the last
+//  5. [dirty_lo_, dirty_hi_) covers every byte written since the last
 //     TakeSyncScope, and size_dirty_ says the file grew since; SyncData
-//     msyncs exactly the taken range (then fdatasyncs the file size if it
-//     grew), while the writer may go on writing elsewhere. Meta pages are
-//     written and synced on their own (WriteMeta), outside the range.
-//  5. SIGBUS on the reservation (a truncated file, a failed read-in) is
+//     syncs exactly the taken range (msync, which flushes the file's page
+//     cache over the range; then fdatasync for the file size if it grew),
+//     while the writer may go on writing elsewhere. Meta pages are written
+//     and synced on their own (WriteMeta), outside the range.
+//  6. SIGBUS on the reservation (a truncated file, a failed read-in) is
 //     counted by mapping_faults_ (storage/mapping_faults.h) instead of
 //     ending the process; CheckMapping reports it and writes are refused.
+//  7. Every mapped extent carries the whole file's access advice: random
+//     (MADV_RANDOM) from open, so a fault on a point read brings in its
+//     page and no readahead (a file larger than the memory left to it
+//     would otherwise thrash: each fault's readahead evicts what the next
+//     read needs), until AdviseSequential (bulk loads, exports) asks for
+//     readahead; extents mapped as the file grows get the same advice.
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "storage/disk_manager_impl.h"
 #include "storage/status_macros.h"
-#include "storage/verified_pages.h"
+#include "storage/page_bitmap.h"
 
 namespace laura {
 namespace {
@@ -63,11 +77,14 @@ class MmapDiskManager final : public DiskManager {
     LAURA_ASSIGN_OR_RETURN(std::unique_ptr<MappingFaults> faults,
                            MappingFaults::Register(base_, reserved_));
     SetMappingFaults(std::move(faults));
-    verified_ = std::make_unique<VerifiedPages>(reserved_ / page_size());
-    LAURA_RETURN_IF_ERROR(file()->MapAt(base_, 0, size, !read_only()));
+    verified_ = std::make_unique<PageBitmap>(reserved_ / page_size());
+    LAURA_RETURN_IF_ERROR(file()->MapAt(base_, 0, size, /*writable=*/false));
+    LAURA_RETURN_IF_ERROR(AdviseExtent(0, size));
     mapped_size_.store(size, std::memory_order_release);
     return absl::OkStatus();
   }
+
+  uint64_t max_page_count() const override { return reserved_ / page_size(); }
 
   bool KnownValid(PageId id) const override { return verified_->Contains(id); }
   void MarkValid(PageId id) override { verified_->Insert(id); }
@@ -92,24 +109,15 @@ class MmapDiskManager final : public DiskManager {
     return page;
   }
 
-  char* MutablePageData(PageId id) override {
-    if (read_only() || id < kFirstDataPage || id >= page_count()) return nullptr;
-    return base_ + id * page_size();
-  }
-
  protected:
   absl::Status ReadRaw(PageId id, char* out) override {
     std::memcpy(out, base_ + id * page_size(), page_size());
     return absl::OkStatus();
   }
 
-  absl::Status NoteWrittenInPlace(PageId id) override {
-    return NoteWritten(id * page_size());
-  }
-
   absl::Status WriteRaw(PageId id, const char* page) override {
     const uint64_t offset = id * page_size();
-    std::memcpy(base_ + offset, page, page_size());
+    LAURA_RETURN_IF_ERROR(file()->Write(offset, absl::string_view(page, page_size())));
     return NoteWritten(offset);
   }
 
@@ -135,7 +143,8 @@ class MmapDiskManager final : public DiskManager {
     set_file_size(std::max(bytes, file_size()));
     size_dirty_ = true;
     LAURA_RETURN_IF_ERROR(
-        file()->MapAt(base_ + mapped, mapped, bytes - mapped, true));
+        file()->MapAt(base_ + mapped, mapped, bytes - mapped, /*writable=*/false));
+    LAURA_RETURN_IF_ERROR(AdviseExtent(mapped, bytes));
     mapped_size_.store(bytes, std::memory_order_release);
     remaps_.fetch_add(1, std::memory_order_relaxed);
     return absl::OkStatus();
@@ -156,7 +165,7 @@ class MmapDiskManager final : public DiskManager {
 
   absl::Status WriteMeta(PageId id, const char* page) override {
     const uint64_t offset = id * page_size();
-    std::memcpy(base_ + offset, page, page_size());
+    LAURA_RETURN_IF_ERROR(file()->Write(offset, absl::string_view(page, page_size())));
     return SyncRange(offset, offset + page_size());
   }
 
@@ -166,6 +175,9 @@ class MmapDiskManager final : public DiskManager {
     const uint64_t hi = std::min((first + count) * page_size(),
                                  mapped_size_.load(std::memory_order_relaxed));
     if (hi <= lo) return absl::OkStatus();
+    if (first == 0 && (advice == AccessAdvice::kRandom || advice == AccessAdvice::kSequential)) {
+      file_advice_.store(advice, std::memory_order_relaxed);  // for extents mapped later
+    }
     return options().env->AdviseMemory(base_ + lo, hi - lo, advice);
   }
 
@@ -187,10 +199,19 @@ class MmapDiskManager final : public DiskManager {
     return file()->SyncMapped(base_ + lo, lo, hi - lo);
   }
 
+  // Gives the mapped bytes [lo, hi), newly mapped, the whole file's
+  // access advice (invariant 7).
+  absl::Status AdviseExtent(uint64_t lo, uint64_t hi) {
+    if (hi <= lo) return absl::OkStatus();
+    return options().env->AdviseMemory(base_ + lo, hi - lo,
+                                       file_advice_.load(std::memory_order_relaxed));
+  }
+
   char* base_ = nullptr;
   uint64_t reserved_ = 0;
-  std::unique_ptr<VerifiedPages> verified_;  // pages whose checksum held
-  // Writer-thread state (see invariant 4).
+  std::atomic<AccessAdvice> file_advice_{AccessAdvice::kRandom};
+  std::unique_ptr<PageBitmap> verified_;  // pages whose checksum held
+  // Writer-thread state (see invariant 5).
   uint64_t dirty_lo_ = UINT64_MAX;
   uint64_t dirty_hi_ = 0;
   bool size_dirty_ = false;

@@ -1,8 +1,9 @@
 // Pager: the one way the B+tree touches pages (the storage layer's door for
 // upper layers, with disk_manager.h).
 //
-// Over the mmap manager, pages are read and built straight in the mapping
-// (zero copy, no frame). Over the pread manager, a pool of frames of
+// Over the mmap manager, committed pages are read straight from the mapping
+// (zero copy, no frame); the writer builds a batch's pages in private
+// frames and writes them with pwrite when the batch ends. Over the pread manager, a pool of frames of
 // cache_bytes holds pages with a clock eviction policy; a page read from
 // disk is checksum-verified (DataLoss names the page).
 //
@@ -123,8 +124,14 @@ class Pager {
   absl::StatusOr<PageRef> FetchIfWritable(PageId id);
   // True if id was allocated in the current write batch.
   bool IsWritable(PageId id) const { return fresh_.contains(id); }
-  // Ends the write batch: its pages become committed (read-only).
-  void EndWriteBatch() { fresh_.clear(); }
+  // Ends the write batch: its pages become committed (read-only). Over
+  // mmap this writes them (pwrite), so that the mapping shows them; an
+  // error leaves the batch's pages unwritten, and the caller must fail.
+  absl::Status EndWriteBatch() {
+    absl::Status s = CommitPages();
+    fresh_.clear();
+    return s;
+  }
   // Discards a page of the current write batch at once (it was never
   // committed, so nothing can reach it).
   absl::Status FreeUncommitted(PageId id);
@@ -162,6 +169,8 @@ class Pager {
   // Drops a resident copy of a freed page, if any.
   virtual absl::Status Forget(PageId id) = 0;
   virtual void Unpin(int64_t frame) = 0;
+  // The write batch ends: make its pages readable by every thread.
+  virtual absl::Status CommitPages() { return absl::OkStatus(); }
   PageRef MakeRef(PageId id, char* data, int64_t frame) {
     return PageRef(this, id, data, frame);
   }

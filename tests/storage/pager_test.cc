@@ -36,7 +36,7 @@ class PagerTest : public ::testing::TestWithParam<DiskManagerKind> {
   }
 
   void Commit(Lsn lsn) {
-    pager_->EndWriteBatch();
+    ASSERT_TRUE(pager_->EndWriteBatch().ok());
     ASSERT_TRUE(pager_->Flush().ok());
     ASSERT_TRUE(dm_->Checkpoint(lsn, 0).ok());
   }
@@ -122,7 +122,7 @@ TEST_P(PagerTest, CommittedPagesCannotChange) {
     EncodeFixed64(ref->mutable_data() + kPageLsnOffset, 2);
     EncodeFixed64(ref->mutable_data() + pager_->page_size() - 8, 2);
   }
-  pager_->EndWriteBatch();
+  ASSERT_TRUE(pager_->EndWriteBatch().ok());
   EXPECT_FALSE(pager_->IsWritable(id));
   auto again = pager_->FetchForWrite(id);
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);

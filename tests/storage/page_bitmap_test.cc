@@ -1,6 +1,6 @@
-// Tests for VerifiedPages: membership, bounds, and concurrent inserts into
+// Tests for PageBitmap: membership, bounds, and concurrent inserts into
 // the same leaf from several threads.
-#include "storage/verified_pages.h"
+#include "storage/page_bitmap.h"
 
 #include <thread>
 #include <vector>
@@ -10,8 +10,8 @@
 namespace laura {
 namespace {
 
-TEST(VerifiedPagesTest, InsertAndContains) {
-  VerifiedPages set(uint64_t{1} << 22);
+TEST(PageBitmapTest, InsertAndContains) {
+  PageBitmap set(uint64_t{1} << 22);
   EXPECT_FALSE(set.Contains(5));
   set.Insert(5);
   set.Insert((uint64_t{1} << 22) - 1);
@@ -23,8 +23,19 @@ TEST(VerifiedPagesTest, InsertAndContains) {
   EXPECT_FALSE(set.Contains(uint64_t{1} << 22));
 }
 
-TEST(VerifiedPagesTest, ConcurrentInsertsAreAllKept) {
-  VerifiedPages set(uint64_t{1} << 21);
+TEST(PageBitmapTest, EraseRemovesOnlyThatId) {
+  PageBitmap set(uint64_t{1} << 22);
+  set.Erase(9);  // absent, in a leaf never allocated: no effect
+  for (PageId id = 0; id < 130; ++id) set.Insert(id);
+  set.Erase(64);
+  set.Erase(uint64_t{1} << 22);  // past the end: ignored
+  for (PageId id = 0; id < 130; ++id) EXPECT_EQ(set.Contains(id), id != 64) << id;
+  set.Insert(64);
+  EXPECT_TRUE(set.Contains(64));
+}
+
+TEST(PageBitmapTest, ConcurrentInsertsAreAllKept) {
+  PageBitmap set(uint64_t{1} << 21);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&set, t] {
