@@ -633,7 +633,7 @@ absl::Status BTree::ReplaceRoot(PageId new_root) {
 
 absl::StatusOr<uint64_t> BTree::EndTransaction() {
   append_leaf_ = 0;  // its page is committed now
-  LAURA_RETURN_IF_ERROR(pager_->EndWriteBatch());
+  LAURA_RETURN_IF_ERROR(pager_->EndWriteBatch(write_txn()));
   ++ended_txn_;
   ended_root_ = write_root_;
   MutexLock lock(&mu_);

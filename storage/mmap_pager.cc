@@ -1,103 +1,130 @@
-// MmapPager: committed pages are read in place in the disk manager's
-// mapping (zero copy: a PageRef points into the mapping and pins nothing;
-// the mapping never moves while the disk manager is open); the writer
-// builds the pages of its write batch in private frames and writes each
-// whole with one pwrite when the batch ends (CommitPages), LMDB's default
-// design.
+// MmapPager: reads through the disk manager's mapping, writes through
+// private frames.
+//
+// A page this process's writer built since it was last written out lives
+// in a private frame, found through frames_ (a lock-free page table); any
+// other page is read in place in the mapping (zero copy: a PageRef points
+// into the mapping and pins nothing; the mapping never moves while the
+// disk manager is open). Frames are written to the file with pwrite
+// (DiskManager::WritePage) at a checkpoint (Flush), or earlier once they
+// hold more than the budget (PagerOptions::cache_bytes); a page freed
+// before that is never written at all. The mapping is read-only.
 //
 // Why not build pages in the mapping: a store into a shared file mapping
 // takes a write fault on every page the last sync cleaned (the kernel
 // write-protects a page when it writes it back, and a copy-on-write engine
-// keeps storing into reused free pages), and the sync that cleans them
-// shoots down the mapping's TLB entries on every core. A pwrite of a
-// frame dirties the same page cache page with neither (bench/README.md,
-// "Steady state"). The mapping is read-only (mmap_disk_manager.cc).
+// keeps storing into reused free pages), the sync that cleans them shoots
+// down the mapping's TLB entries on every core, and every page version
+// stored there is written back, also the many a checkpoint interval frees
+// again. Why not pwrite each page at commit (LMDB's way): a syscall and a
+// page cache update per page per commit, where most pages a commit writes
+// (the root, the branches) are replaced by the next one. bench/README.md,
+// "Steady state", measures the three.
 //
-// Invariants (writer thread, except framed_ which readers test):
-//  1. frames_ holds exactly the pages of the current write batch not yet
-//     written (Allocate, or FetchForWrite of a page WriteEarly wrote), and
-//     framed_ holds the same ids. No snapshot reaches these pages (they
-//     are free in every committed version), so only the writer fetches
-//     them; readers test framed_ and find it clear.
-//  2. A page leaves frames_ only after its pwrite (CommitPages,
-//     WriteEarly) or when it is discarded (Forget): from then on its bytes
-//     are the mapping's.
-//  3. Fetch verifies a page's checksum and id the first time this process
-//     reaches it (DiskManager::VerifiedPageData); a page this process
-//     wrote counts as verified.
+// Invariants (writer thread, except where noted):
+//  1. dirty_ (and framed_, its lock-free copy for Fetch) holds exactly
+//     the pages with a frame in frames_: the pages
+//     of the current write batch and the committed pages not yet written.
+//     Readers (any thread) find a committed page's frame through frames_;
+//     its bytes do not change after its batch ended (copy-on-write).
+//  2. A page is written from a sealed copy of its frame (readers may be
+//     reading the frame), then its entry is cleared; the frame goes to
+//     retired_ tagged with the newest transaction a snapshot could hold
+//     then, and is reused only once every live snapshot is newer
+//     (ReclaimFrames): a reader that found the frame before the clear
+//     holds such an older snapshot.
+//  3. A page freed for good (Forget: uncommitted, or no snapshot reaches
+//     it any more) gives its frame back at once: no reader can reach it.
+//  4. Fetch verifies a mapped page's checksum and id the first time this
+//     process reaches it (DiskManager::VerifiedPageData); a frame is the
+//     writer's own bytes and a page it wrote counts as verified.
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
+#include "storage/frame_table.h"
 #include "storage/page_bitmap.h"
+#include "storage/page_id_set.h"
 #include "storage/pager_impl.h"
 #include "storage/status_macros.h"
 
 namespace laura {
 namespace {
 
-// Frames kept for reuse between batches; more are freed.
-constexpr size_t kSpareFrames = 4096;
+// Frames kept for reuse; more are freed.
+constexpr size_t kSpareFrames = 1024;
 
 class MmapPager final : public Pager {
  public:
-  explicit MmapPager(DiskManager* dm)
-      : Pager(dm), framed_(dm->max_page_count()) {}
+  MmapPager(DiskManager* dm, const PagerOptions& options)
+      : Pager(dm),
+        frames_(dm->max_page_count()),
+        framed_(dm->max_page_count()),
+        budget_frames_(std::max<uint64_t>(16, options.cache_bytes / dm->page_size())),
+        scratch_(dm->page_size(), '\0') {}
 
   ~MmapPager() override {
-    for (auto& [id, frame] : frames_) FreeFrame(frame);
+    for (PageId id : dirty_.Members()) FreeFrame(frames_.Get(id));
+    for (const Retired& r : retired_) FreeFrame(r.frame);
     for (char* frame : spare_) FreeFrame(frame);
   }
 
-  // Verified once per open (DiskManager::VerifiedPageData), so a damaged
-  // page is DataLoss here and can never be copied and resealed by a writer.
   absl::StatusOr<PageRef> Fetch(PageId id) override {
-    if (ABSL_PREDICT_FALSE(framed_.Contains(id))) return MakeRef(id, frames_.at(id), -1);
+    // framed_ first: one bit per page stays in cache where the table's
+    // eight bytes per page would not.
+    if (ABSL_PREDICT_FALSE(framed_.Contains(id))) {
+      if (char* frame = frames_.Get(id); frame != nullptr) return MakeRef(id, frame, -1);
+    }
     LAURA_ASSIGN_OR_RETURN(const char* page, disk()->VerifiedPageData(id));
     return MakeRef(id, const_cast<char*>(page), -1);
   }
 
-  // Between write batches there is nothing left in frames; a checkpoint
-  // during one (not done today) would write its pages early, which is
-  // harmless: nothing committed reaches them.
-  absl::Status Flush() override { return WriteFrames(); }
+  // Called as the writer between batches: every frame is committed.
+  absl::Status Flush() override { return WriteOut(); }
 
   absl::Status WriteEarly(PageId id) override {
-    auto it = frames_.find(id);
-    if (it == frames_.end()) return absl::OkStatus();
-    LAURA_RETURN_IF_ERROR(disk()->WritePage(id, it->second));
-    Drop(it);
+    char* frame = frames_.Get(id);
+    if (frame == nullptr) return absl::OkStatus();
+    // A page of the current batch: no reader has seen it, so the frame
+    // can be written and reused at once.
+    LAURA_RETURN_IF_ERROR(disk()->WritePage(id, frame));
+    ++written_;
+    ReleaseFrame(id, frame);
     return absl::OkStatus();
   }
 
-  // Frames in use count as resident; fetches are pointers into the
-  // mapping and are not counted (a shared counter would cost readers on
-  // different cores more than the fetch).
   PagerStats Stats() const override {
     PagerStats stats;
     stats.write_backs = written_;
+    stats.bytes_resident = (dirty_.size() + retired_.size()) * page_size();
     return stats;
   }
 
  protected:
-  absl::Status CommitPages() override { return WriteFrames(); }
+  absl::Status CommitPages(uint64_t txn) override {
+    last_ended_txn_ = txn;
+    if (dirty_.size() <= budget_frames_) return absl::OkStatus();
+    return WriteOut();
+  }
 
   absl::StatusOr<PageRef> NewPage(PageId id) override {
-    if (id >= disk()->max_page_count()) {  // framed_ could not hold it
+    char* frame = TakeFrame();
+    if (!frames_.Set(id, frame)) {
+      spare_.push_back(frame);
       return absl::ResourceExhaustedError(absl::StrCat("page ", id, " is past the mapping"));
     }
-    char* frame = TakeFrame();
-    frames_[id] = frame;
     framed_.Insert(id);
+    dirty_.insert(id);
     return MakeRef(id, frame, -1);
   }
 
   absl::StatusOr<PageRef> PinForWrite(PageId id) override {
-    if (auto it = frames_.find(id); it != frames_.end()) return MakeRef(id, it->second, -1);
+    if (char* frame = frames_.Get(id); frame != nullptr) return MakeRef(id, frame, -1);
     // Written early (WriteEarly) and changed again: back into a frame.
     const char* page = disk()->PageData(id);
     if (page == nullptr) {
@@ -110,39 +137,53 @@ class MmapPager final : public Pager {
   }
 
   absl::Status Forget(PageId id) override {
-    if (auto it = frames_.find(id); it != frames_.end()) Drop(it);
+    if (char* frame = frames_.Get(id); frame != nullptr) ReleaseFrame(id, frame);
     return absl::OkStatus();
+  }
+
+  void ReclaimFrames(const std::vector<uint64_t>& snapshots) override {
+    while (!retired_.empty() &&
+           (snapshots.empty() || snapshots.front() > retired_.front().newest_snapshot)) {
+      Spare(retired_.front().frame);
+      retired_.pop_front();
+    }
   }
 
   void Unpin(int64_t) override {}
 
  private:
-  using Frames = absl::flat_hash_map<PageId, char*>;
+  struct Retired {
+    uint64_t newest_snapshot;  // the newest txn a snapshot could hold at retirement
+    char* frame;
+  };
 
-  // Seals and writes every frame, in page order (neighbours go out
-  // together), then gives the frames back.
-  absl::Status WriteFrames() {
-    if (frames_.empty()) return absl::OkStatus();
-    order_.clear();
-    for (const auto& [id, frame] : frames_) order_.push_back(id);
-    std::sort(order_.begin(), order_.end());
-    for (PageId id : order_) {
-      auto it = frames_.find(id);
-      LAURA_RETURN_IF_ERROR(disk()->WritePage(id, it->second));
+  // Writes every frame, in page order (neighbours go out together), from
+  // a sealed copy, and retires the frames (invariant 2).
+  absl::Status WriteOut() {
+    if (dirty_.empty()) return absl::OkStatus();
+    std::vector<PageId> ids = dirty_.Members();
+    std::sort(ids.begin(), ids.end());
+    for (PageId id : ids) {
+      char* frame = frames_.Get(id);
+      std::memcpy(scratch_.data(), frame, page_size());
+      LAURA_RETURN_IF_ERROR(disk()->WritePage(id, scratch_.data()));
       ++written_;
-      Drop(it);
+      Unframe(id);
+      retired_.push_back(Retired{last_ended_txn_, frame});
     }
     return absl::OkStatus();
   }
 
-  void Drop(Frames::iterator it) {
-    framed_.Erase(it->first);
-    if (spare_.size() < kSpareFrames) {
-      spare_.push_back(it->second);
-    } else {
-      FreeFrame(it->second);
-    }
-    frames_.erase(it);
+  // Drops page id's frame, which no reader can reach (invariant 3).
+  void ReleaseFrame(PageId id, char* frame) {
+    Unframe(id);
+    Spare(frame);
+  }
+
+  void Unframe(PageId id) {
+    framed_.Erase(id);
+    frames_.Set(id, nullptr);
+    dirty_.erase(id);
   }
 
   char* TakeFrame() {
@@ -153,19 +194,33 @@ class MmapPager final : public Pager {
     }
     return static_cast<char*>(::operator new(page_size(), std::align_val_t{64}));
   }
+  void Spare(char* frame) {
+    if (spare_.size() < kSpareFrames) {
+      spare_.push_back(frame);
+    } else {
+      FreeFrame(frame);
+    }
+  }
   static void FreeFrame(char* frame) { ::operator delete(frame, std::align_val_t{64}); }
 
-  Frames frames_;
-  PageBitmap framed_;  // the ids in frames_, for Fetch on any thread
+  FrameTable frames_;
+  // The ids in frames_, as a filter for Fetch. Set after the table entry
+  // and cleared before it; a reader that sees the bit but no entry reads
+  // the mapping, which by then holds the page.
+  PageBitmap framed_;
+  const uint64_t budget_frames_;  // dirty frames before a write-out
+  PageIdSet dirty_;
+  std::deque<Retired> retired_;  // in retirement order
   std::vector<char*> spare_;
-  std::vector<PageId> order_;  // WriteFrames' scratch
+  std::string scratch_;          // a sealed copy being written
+  uint64_t last_ended_txn_ = 0;  // the newest write batch ended
   uint64_t written_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<Pager> NewMmapPager(DiskManager* dm) {
-  return std::make_unique<MmapPager>(dm);
+std::unique_ptr<Pager> NewMmapPager(DiskManager* dm, const PagerOptions& options) {
+  return std::make_unique<MmapPager>(dm, options);
 }
 
 }  // namespace laura

@@ -38,7 +38,7 @@ void PageRef::Release() {
 
 absl::StatusOr<std::unique_ptr<Pager>> Pager::Create(DiskManager* dm,
                                                      const PagerOptions& options) {
-  if (dm->has_mapping()) return NewMmapPager(dm);
+  if (dm->has_mapping()) return NewMmapPager(dm, options);
   return NewPoolPager(dm, options);
 }
 
@@ -137,6 +137,7 @@ absl::Status Pager::ReleaseFrees(uint64_t published_txn, const std::vector<uint6
       LAURA_RETURN_IF_ERROR(Release(p.id));
     }
   }
+  ReclaimFrames(snapshots);
   return absl::OkStatus();
 }
 

@@ -1,9 +1,10 @@
 // Pager: the one way the B+tree touches pages (the storage layer's door for
 // upper layers, with disk_manager.h).
 //
-// Over the mmap manager, committed pages are read straight from the mapping
-// (zero copy, no frame); the writer builds a batch's pages in private
-// frames and writes them with pwrite when the batch ends. Over the pread manager, a pool of frames of
+// Over the mmap manager, pages are read straight from the mapping (zero
+// copy, no frame), except those the writer changed since they were last
+// written: those live in its private frames until a checkpoint (or their
+// budget) writes them with pwrite (storage/mmap_pager.cc). Over the pread manager, a pool of frames of
 // cache_bytes holds pages with a clock eviction policy; a page read from
 // disk is checksum-verified (DataLoss names the page).
 //
@@ -47,14 +48,16 @@
 namespace laura {
 
 struct PagerOptions {
-  // Bytes of page frames for the pread manager's pool (at least 16 frames
-  // are used). Ignored over mmap. Default: 64 MiB.
+  // pread: bytes of page frames for the pool (at least 16 frames are
+  // used). mmap: bytes of private frames the writer's changed pages may
+  // fill before they are written to the file ahead of the next checkpoint.
+  // Default: 64 MiB.
   uint64_t cache_bytes = 64 * kMiB;
 };
 
 struct PagerStats {
-  // Pool counters; all 0 over mmap, where a fetch is a pointer into the
-  // mapping.
+  // Pool counters. Over mmap only write_backs (pages written) and
+  // bytes_resident (the writer's frames) count: a fetch is a pointer.
   uint64_t hits = 0;            // Fetch found the page resident
   uint64_t misses = 0;          // Fetch read it from the disk manager
   uint64_t evictions = 0;       // frames reused for another page
@@ -124,11 +127,12 @@ class Pager {
   absl::StatusOr<PageRef> FetchIfWritable(PageId id);
   // True if id was allocated in the current write batch.
   bool IsWritable(PageId id) const { return fresh_.contains(id); }
-  // Ends the write batch: its pages become committed (read-only). Over
-  // mmap this writes them (pwrite), so that the mapping shows them; an
-  // error leaves the batch's pages unwritten, and the caller must fail.
-  absl::Status EndWriteBatch() {
-    absl::Status s = CommitPages();
+  // Ends the write batch of transaction txn: its pages become committed
+  // (read-only). Over mmap this may write pages out (when the frames hold
+  // more than their budget); an error there leaves the database unusable,
+  // and the caller must fail it.
+  absl::Status EndWriteBatch(uint64_t txn) {
+    absl::Status s = CommitPages(txn);
     fresh_.clear();
     return s;
   }
@@ -169,8 +173,11 @@ class Pager {
   // Drops a resident copy of a freed page, if any.
   virtual absl::Status Forget(PageId id) = 0;
   virtual void Unpin(int64_t frame) = 0;
-  // The write batch ends: make its pages readable by every thread.
-  virtual absl::Status CommitPages() { return absl::OkStatus(); }
+  // The write batch of transaction txn ends.
+  virtual absl::Status CommitPages(uint64_t txn) { return absl::OkStatus(); }
+  // Reuses what readers may have been holding, once no snapshot in
+  // `snapshots` (the live ones, ascending) is that old (ReleaseFrees).
+  virtual void ReclaimFrames(const std::vector<uint64_t>& snapshots) {}
   PageRef MakeRef(PageId id, char* data, int64_t frame) {
     return PageRef(this, id, data, frame);
   }

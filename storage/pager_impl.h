@@ -8,7 +8,7 @@
 
 namespace laura {
 
-std::unique_ptr<Pager> NewMmapPager(DiskManager* dm);
+std::unique_ptr<Pager> NewMmapPager(DiskManager* dm, const PagerOptions& options);
 std::unique_ptr<Pager> NewPoolPager(DiskManager* dm, const PagerOptions& options);
 
 }  // namespace laura
