@@ -56,9 +56,6 @@
 namespace laura {
 namespace {
 
-// Frames kept for reuse; more are freed.
-constexpr size_t kSpareFrames = 1024;
-
 class MmapPager final : public Pager {
  public:
   MmapPager(DiskManager* dm, const PagerOptions& options)
@@ -195,7 +192,8 @@ class MmapPager final : public Pager {
     return static_cast<char*>(::operator new(page_size(), std::align_val_t{64}));
   }
   void Spare(char* frame) {
-    if (spare_.size() < kSpareFrames) {
+    // Kept while all frames fit the budget, so a steady state allocates none.
+    if (spare_.size() + dirty_.size() + retired_.size() < budget_frames_) {
       spare_.push_back(frame);
     } else {
       FreeFrame(frame);
