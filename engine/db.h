@@ -67,7 +67,10 @@ struct Options {
   DiskManagerKind disk_manager = DiskManagerKind::kMmap;
   // Page size of a new database (4096 .. 65536, a power of two).
   uint32_t page_size = 4096;
-  // Buffer pool bytes for the pread disk manager. Default: 64 MiB.
+  // pread: bytes of the buffer pool. mmap: bytes of private frames that
+  // pages changed since the last checkpoint may fill before they are
+  // written to the file early (reads go through the mapping and the OS
+  // page cache either way). Default: 64 MiB.
   uint64_t cache_size = 64 * kMiB;
   // mmap: initial data file size and growth step (0: 8 MiB and 64 MiB).
   uint64_t mmap_initial_size = 0;

@@ -344,7 +344,6 @@ absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn 
   PublishPageCount();
   checkpoint_in_flight_ = true;
   if (absl::Status s = WriteFreeList(pending.plan, lsn); !s.ok()) return FailCheckpoint(s);
-  pending.scope = TakeSyncScope();
   {
     MutexLock behind_lock(&behind_mu_);
     ResetWriteBehind();  // the sync writes all of it back
@@ -363,7 +362,7 @@ absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn 
 
 absl::Status DiskManager::FinishCheckpoint(const PendingCheckpoint& pending) {
   // The slow part runs without mu_: the writer goes on allocating.
-  absl::Status s = SyncData(pending.scope);
+  absl::Status s = SyncData();
   if (s.ok()) {
     std::string page(page_size_, '\0');
     EncodeMeta(pending.next, page.data());

@@ -150,19 +150,10 @@ class DiskManager {
   // The same as BeginCheckpoint then FinishCheckpoint.
   absl::Status Checkpoint(Lsn checkpoint_lsn, PageId root);
 
-  // What the data file must sync before its meta page may be written:
-  // mmap: the mapped byte range [lo, hi) written in place, and whether the
-  // file grew; pread: everything (fdatasync).
-  struct SyncScope {
-    uint64_t lo = UINT64_MAX;
-    uint64_t hi = 0;
-    bool file_grew = false;
-  };
   // A checkpoint begun by the writer and finished on any thread.
   struct PendingCheckpoint {
     Meta next;                    // the meta page to write
     PageAllocator::ListPlan plan; // the free list written for it
-    SyncScope scope;
   };
   // A checkpoint in two steps, so that its syncs run while the writer goes
   // on (DESIGN.md: a checkpoint holds a snapshot like a reader).
@@ -239,15 +230,15 @@ class DiskManager {
               uint64_t file_size);
 
   // Implementation I/O. ReadRaw/WriteRaw move one whole page; GrowTo
-  // extends the file (and mapping) to `bytes`. TakeSyncScope (writer
-  // thread) returns what was written since it was last called; SyncData
-  // (any thread) makes that durable; WriteMeta (any thread) writes and
-  // syncs a meta page without touching the writer's state.
+  // extends the file (and mapping) to `bytes`. SyncData (any thread)
+  // makes every page written so far and the file's size durable
+  // (fdatasync: both managers write pages with pwrite); WriteMeta (any
+  // thread) writes and syncs a meta page without touching the writer's
+  // state.
   virtual absl::Status ReadRaw(PageId id, char* out) = 0;
   virtual absl::Status WriteRaw(PageId id, const char* page) = 0;
   virtual absl::Status GrowTo(uint64_t bytes) = 0;
-  virtual SyncScope TakeSyncScope() { return {}; }
-  virtual absl::Status SyncData(const SyncScope& scope) = 0;
+  virtual absl::Status SyncData() = 0;
   virtual absl::Status WriteMeta(PageId id, const char* page) = 0;
   virtual absl::Status Advise(AccessAdvice advice, PageId first,
                               uint64_t count) = 0;

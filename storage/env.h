@@ -71,12 +71,10 @@ class File {
   // reservation there). REQUIRES: addr, offset and len are OS-page aligned.
   virtual absl::Status MapAt(char* addr, uint64_t offset, size_t len,
                              bool writable) = 0;
-  // msync (MS_SYNC) of len bytes at addr, which maps this file from offset.
-  virtual absl::Status SyncMapped(char* addr, uint64_t offset, size_t len) = 0;
   // Asks the OS to start writing [offset, offset+len) back to the disk,
   // whether written with Write or through a mapping, without waiting
   // (sync_file_range SYNC_FILE_RANGE_WRITE). Promises nothing about
-  // durability: only Sync and SyncMapped do. Lets a later sync find less
+  // durability: only Sync does. Lets a later sync find less
   // to write.
   virtual absl::Status StartWriteBack(uint64_t offset, uint64_t len) = 0;
 };

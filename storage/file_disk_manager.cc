@@ -32,7 +32,7 @@ class FileDiskManager final : public DiskManager {
     return absl::OkStatus();
   }
 
-  absl::Status SyncData(const SyncScope&) override { return file()->Sync(); }
+  absl::Status SyncData() override { return file()->Sync(); }
   absl::Status WriteMeta(PageId id, const char* page) override {
     LAURA_RETURN_IF_ERROR(WriteRaw(id, page));
     return file()->Sync();

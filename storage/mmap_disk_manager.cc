@@ -18,12 +18,12 @@
 //     the mmap pager and written whole with WritePage; only the writer
 //     writes, and only pages it allocated). It stays in verified_ until
 //     Close; a freed page is reached by nobody until it is allocated again.
-//  5. [dirty_lo_, dirty_hi_) covers every byte written since the last
-//     TakeSyncScope, and size_dirty_ says the file grew since; SyncData
-//     syncs exactly the taken range (msync, which flushes the file's page
-//     cache over the range; then fdatasync for the file size if it grew),
-//     while the writer may go on writing elsewhere. Meta pages are written
-//     and synced on their own (WriteMeta), outside the range.
+//  5. Syncs are fdatasync, as for pread: no byte is ever dirtied through
+//     the mapping, so there is nothing for msync to find, and one
+//     fdatasync covers the pages and the file's size together (an msync of
+//     the written range plus an fdatasync for a grown size cost two device
+//     flushes). Meta pages are written and synced on their own
+//     (WriteMeta).
 //  6. SIGBUS on the reservation (a truncated file, a failed read-in) is
 //     counted by mapping_faults_ (storage/mapping_faults.h) instead of
 //     ending the process; CheckMapping reports it and writes are refused.
@@ -117,19 +117,8 @@ class MmapDiskManager final : public DiskManager {
 
   absl::Status WriteRaw(PageId id, const char* page) override {
     const uint64_t offset = id * page_size();
-    LAURA_RETURN_IF_ERROR(file()->Write(offset, absl::string_view(page, page_size())));
-    return NoteWritten(offset);
+    return file()->Write(offset, absl::string_view(page, page_size()));
   }
-
- private:
-  // Extends the dirty range by the page at offset.
-  absl::Status NoteWritten(uint64_t offset) {
-    dirty_lo_ = std::min(dirty_lo_, offset);
-    dirty_hi_ = std::max(dirty_hi_, offset + page_size());
-    return absl::OkStatus();
-  }
-
- protected:
 
   absl::Status GrowTo(uint64_t bytes) override {
     const uint64_t mapped = mapped_size_.load(std::memory_order_relaxed);
@@ -141,7 +130,6 @@ class MmapDiskManager final : public DiskManager {
     }
     LAURA_RETURN_IF_ERROR(file()->Allocate(mapped, bytes - mapped));
     set_file_size(std::max(bytes, file_size()));
-    size_dirty_ = true;
     LAURA_RETURN_IF_ERROR(
         file()->MapAt(base_ + mapped, mapped, bytes - mapped, /*writable=*/false));
     LAURA_RETURN_IF_ERROR(AdviseExtent(mapped, bytes));
@@ -150,23 +138,11 @@ class MmapDiskManager final : public DiskManager {
     return absl::OkStatus();
   }
 
-  SyncScope TakeSyncScope() override {
-    SyncScope scope{.lo = dirty_lo_, .hi = dirty_hi_, .file_grew = size_dirty_};
-    ResetDirty();
-    size_dirty_ = false;
-    return scope;
-  }
-
-  absl::Status SyncData(const SyncScope& scope) override {
-    if (scope.lo < scope.hi) LAURA_RETURN_IF_ERROR(SyncRange(scope.lo, scope.hi));
-    if (scope.file_grew) LAURA_RETURN_IF_ERROR(file()->Sync());
-    return absl::OkStatus();
-  }
+  absl::Status SyncData() override { return file()->Sync(); }
 
   absl::Status WriteMeta(PageId id, const char* page) override {
-    const uint64_t offset = id * page_size();
-    LAURA_RETURN_IF_ERROR(file()->Write(offset, absl::string_view(page, page_size())));
-    return SyncRange(offset, offset + page_size());
+    LAURA_RETURN_IF_ERROR(WriteRaw(id, page));
+    return file()->Sync();
   }
 
   absl::Status Advise(AccessAdvice advice, PageId first,
@@ -189,16 +165,6 @@ class MmapDiskManager final : public DiskManager {
   }
 
  private:
-  void ResetDirty() {
-    dirty_lo_ = UINT64_MAX;
-    dirty_hi_ = 0;
-  }
-
-  absl::Status SyncRange(uint64_t lo, uint64_t hi) {
-    lo = lo / OsPageSize() * OsPageSize();
-    return file()->SyncMapped(base_ + lo, lo, hi - lo);
-  }
-
   // Gives the mapped bytes [lo, hi), newly mapped, the whole file's
   // access advice (invariant 7).
   absl::Status AdviseExtent(uint64_t lo, uint64_t hi) {
@@ -211,10 +177,6 @@ class MmapDiskManager final : public DiskManager {
   uint64_t reserved_ = 0;
   std::atomic<AccessAdvice> file_advice_{AccessAdvice::kRandom};
   std::unique_ptr<PageBitmap> verified_;  // pages whose checksum held
-  // Writer-thread state (see invariant 5).
-  uint64_t dirty_lo_ = UINT64_MAX;
-  uint64_t dirty_hi_ = 0;
-  bool size_dirty_ = false;
 };
 
 }  // namespace

@@ -147,14 +147,6 @@ class PosixFile final : public File {
     return absl::OkStatus();
   }
 
-  absl::Status SyncMapped(char* addr, uint64_t offset, size_t len) override {
-    if (::msync(addr, len, MS_SYNC) != 0) {
-      return ErrnoStatus(errno, absl::StrCat(Where("msync", offset), " +", len,
-                                             " bytes"));
-    }
-    return absl::OkStatus();
-  }
-
   absl::Status StartWriteBack(uint64_t offset, uint64_t len) override {
     if (::sync_file_range(fd_, static_cast<off64_t>(offset), static_cast<off64_t>(len),
                           SYNC_FILE_RANGE_WRITE) != 0) {

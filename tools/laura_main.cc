@@ -48,7 +48,8 @@ options for every command:
                         import targets are always created)
   --read-only           open for reading only
   --page-size N         page size of a new database (default 4096)
-  --cache-size N        pread buffer pool bytes (default 64M; K, M, G suffixes)
+  --cache-size N        pread: buffer pool bytes; mmap: changed-page frames
+                        before an early write (default 64M; K, M, G suffixes)
 shell:
   -c CMDS               run CMDS (separated by ';') and exit
   --keep-going          go on after a failing command (exit status still 1)

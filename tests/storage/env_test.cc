@@ -88,7 +88,7 @@ TEST(PosixEnvTest, MappedExtentsShareTheFile) {
   ASSERT_TRUE((*file)->MapAt(*base, 0, page, true).ok());
   ASSERT_TRUE((*file)->MapAt(*base + page, page, page, true).ok());
   std::memcpy(*base + page, "mapped", 6);
-  ASSERT_TRUE((*file)->SyncMapped(*base + page, page, page).ok());
+  ASSERT_TRUE((*file)->Sync().ok());
   char buf[6];
   ASSERT_TRUE((*file)->Read(page, 6, buf).ok());
   EXPECT_EQ(std::string(buf, 6), "mapped");

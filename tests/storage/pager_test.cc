@@ -449,7 +449,9 @@ TEST_P(PagerTest, ConcurrentReadersSeeTheirVersionWhilePagesAreWrittenAndReused)
       for (PageId old : versions[v - 1]) pager_->FreeAfter(old, v, v - 1);
     }
     ASSERT_TRUE(pager_->ReleaseFrees(v, snapshots).ok());
-    if (v % 10 == 0) ASSERT_TRUE(pager_->Flush().ok());
+    if (v % 10 == 0) {
+      ASSERT_TRUE(pager_->Flush().ok());
+    }
   }
   // Let the readers check a few versions more before they stop.
   const uint64_t until = checked.load() + 20;

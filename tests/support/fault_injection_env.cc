@@ -76,16 +76,6 @@ class FaultFile final : public File {
     LAURA_RETURN_IF_ERROR(env_->Check(FaultInjectionEnv::kMap, "mmap " + path()));
     return base_->MapAt(addr, offset, len, writable);
   }
-  absl::Status SyncMapped(char* addr, uint64_t offset, size_t len) override {
-    LAURA_RETURN_IF_ERROR(env_->Check(FaultInjectionEnv::kSync, "msync " + path()));
-    LAURA_RETURN_IF_ERROR(base_->SyncMapped(addr, offset, len));
-    MutexLock lock(&env_->sync_mu_);  // as in Sync
-    std::string range(len, '\0');
-    LAURA_RETURN_IF_ERROR(base_->Read(offset, len, range.data()));
-    env_->MarkSynced(inode_, range, offset, /*whole_file=*/false);
-    return absl::OkStatus();
-  }
-
   // Starting write-back makes nothing durable: the crash model keeps
   // unsynced bytes or not per CrashMode, as for any unsynced write.
   absl::Status StartWriteBack(uint64_t offset, uint64_t len) override {

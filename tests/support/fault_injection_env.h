@@ -2,9 +2,9 @@
 // errors on top of a real directory (it wraps another Env, normally POSIX).
 //
 // Durability model (what survives Crash()):
-//  - File contents: only what a File::Sync (fdatasync) or SyncMapped (msync,
-//    for its range) made durable. Writes through a mapping reach the file
-//    like pwrites and are durable only once synced the same way.
+//  - File contents: only what a File::Sync (fdatasync) made durable.
+//    Writes through a mapping reach the file like pwrites and are durable
+//    only once synced the same way.
 //  - File size: changed durably only by File::Sync.
 //  - Directory entries (create, rename, delete): durable only after SyncDir
 //    of the parent directory. Contents belong to the file (inode), so a
