@@ -630,7 +630,7 @@ int Main(int argc, char** argv) {
                static_cast<unsigned long long>(Num()), BenchDir().c_str());
   const bool small = std::find(flags().groups.begin(), flags().groups.end(), "small") !=
                      flags().groups.end();
-  if (small) {
+  if (small && EngineRun::Wanted("fillsync_bare")) {
     Measure("floor", "fillsync_bare", "", [] { return BareWriteSync(BenchDir()); });
   }
   for (const auto& [name, factory] : BenchEngines()) {
