@@ -396,7 +396,10 @@ class IteratorImpl final : public Iterator {
                   : owns_snapshot_     ? db->tree().AcquireSnapshot()
                                        : BTree::Snapshot{}),
         cursor_(db->pager(), handle_.status().ok() ? snapshot_.root : 0),
-        faults_(db->fault_counter()) {}
+        // A refused handle (the database is closing) must not reach the
+        // disk manager Close is about to reset
+        // (DBTest.CloseWhileConcurrentReadersAreInsideCalls, under TSan).
+        faults_(handle_.status().ok() ? db->fault_counter() : DBImpl::no_faults()) {}
   ~IteratorImpl() override {
     if (owns_snapshot_) db_->tree().ReleaseSnapshot(snapshot_);
   }

@@ -147,10 +147,14 @@ class DBImpl final : public DB {
     return dm_->CheckMapping();
   }
   // The counter behind Checked, for per-entry tests (Iterator::Valid):
-  // nonzero once the mapping faulted (one that stays 0 once closed).
-  const std::atomic<uint64_t>* fault_counter() const {
-    static const std::atomic<uint64_t> kClosed{0};
-    return dm_ != nullptr ? dm_->fault_counter() : &kClosed;
+  // nonzero once the mapping faulted. REQUIRES: the caller holds an open
+  // Handle (Close waits for none, and then resets dm_); see no_faults().
+  const std::atomic<uint64_t>* fault_counter() const { return dm_->fault_counter(); }
+  // A counter that stays 0, for a handle refused because the database is
+  // closing (it must not touch dm_).
+  static const std::atomic<uint64_t>* no_faults() {
+    static const std::atomic<uint64_t> kNone{0};
+    return &kNone;
   }
 
   absl::Status Close() override;
