@@ -227,7 +227,7 @@ absl::Status DiskManager::WritePage(PageId id, char* page) {
     return absl::InvalidArgumentError(absl::StrCat(
         "cannot write page ", id, ": data pages are 2 to ", count - 1));
   }
-  SealPage(page, page_size_, id);
+  SealPage(page, page_size_, id, /*write_id=*/DecodeFixed64(page + kPageIdOffset) != id);
   LAURA_RETURN_IF_ERROR(WriteRaw(id, page));
   MarkValid(id);
   pages_written_.fetch_add(1, std::memory_order_relaxed);

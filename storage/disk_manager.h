@@ -132,8 +132,11 @@ class DiskManager {
   // VerifyPage). OutOfRange for an id past the end.
   absl::Status ReadPage(PageId id, char* out);
   // Stamps id and checksum into page (page_size() bytes; type, flags and
-  // LSN set by the caller) and writes it. REQUIRES: id was allocated and
-  // not freed. InvalidArgument for a meta page or an id past the end.
+  // LSN set by the caller) and writes it. An id already in place is not
+  // rewritten, so other threads may read every byte of page but its
+  // checksum meanwhile (the mmap pager writes frames readers use).
+  // REQUIRES: id was allocated and not freed. InvalidArgument for a meta
+  // page or an id past the end.
   absl::Status WritePage(PageId id, char* page);
   // A free page (the most recently freed first, storage/free_list.h) or a
   // new one at the end, growing the file by growth_step when needed. The

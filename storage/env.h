@@ -3,7 +3,7 @@
 // File operations (open, pread, pwrite, fdatasync, fallocate, ftruncate,
 // fadvise), directory operations (create, list, rename, unlink, fsync),
 // advisory locks and memory mapping (reserve an address range, map a file
-// extent into it, msync, madvise) are all virtual here, so tests can
+// extent into it, madvise) are all virtual here, so tests can
 // substitute an Env that drops unsynced writes, tears pages or fails the Nth
 // operation (see tests/support/fault_injection_env.h).
 //

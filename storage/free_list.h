@@ -5,9 +5,8 @@
 // free list. Freed pages are reused before the file grows, the most
 // recently freed first: a copy-on-write writer frees the old version of
 // each page it copies, so the page it takes next was touched moments ago
-// and is more likely to be still mapped writable (not write-protected by
-// a checkpoint's msync since) and cached (measured in the random fill and
-// in fillsync, bench/README.md). Pages that become allocatable together at
+// and is more likely to be cached (measured in the random fill and in
+// fillsync, bench/README.md). Pages that become allocatable together at
 // a checkpoint queue behind those, lowest id first. Freeing a page twice,
 // a meta page, a page past the end or a page that holds the durable free
 // list is refused.

@@ -27,8 +27,9 @@
 //     of the current write batch and the committed pages not yet written.
 //     Readers (any thread) find a committed page's frame through frames_;
 //     its bytes do not change after its batch ended (copy-on-write).
-//  2. A page is written from a sealed copy of its frame (readers may be
-//     reading the frame), then its entry is cleared; the frame goes to
+//  2. A page is written from its frame, sealed in place (only the
+//     checksum changes, which no reader of a frame looks at; see
+//     DiskManager::WritePage), then its entry is cleared; the frame goes to
 //     retired_ tagged with the newest transaction a snapshot could hold
 //     then, and is reused only once every live snapshot is newer
 //     (ReclaimFrames): a reader that found the frame before the clear
@@ -62,8 +63,7 @@ class MmapPager final : public Pager {
       : Pager(dm),
         frames_(dm->max_page_count()),
         framed_(dm->max_page_count()),
-        budget_frames_(std::max<uint64_t>(16, options.cache_bytes / dm->page_size())),
-        scratch_(dm->page_size(), '\0') {}
+        budget_frames_(std::max<uint64_t>(16, options.cache_bytes / dm->page_size())) {}
 
   ~MmapPager() override {
     for (PageId id : dirty_.Members()) FreeFrame(frames_.Get(id));
@@ -154,16 +154,15 @@ class MmapPager final : public Pager {
     char* frame;
   };
 
-  // Writes every frame, in page order (neighbours go out together), from
-  // a sealed copy, and retires the frames (invariant 2).
+  // Writes every frame, in page order (neighbours go out together), and
+  // retires the frames (invariant 2).
   absl::Status WriteOut() {
     if (dirty_.empty()) return absl::OkStatus();
     std::vector<PageId> ids = dirty_.Members();
     std::sort(ids.begin(), ids.end());
     for (PageId id : ids) {
       char* frame = frames_.Get(id);
-      std::memcpy(scratch_.data(), frame, page_size());
-      LAURA_RETURN_IF_ERROR(disk()->WritePage(id, scratch_.data()));
+      LAURA_RETURN_IF_ERROR(disk()->WritePage(id, frame));
       ++written_;
       Unframe(id);
       retired_.push_back(Retired{last_ended_txn_, frame});
@@ -210,7 +209,6 @@ class MmapPager final : public Pager {
   PageIdSet dirty_;
   std::deque<Retired> retired_;  // in retirement order
   std::vector<char*> spare_;
-  std::string scratch_;          // a sealed copy being written
   uint64_t last_ended_txn_ = 0;  // the newest write batch ended
   uint64_t written_ = 0;
 };

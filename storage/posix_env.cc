@@ -1,5 +1,5 @@
 // PosixEnv: the Env over Linux system calls (pread/pwrite, fdatasync,
-// posix_fallocate, flock, mmap/msync/madvise).
+// posix_fallocate, flock, mmap/madvise).
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>

@@ -98,6 +98,7 @@ TEST(PosixEnvTest, MappedExtentsShareTheFile) {
 
 TEST(PosixEnvTest, ErrnoStatusCodes) {
   EXPECT_EQ(ErrnoStatus(ENOSPC, "x").code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrnoStatus(EFBIG, "write").code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(ErrnoStatus(ENOENT, "x").code(), absl::StatusCode::kNotFound);
   EXPECT_NE(ErrnoStatus(EIO, "ctx").message().find("ctx"), std::string::npos);
 }
@@ -108,7 +109,6 @@ TEST(PosixEnvTest, DirNameOfPaths) {
   EXPECT_EQ(DirName("db"), ".");
   EXPECT_EQ(DirName("/db"), "/");
   EXPECT_EQ(DirName("/"), "/");
-  EXPECT_EQ(ErrnoStatus(EFBIG, "write").code(), absl::StatusCode::kResourceExhausted);
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ class FaultFile final : public File {
     // that read later is recorded later, so durable state never goes back.
     MutexLock lock(&env_->sync_mu_);
     LAURA_ASSIGN_OR_RETURN(std::string content, ReadAll(base_.get()));
-    env_->MarkSynced(inode_, content, 0, /*whole_file=*/true);
+    env_->MarkSynced(inode_, content);
     return absl::OkStatus();
   }
   absl::Status Allocate(uint64_t offset, uint64_t len) override {
@@ -171,18 +171,9 @@ FaultInjectionEnv::InodeId FaultInjectionEnv::TrackLocked(const std::string& pat
   return inode;
 }
 
-void FaultInjectionEnv::MarkSynced(InodeId inode, const std::string& content,
-                                   uint64_t offset, bool whole_file) {
+void FaultInjectionEnv::MarkSynced(InodeId inode, const std::string& content) {
   MutexLock lock(&mu_);
-  std::string& durable = durable_content_[inode];
-  if (whole_file) {
-    durable = content;
-    return;
-  }
-  // msync makes data durable, not the file size.
-  if (offset >= durable.size()) return;
-  const size_t n = std::min<size_t>(content.size(), durable.size() - offset);
-  durable.replace(offset, n, content, 0, n);
+  durable_content_[inode] = content;
 }
 
 absl::StatusOr<std::unique_ptr<File>> FaultInjectionEnv::OpenFile(

@@ -46,7 +46,7 @@ class FaultInjectionEnv final : public Env {
   enum OpKind : uint32_t {
     kRead = 1 << 0,
     kWrite = 1 << 1,
-    kSync = 1 << 2,      // fdatasync, msync, directory fsync
+    kSync = 1 << 2,      // fdatasync, directory fsync
     kAllocate = 1 << 3,  // fallocate
     kTruncate = 1 << 4,
     kOpen = 1 << 5,      // open, lock
@@ -69,7 +69,7 @@ class FaultInjectionEnv final : public Env {
   // this many bytes in total fail with ENOSPC. 0 = no limit.
   void SetSpaceLimit(uint64_t bytes);
   // fn(kind, description) runs on the calling thread before each operation
-  // ("fdatasync PATH", "msync PATH", ...). nullptr: none.
+  // ("fdatasync PATH", "mmap PATH", ...). nullptr: none.
   using Hook = std::function<void(OpKind kind, const std::string& what)>;
   void SetHook(Hook fn);
 
@@ -102,8 +102,8 @@ class FaultInjectionEnv final : public Env {
   absl::Status CheckSpace(const std::string& path, uint64_t end);
   // The inode a path names now, registering a pre-existing file as durable.
   InodeId TrackLocked(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void MarkSynced(InodeId inode, const std::string& content, uint64_t offset,
-                  bool whole_file);
+  // The file's durable content is now `content` (a completed fdatasync).
+  void MarkSynced(InodeId inode, const std::string& content);
   std::string Survivor(const std::string& durable, const std::string& current,
                        CrashMode mode, uint64_t* rng);
 
