@@ -12,7 +12,8 @@
 //     the mapping shows at once (one page cache). So no store through the
 //     mapping ever takes a write fault, a sync never write-protects mapped
 //     pages (no TLB shootdowns on the readers' cores), and a stray store
-//     into a committed page faults instead of changing it.
+//     into a committed page faults instead of changing it
+//     (DiskManagerTest.WrittenPagesShowInTheMappingAtOnceAndSurviveReopen).
 //  4. A page in verified_ holds bytes that passed VerifyPage, or is the
 //     writer's own: allocated in this process (built in a private frame by
 //     the mmap pager and written whole with WritePage; only the writer
@@ -32,7 +33,8 @@
 //     page and no readahead (a file larger than the memory left to it
 //     would otherwise thrash: each fault's readahead evicts what the next
 //     read needs), until AdviseSequential (bulk loads, exports) asks for
-//     readahead; extents mapped as the file grows get the same advice.
+//     readahead; extents mapped as the file grows get the same advice
+//     (MmapAdviceTest.EveryExtentIsRandomUntilSequentialIsAskedFor).
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -147,13 +149,16 @@ class MmapDiskManager final : public DiskManager {
 
   absl::Status Advise(AccessAdvice advice, PageId first,
                       uint64_t count) override {
-    const uint64_t lo = first * page_size() / OsPageSize() * OsPageSize();
-    const uint64_t hi = std::min((first + count) * page_size(),
-                                 mapped_size_.load(std::memory_order_relaxed));
-    if (hi <= lo) return absl::OkStatus();
+    const uint64_t mapped = mapped_size_.load(std::memory_order_relaxed);
     if (first == 0 && (advice == AccessAdvice::kRandom || advice == AccessAdvice::kSequential)) {
-      file_advice_.store(advice, std::memory_order_relaxed);  // for extents mapped later
+      // The whole file's advice (invariant 7): every mapped byte, also past
+      // the last allocated page, and every extent mapped later.
+      file_advice_.store(advice, std::memory_order_relaxed);
+      return AdviseExtent(0, mapped);
     }
+    const uint64_t lo = first * page_size() / OsPageSize() * OsPageSize();
+    const uint64_t hi = std::min((first + count) * page_size(), mapped);
+    if (hi <= lo) return absl::OkStatus();
     return options().env->AdviseMemory(base_ + lo, hi - lo, advice);
   }
 

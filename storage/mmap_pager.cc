@@ -23,8 +23,8 @@
 //
 // Invariants (writer thread, except where noted):
 //  1. dirty_ (and framed_, its lock-free copy for Fetch) holds exactly
-//     the pages with a frame in frames_: the pages
-//     of the current write batch and the committed pages not yet written.
+//     the pages with a frame in frames_: the pages of the current write
+//     batch and the committed pages not yet written.
 //     Readers (any thread) find a committed page's frame through frames_;
 //     its bytes do not change after its batch ended (copy-on-write).
 //  2. A page is written from its frame, sealed in place (only the
@@ -38,7 +38,11 @@
 //     it any more) gives its frame back at once: no reader can reach it.
 //  4. Fetch verifies a mapped page's checksum and id the first time this
 //     process reaches it (DiskManager::VerifiedPageData); a frame is the
-//     writer's own bytes and a page it wrote counts as verified.
+//     writer's own bytes and a page it wrote counts as verified
+//     (PagerTest.DamagedPageOnDiskIsDataLoss/mmap).
+// Invariants 1-3 are proven by MmapPagerTest and, with readers on other
+// threads (under TSan), by
+// PagerTest.ConcurrentReadersSeeTheirVersionWhilePagesAreWrittenAndReused.
 #include <algorithm>
 #include <cstring>
 #include <deque>

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -597,6 +598,52 @@ TEST_P(DiskManagerTest, ReadersRunWhileTheWriterGrowsTheFile) {
   stop.store(true);
   for (auto& t : readers) t.join();
   ASSERT_TRUE(dm->Close().ok());
+}
+
+// The VmFlags of every mapping of /proc/self/smaps that overlaps
+// [lo, hi), e.g. "rd mr me ms rr".
+std::vector<std::string> VmFlagsOver(const char* lo, const char* hi) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::vector<std::string> flags;
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    uintptr_t start = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &start, &end) == 2 && line.find('-') < 17) {
+      inside = start < reinterpret_cast<uintptr_t>(hi) && end > reinterpret_cast<uintptr_t>(lo);
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      flags.push_back(line.substr(8));
+    }
+  }
+  return flags;
+}
+
+// mmap_disk_manager.cc, invariant 7: every mapped extent, also those mapped
+// as the file grows, has random access advice ("rr" in smaps) from open,
+// and sequential advice ("sr") once asked for, until random again.
+TEST(MmapAdviceTest, EveryExtentIsRandomUntilSequentialIsAskedFor) {
+  TempDir dir;
+  DiskManagerOptions o;
+  o.initial_size = kSmall;
+  o.growth_step = kSmall;
+  auto dm = DiskManager::Open(DiskManagerKind::kMmap, dir.File("data.ldb"), o);
+  ASSERT_TRUE(dm.ok()) << dm.status();
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE((*dm)->AllocatePage().ok());  // grows twice
+  ASSERT_GE((*dm)->Stats().remaps, 2u);
+  const char* lo = (*dm)->PageData(0);
+  const char* hi = lo + (*dm)->Stats().mapped_size;
+  auto expect_all = [&](const std::string& flag) {
+    const std::vector<std::string> flags = VmFlagsOver(lo, hi);
+    ASSERT_FALSE(flags.empty());
+    for (const std::string& f : flags) EXPECT_NE(f.find(" " + flag), std::string::npos) << f;
+  };
+  expect_all("rr");
+  ASSERT_TRUE((*dm)->AdviseSequential().ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE((*dm)->AllocatePage().ok());  // one more extent
+  hi = lo + (*dm)->Stats().mapped_size;
+  expect_all("sr");
+  ASSERT_TRUE((*dm)->AdviseRandom().ok());
+  expect_all("rr");
 }
 
 INSTANTIATE_TEST_SUITE_P(BothManagers, DiskManagerTest, BothManagers(), ManagerName());
