@@ -72,7 +72,9 @@ struct Options {
   // written to the file early (reads go through the mapping and the OS
   // page cache either way). Default: 64 MiB.
   uint64_t cache_size = 64 * kMiB;
-  // mmap: initial data file size and growth step (0: 8 MiB and 64 MiB).
+  // mmap: initial data file size and growth step (0: 64 KiB, and growth
+  // by a quarter of the file's size, up to 64 MiB a step). The file also
+  // shrinks at checkpoints when its end is free (storage/disk_manager.h).
   uint64_t mmap_initial_size = 0;
   uint64_t mmap_growth_step = 0;
   Durability durability = Durability::kSyncEveryCommit;

@@ -339,6 +339,9 @@ absl::Status DBImpl::Close() {
     if (initialized_) result = Checked(absl::OkStatus());
     if (initialized_ && !options_.read_only && failed_.ok() && result.ok()) {
       result = CheckpointLocked();
+      // The data file holds every commit: a clean close leaves no log, so
+      // the next open has none to read.
+      if (result.ok()) result = Fail(log_->DropAllSegmentsThrough(tree_->committed_txn()));
     }
     const bool clean = initialized_ && failed_.ok() && Checked(absl::OkStatus()).ok();
     log_.reset();

@@ -22,7 +22,7 @@ std::string DiskStats::ToString() const {
       " free_pages=", free_pages, " pages_read=", pages_read,
       " pages_written=", pages_written, " syncs=", syncs,
       " file_size=", file_size, " mapped_size=", mapped_size,
-      " remaps=", remaps);
+      " remaps=", remaps, " shrinks=", shrinks);
 }
 
 namespace {
@@ -37,12 +37,7 @@ absl::StatusOr<DiskManagerOptions> Resolve(DiskManagerKind kind,
   const bool mmap = kind == DiskManagerKind::kMmap;
   if (o.env == nullptr) o.env = Env::Default();
   LAURA_RETURN_IF_ERROR(ValidatePageSize(o.page_size));
-  if (o.initial_size == 0) {
-    o.initial_size = mmap ? kDefaultMmapInitialSize : kDefaultPreadInitialSize;
-  }
-  if (o.growth_step == 0) {
-    o.growth_step = mmap ? kDefaultMmapGrowthStep : kDefaultPreadGrowthStep;
-  }
+  if (o.initial_size == 0) o.initial_size = kDefaultInitialSize;
   if (mmap && o.initial_size > o.max_map_size) {
     return absl::InvalidArgumentError(absl::StrCat(
         "initial size ", o.initial_size, " exceeds max_map_size ",
@@ -267,10 +262,29 @@ absl::Status DiskManager::EnsureCapacity(uint64_t pages) {
   const uint64_t needed = pages * page_size_;
   const uint64_t current = file_size();
   if (needed <= current) return absl::OkStatus();
-  const uint64_t step = RoundUp(options_.growth_step, page_size_);
   const uint64_t target = std::max(RoundUp(needed, page_size_),
-                                   RoundUp(current, page_size_) + step);
+                                   RoundUp(current, page_size_) + GrowthStep(current));
   return GrowTo(target);
+}
+
+uint64_t DiskManager::GrowthStep(uint64_t size) const {
+  if (options_.growth_step != 0) return RoundUp(options_.growth_step, page_size_);
+  const uint64_t cap =
+      kind_ == DiskManagerKind::kMmap ? kDefaultMmapGrowthStep : kDefaultPreadGrowthStep;
+  const uint64_t step = std::clamp<uint64_t>(size / 4, kMinGrowthStep, cap);
+  return RoundUp(step, std::max<uint64_t>(page_size_, OsPageSize()));
+}
+
+absl::Status DiskManager::ShrinkIfWorthIt() {
+  const uint64_t used = std::max(allocator_.page_count(), durable_.page_count) * page_size_;
+  const uint64_t step = GrowthStep(used);
+  const uint64_t size = file_size();
+  if (size < used + step + step / 2) return absl::OkStatus();
+  const uint64_t target = RoundUp(used + step / 2, std::max<uint64_t>(page_size_, OsPageSize()));
+  if (target >= size) return absl::OkStatus();
+  LAURA_RETURN_IF_ERROR(ShrinkTo(target));
+  shrinks_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
 }
 
 void DiskManager::PublishPageCount() {
@@ -340,6 +354,7 @@ absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn 
     root_lsn = DecodeFixed64(page.data() + kPageLsnOffset);
   }
   PendingCheckpoint pending;
+  allocator_.TrimFreeTail();  // the file may shrink once this checkpoint is durable
   pending.plan = allocator_.PlanFreeList(page_size_);
   PublishPageCount();
   checkpoint_in_flight_ = true;
@@ -374,6 +389,10 @@ absl::Status DiskManager::FinishCheckpoint(const PendingCheckpoint& pending) {
   durable_ = pending.next;
   checkpoint_in_flight_ = false;
   syncs_.fetch_add(1, std::memory_order_relaxed);
+  // The durable meta page no longer counts the trimmed tail.
+  if (absl::Status shrunk = ShrinkIfWorthIt(); !shrunk.ok()) {
+    return Fail(shrunk, "truncating the free end of the data file failed, reopen the database");
+  }
   return absl::OkStatus();
 }
 
@@ -442,6 +461,7 @@ DiskStats DiskManager::Stats() const {
   st.file_size = file_size();
   st.mapped_size = mapped_size_.load(std::memory_order_relaxed);
   st.remaps = remaps_.load(std::memory_order_relaxed);
+  st.shrinks = shrinks_.load(std::memory_order_relaxed);
   return st;
 }
 

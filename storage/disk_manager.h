@@ -20,6 +20,18 @@
 // the older meta page. Destroying a manager without Close() is a crash: what
 // was not synced is not durable.
 //
+// Size: the file grows in steps (growth_step) and shrinks at checkpoints.
+// A checkpoint gives up the free pages at the end of the file that nothing
+// reaches (PageAllocator::TrimFreeTail), so its meta page records a lower
+// page count; once that meta page is durable the file is truncated, with
+// hysteresis: only when the free space past the last page exceeds 1.5
+// growth steps, and down to half a step past it, so a file at a boundary
+// does not shrink and grow by turns. A crash before the truncation leaves
+// a longer file than the meta page needs, which is harmless, and the next
+// checkpoint truncates it (DiskManagerTest.FreeTailIsTruncatedAtCheckpoint).
+// Over mmap the truncated range is unmapped first (returned to the
+// reservation); no snapshot reaches a free page, so no pointer dies.
+//
 // Thread safety: one writer thread at a time may call WritePage,
 // AllocatePage, FreePage, Sync, Checkpoint, BeginCheckpoint and Close.
 // ReadPage, PageData, Stats and the advice calls may run on any thread,
@@ -53,9 +65,12 @@ enum class DiskManagerKind { kPread, kMmap };
 const char* DiskManagerKindName(DiskManagerKind kind);
 
 inline constexpr uint64_t kMiB = uint64_t{1} << 20;
-inline constexpr uint64_t kDefaultMmapInitialSize = 8 * kMiB;
+// A new file's default size: small, so that an empty database is small.
+inline constexpr uint64_t kDefaultInitialSize = 64 * 1024;
+// Default growth (growth_step 0): a quarter of the file's size, at least
+// kMinGrowthStep and at most these caps.
+inline constexpr uint64_t kMinGrowthStep = 64 * 1024;
 inline constexpr uint64_t kDefaultMmapGrowthStep = 64 * kMiB;
-inline constexpr uint64_t kDefaultPreadInitialSize = 1 * kMiB;
 inline constexpr uint64_t kDefaultPreadGrowthStep = 8 * kMiB;
 
 struct DiskManagerOptions {
@@ -70,10 +85,12 @@ struct DiskManagerOptions {
   // existing file keeps the size it was created with. Default: 4096.
   uint32_t page_size = kDefaultPageSize;
   // File size at creation, rounded up to whole pages. Default: 0, meaning
-  // 8 MiB for mmap and 1 MiB for pread.
+  // kDefaultInitialSize (64 KiB).
   uint64_t initial_size = 0;
   // The file grows by this many bytes (rounded up to whole pages) when it
-  // is full. Default: 0, meaning 64 MiB for mmap and 8 MiB for pread.
+  // is full. Default: 0, meaning geometric growth: a quarter of the file's
+  // size, from 64 KiB up to 64 MiB (mmap) or 8 MiB (pread) a step, so a
+  // small database stays small and a large one grows rarely.
   uint64_t growth_step = 0;
   // mmap: address space reserved at open; the file cannot grow beyond it.
   // Default: 1 TiB (costs no memory).
@@ -103,6 +120,7 @@ struct DiskStats {
   uint64_t file_size = 0;      // bytes
   uint64_t mapped_size = 0;    // bytes mapped (0 for pread)
   uint64_t remaps = 0;         // file extents mapped after the first
+  uint64_t shrinks = 0;        // times a checkpoint truncated the file
   std::string ToString() const;
 };
 
@@ -241,6 +259,9 @@ class DiskManager {
   virtual absl::Status ReadRaw(PageId id, char* out) = 0;
   virtual absl::Status WriteRaw(PageId id, const char* page) = 0;
   virtual absl::Status GrowTo(uint64_t bytes) = 0;
+  // Truncates the file (and mapping) to `bytes`, below its size; no page
+  // at or past it is in use.
+  virtual absl::Status ShrinkTo(uint64_t bytes) = 0;
   virtual absl::Status SyncData() = 0;
   virtual absl::Status WriteMeta(PageId id, const char* page) = 0;
   virtual absl::Status Advise(AccessAdvice advice, PageId first,
@@ -278,6 +299,11 @@ class DiskManager {
   absl::Status CheckWritable() const;
   absl::Status MappingFaultStatus() const;
   absl::Status EnsureCapacity(uint64_t pages) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Bytes the file grows by when it is `size` bytes and full.
+  uint64_t GrowthStep(uint64_t size) const;
+  // Truncates the file if the free space past the last page is large
+  // enough (see Size above). Called once a checkpoint is durable.
+  absl::Status ShrinkIfWorthIt() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteFreeList(const PageAllocator::ListPlan& plan, Lsn lsn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sets failed_ from a failed checkpoint step.
@@ -311,6 +337,7 @@ class DiskManager {
   std::atomic<uint64_t> pages_read_{0};
   std::atomic<uint64_t> pages_written_{0};
   std::atomic<uint64_t> syncs_{0};
+  std::atomic<uint64_t> shrinks_{0};
   std::atomic<bool> sequential_{false};  // the sequential hint is on
   // Pages written since write-back last started. WritePage runs on reader
   // threads too (the pread pool writes back the dirty frames it evicts),

@@ -120,6 +120,11 @@ class Env {
   virtual absl::StatusOr<char*> ReserveAddressSpace(size_t len) = 0;
   // Unmaps a reservation and every file extent mapped inside it.
   virtual void ReleaseAddressSpace(char* addr, size_t len) = 0;
+  // Unmaps the file extents in [addr, addr+len), part of a reservation,
+  // leaving that range reserved (PROT_NONE) again, so a file can shrink
+  // under its mapping and later grow back into the same addresses.
+  // REQUIRES: addr and len are OS-page aligned.
+  virtual absl::Status ReturnToReservation(char* addr, size_t len) = 0;
   // madvise over [addr, addr+len).
   virtual absl::Status AdviseMemory(char* addr, size_t len,
                                     AccessAdvice advice) = 0;

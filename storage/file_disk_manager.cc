@@ -1,5 +1,6 @@
 // FileDiskManager: the DiskManager over pread/pwrite on one descriptor.
-// The file grows with fallocate in growth_step extents; Sync is fdatasync.
+// The file grows with fallocate in growth steps and shrinks with ftruncate
+// (see DiskManager); Sync is fdatasync.
 #include <memory>
 
 #include "storage/disk_manager_impl.h"
@@ -28,6 +29,12 @@ class FileDiskManager final : public DiskManager {
   absl::Status GrowTo(uint64_t bytes) override {
     const uint64_t current = file_size();
     LAURA_RETURN_IF_ERROR(file()->Allocate(current, bytes - current));
+    set_file_size(bytes);
+    return absl::OkStatus();
+  }
+
+  absl::Status ShrinkTo(uint64_t bytes) override {
+    LAURA_RETURN_IF_ERROR(file()->Truncate(bytes));
     set_file_size(bytes);
     return absl::OkStatus();
   }

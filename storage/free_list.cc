@@ -66,6 +66,18 @@ absl::Status PageAllocator::Free(PageId id) {
   return absl::InternalError(absl::StrCat("page ", id, " is in no known state"));
 }
 
+uint64_t PageAllocator::TrimFreeTail() {
+  uint64_t end = page_count_;
+  while (end > 2 && state_[end - 1] == PageState::kFree) --end;
+  const uint64_t trimmed = page_count_ - end;
+  if (trimmed == 0) return 0;
+  free_.erase(std::remove_if(free_.begin(), free_.end(), [end](PageId id) { return id >= end; }),
+              free_.end());
+  page_count_ = end;
+  state_.resize(end);
+  return trimmed;
+}
+
 size_t PageAllocator::FreeListPagesNeeded(uint32_t page_size) const {
   // Entries only shrink as list pages are taken from free_, so this many
   // pages always suffice (the last may end up empty).

@@ -11,6 +11,10 @@
 // a meta page, a page past the end or a page that holds the durable free
 // list is refused.
 //
+// The free tail: free pages at the very end of the file that nothing
+// reaches (allocatable now) are given up at a checkpoint (TrimFreeTail),
+// lowering the page count so that the file can shrink.
+//
 // Invariants (an "epoch" is the time between two durable Syncs):
 //  1. A page reachable from the durable meta page is never handed out. So a
 //     page freed in this epoch goes to pending_ and becomes allocatable only
@@ -86,6 +90,12 @@ class PageAllocator {
   // Returns id to the free set; FailedPrecondition on a double free,
   // InvalidArgument for a meta page or a page past the end.
   absl::Status Free(PageId id);
+
+  // Drops the run of allocatable pages at the end (ids page_count-1,
+  // page_count-2, ... while each is allocatable now): the page count falls
+  // by that many and they are no longer free pages. Pending, planned and
+  // list pages stop the run. Returns the number of pages dropped.
+  uint64_t TrimFreeTail();
 
   // A plan for writing the free list: the pages to write (the chain order)
   // and the ids to list on them. Takes the pages from the allocator

@@ -140,6 +140,18 @@ class MmapDiskManager final : public DiskManager {
     return absl::OkStatus();
   }
 
+  absl::Status ShrinkTo(uint64_t bytes) override {
+    // Unmap first: no access can then reach past the new end of the file.
+    const uint64_t mapped = mapped_size_.load(std::memory_order_relaxed);
+    if (bytes < mapped) {
+      LAURA_RETURN_IF_ERROR(options().env->ReturnToReservation(base_ + bytes, mapped - bytes));
+      mapped_size_.store(bytes, std::memory_order_release);
+    }
+    LAURA_RETURN_IF_ERROR(file()->Truncate(bytes));
+    set_file_size(bytes);
+    return absl::OkStatus();
+  }
+
   absl::Status SyncData() override { return file()->Sync(); }
 
   absl::Status WriteMeta(PageId id, const char* page) override {

@@ -272,6 +272,15 @@ class PosixEnv final : public Env {
     ::munmap(addr, len);
   }
 
+  absl::Status ReturnToReservation(char* addr, size_t len) override {
+    void* p = ::mmap(addr, len, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    if (p == MAP_FAILED) {
+      return ErrnoStatus(errno, absl::StrCat("unmap ", len, " bytes of the file's mapping"));
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status AdviseMemory(char* addr, size_t len,
                             AccessAdvice advice) override {
     if (::madvise(addr, len, MadviseFlag(advice)) != 0) {

@@ -77,8 +77,8 @@ absl::Status LogWriter::Fail(absl::Status s) {
 absl::Status LogWriter::StartSegment(uint64_t number, uint64_t min_size) {
   const std::string path = dir_ + "/" + SegmentFileName(number);
   const std::string temp = path + kCreatingSuffix;
-  const uint64_t size =
-      std::max<uint64_t>(options_.segment_size, (min_size + 4095) / 4096 * 4096);
+  if (next_size_ == 0) next_size_ = std::min(kFirstSegmentSize, options_.segment_size);
+  const uint64_t size = std::max<uint64_t>(next_size_, (min_size + 4095) / 4096 * 4096);
   if (options_.env->FileExists(temp)) LAURA_RETURN_IF_ERROR(options_.env->DeleteFile(temp));
   LAURA_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
                          options_.env->OpenFile(temp, {.create = true, .exclusive = true}));
@@ -97,6 +97,7 @@ absl::Status LogWriter::StartSegment(uint64_t number, uint64_t min_size) {
   segments_.push_back(Segment{SegmentInfo{number, 0, 0}, std::move(file), kSegmentHeaderSize});
   capacity_ = size;
   next_number_ = number + 1;
+  next_size_ = std::min(2 * next_size_, options_.segment_size);
   return absl::OkStatus();
 }
 
@@ -213,9 +214,22 @@ absl::Status LogWriter::Sync(uint64_t position, bool gather) {
 }
 
 absl::Status LogWriter::DropSegmentsThrough(uint64_t lsn) {
+  return DropSegments(lsn, /*also_current=*/false);
+}
+
+absl::Status LogWriter::DropAllSegmentsThrough(uint64_t lsn) {
+  return DropSegments(lsn, /*also_current=*/true);
+}
+
+absl::Status LogWriter::DropSegments(uint64_t lsn, bool also_current) {
   std::vector<std::string> doomed;
   {
     MutexLock lock(&mu_);
+    if (also_current && HasOpenSegment() && segments_.back().info.last_lsn <= lsn) {
+      // Everything appended is covered: nothing is left to write.
+      LAURA_RETURN_IF_ERROR(FlushLocked());
+      segments_.back().file.reset();  // closed; the next Append starts a segment
+    }
     // Every segment the checkpoint covers, except one still appended to.
     while (!segments_.empty() && segments_.front().info.last_lsn <= lsn &&
            (segments_.size() > 1 || !HasOpenSegment())) {

@@ -63,10 +63,16 @@
 
 namespace laura {
 
+// Size of the first segment a LogWriter makes (see LogOptions).
+inline constexpr uint64_t kFirstSegmentSize = 64 * 1024;
+
 struct LogOptions {
   // All I/O goes through this Env. Default: nullptr, meaning Env::Default().
   Env* env = nullptr;
   // Bytes preallocated per segment (a larger record gets a larger segment).
+  // The first segment a writer makes is kFirstSegmentSize (or segment_size
+  // if smaller) and each next one twice the one before, up to segment_size,
+  // so a database that commits little keeps a small log.
   // Default: 64 MiB.
   uint64_t segment_size = uint64_t{64} << 20;
   // Group commit: how long a sync's leader waits at most for the
@@ -110,6 +116,10 @@ class LogWriter {
   // Deletes the segments whose records all have LSN <= lsn, except the
   // one being appended to: a checkpoint at lsn no longer needs them.
   absl::Status DropSegmentsThrough(uint64_t lsn);
+  // The same, the segment being appended to included (when every record
+  // in it is covered): for a close, so that a cleanly closed database has
+  // no log to read at the next open. A later Append starts a new segment.
+  absl::Status DropAllSegmentsThrough(uint64_t lsn);
 
   uint64_t appended_position() const;
   uint64_t synced_position() const;
@@ -136,6 +146,8 @@ class LogWriter {
   std::vector<Segment> segments_ ABSL_GUARDED_BY(mu_);  // oldest first; last is current
   uint64_t capacity_ ABSL_GUARDED_BY(mu_) = 0;          // of the current segment
   uint64_t next_number_ ABSL_GUARDED_BY(mu_) = 0;       // of the next segment made
+  uint64_t next_size_ ABSL_GUARDED_BY(mu_) = 0;         // of the next segment made
+  absl::Status DropSegments(uint64_t lsn, bool also_current);
   // Whether segments_.back() is open for appending (made by this writer).
   bool HasOpenSegment() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !segments_.empty() && segments_.back().file != nullptr;

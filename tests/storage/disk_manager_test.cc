@@ -18,6 +18,7 @@
 
 #include "gtest/gtest.h"
 #include "storage/coding.h"
+#include "storage/disk_manager_impl.h"
 #include "tests/support/manager_params.h"
 #include "tests/support/temp_dir.h"
 
@@ -310,6 +311,86 @@ TEST_P(DiskManagerTest, GrowthUsesTheConfiguredStepAndKeepsPointersValid) {
   ASSERT_EQ(::stat(path_.c_str(), &sb), 0);
   EXPECT_GE(static_cast<uint64_t>(sb.st_blocks) * 512, st.file_size);
   ExpectTagged(dm.get(), first, 4242);
+}
+
+TEST_P(DiskManagerTest, FreeTailIsTruncatedAtCheckpoint) {
+  auto dm = OpenOk();
+  const uint32_t ps = dm->page_size();
+  std::vector<PageId> ids;
+  for (int i = 0; i < 2000; ++i) {
+    auto id = dm->AllocatePage();
+    ASSERT_TRUE(id.ok()) << id.status();
+    WriteTagged(dm.get(), *id, *id);
+    ids.push_back(*id);
+  }
+  ASSERT_TRUE(dm->Sync().ok());
+  const char* first_page = dm->PageData(ids[0]);
+  const uint64_t grown = dm->Stats().file_size;
+  ASSERT_GE(grown, 2002u * ps);
+  // Free the last 1500 pages: reusable after the next checkpoint, given up
+  // (trimmed) by a later one once the pages holding the free list moved
+  // off the end, and the file truncated then.
+  for (size_t i = 500; i < ids.size(); ++i) ASSERT_TRUE(dm->FreePage(ids[i]).ok());
+  ASSERT_TRUE(dm->Sync().ok());
+  EXPECT_EQ(dm->Stats().shrinks, 0u) << "the durable meta page still counted them";
+  int syncs = 1;
+  while (dm->Stats().shrinks == 0 && syncs < 3) {
+    ASSERT_TRUE(dm->Sync().ok());
+    ++syncs;
+  }
+  DiskStats st = dm->Stats();
+  EXPECT_EQ(st.shrinks, 1u);
+  EXPECT_LT(st.page_count, 520u);
+  EXPECT_EQ(st.file_size, RoundUp(st.page_count * ps + kSmall / 2, ps));
+  struct stat sb;
+  ASSERT_EQ(::stat(path_.c_str(), &sb), 0);
+  EXPECT_EQ(static_cast<uint64_t>(sb.st_size), st.file_size) << "the file itself is shorter";
+  if (GetParam() == DiskManagerKind::kMmap) {
+    EXPECT_EQ(st.mapped_size, st.file_size);
+    EXPECT_EQ(dm->PageData(ids[0]), first_page) << "the mapping never moves";
+  }
+  for (size_t i = 0; i < 500; i += 37) ExpectTagged(dm.get(), ids[i], ids[i]);
+  // Another checkpoint with nothing new freed does not shrink again, and
+  // the file grows back into the same addresses.
+  ASSERT_TRUE(dm->Sync().ok());
+  EXPECT_EQ(dm->Stats().shrinks, 1u);
+  std::vector<PageId> again;
+  for (int i = 0; i < 1000; ++i) {
+    auto id = dm->AllocatePage();
+    ASSERT_TRUE(id.ok()) << id.status();
+    WriteTagged(dm.get(), *id, *id + 7);
+    again.push_back(*id);
+  }
+  ASSERT_TRUE(dm->Sync().ok());
+  EXPECT_EQ(dm->Stats().shrinks, 1u) << "a file that just grew does not shrink";
+  ASSERT_TRUE(dm->Close().ok());
+  dm = OpenOk();
+  for (size_t i = 0; i < 500; i += 37) ExpectTagged(dm.get(), ids[i], ids[i]);
+  for (size_t i = 0; i < again.size(); i += 41) ExpectTagged(dm.get(), again[i], again[i] + 7);
+  EXPECT_EQ(dm->Stats().page_count, dm->durable_meta().page_count);
+}
+
+TEST_P(DiskManagerTest, DefaultGrowthStartsSmallAndIsGeometric) {
+  DiskManagerOptions o;  // defaults
+  auto dm = OpenOk(o);
+  EXPECT_LE(dm->Stats().file_size, 64u * 1024) << "an empty file is small";
+  const uint32_t ps = dm->page_size();
+  uint64_t last_size = dm->Stats().file_size;
+  uint64_t grows = 0;
+  for (int i = 0; i < 40000; ++i) {  // about 160 MiB
+    ASSERT_TRUE(dm->AllocatePage().ok());
+    const uint64_t size = dm->Stats().file_size;
+    if (size == last_size) continue;
+    ++grows;
+    const uint64_t step = size - last_size;
+    const uint64_t cap = GetParam() == DiskManagerKind::kMmap ? 64 * kMiB : 8 * kMiB;
+    EXPECT_EQ(step, std::min(cap, std::max<uint64_t>(64 * 1024, RoundUp(last_size / 4, ps))))
+        << "from " << last_size;
+    last_size = size;
+  }
+  EXPECT_GE(last_size, 40000u * ps);
+  EXPECT_LE(last_size, 40002u * ps + 64 * kMiB);
+  EXPECT_LT(grows, 60u) << "growth is geometric, not page by page";
 }
 
 TEST_P(DiskManagerTest, EachDamagedMetaPageInTurnFallsBackToTheOther) {

@@ -3,6 +3,7 @@
 // free, free of a free-list page or of a page out of range is refused.
 #include "storage/free_list.h"
 
+#include <algorithm>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -104,6 +105,29 @@ TEST(PageAllocatorTest, StateLoadedFromDiskKnowsItsFreeAndListPages) {
   EXPECT_EQ(a.Allocate(), 5u);
   EXPECT_EQ(a.Allocate(), 6u);
   EXPECT_EQ(a.Allocate(), 10u);
+}
+
+TEST(PageAllocatorTest, TrimFreeTailDropsOnlyAllocatablePagesAtTheEnd) {
+  // Pages 2..11; 4, 9, 10 and 11 free; page 7 holds the free list.
+  PageAllocator a(/*page_count=*/12, /*free=*/{4, 9, 10, 11}, /*list_pages=*/{7});
+  EXPECT_EQ(a.TrimFreeTail(), 3u);
+  EXPECT_EQ(a.page_count(), 9u);
+  EXPECT_EQ(a.FreeIds(), (std::vector<PageId>{4}));
+  ExpectRefused(&a, 9, absl::StatusCode::kInvalidArgument, "valid data pages");
+  // A page the durable tree may still reach stops the run until the
+  // checkpoint that lists it is durable.
+  ASSERT_TRUE(a.Free(8).ok());
+  EXPECT_EQ(a.TrimFreeTail(), 0u);
+  PageAllocator::ListPlan plan = a.PlanFreeList(kPs);  // takes page 4 for the list
+  EXPECT_EQ(a.TrimFreeTail(), 0u) << "a planned page stops the run too";
+  a.CommitFreeList(plan);  // 8 and the old list page 7 are free now
+  EXPECT_EQ(a.TrimFreeTail(), 2u);
+  EXPECT_EQ(a.page_count(), 7u);
+  EXPECT_EQ(a.list_pages(), (std::vector<PageId>{4}));
+  EXPECT_TRUE(a.FreeIds().empty());
+  // The file grows again from the new end.
+  EXPECT_EQ(a.Allocate(), 7u);
+  EXPECT_EQ(a.TrimFreeTail(), 0u) << "an allocated page is not free";
 }
 
 }  // namespace

@@ -276,6 +276,11 @@ void FaultInjectionEnv::ReleaseAddressSpace(char* addr, size_t len) {
   base_->ReleaseAddressSpace(addr, len);
 }
 
+absl::Status FaultInjectionEnv::ReturnToReservation(char* addr, size_t len) {
+  LAURA_RETURN_IF_ERROR(Check(kMap, "unmap a file extent"));
+  return base_->ReturnToReservation(addr, len);
+}
+
 absl::Status FaultInjectionEnv::AdviseMemory(char* addr, size_t len,
                                              AccessAdvice advice) {
   return base_->AdviseMemory(addr, len, advice);

@@ -91,6 +91,7 @@ class FaultInjectionEnv final : public Env {
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;
   absl::StatusOr<char*> ReserveAddressSpace(size_t len) override;
   void ReleaseAddressSpace(char* addr, size_t len) override;
+  absl::Status ReturnToReservation(char* addr, size_t len) override;
   absl::Status AdviseMemory(char* addr, size_t len, AccessAdvice advice) override;
 
  private:

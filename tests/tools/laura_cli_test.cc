@@ -468,7 +468,7 @@ TEST_F(LauraCliTest, FullDiskNeverMakesTheDatabaseUnopenable) {
 // of the process by SIGXFSZ.
 TEST_F(LauraCliTest, FileSizeLimitIsAnErrorNotACrash) {
   ProgramResult r = RunProgram(
-      {"/bin/sh", "-c", absl::StrCat("ulimit -f 1024 && exec ", LAURA_BINARY, " --create ", db_,
+      {"/bin/sh", "-c", absl::StrCat("ulimit -f 64 && exec ", LAURA_BINARY, " --create ", db_,
                                 " -c 'put a 1'")});
   EXPECT_EQ(r.exit_status, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("File too large"), std::string::npos) << r.err;
