@@ -105,6 +105,12 @@ class BTree {
   // loader's root), freeing every page of the old one.
   absl::Status ReplaceRoot(PageId new_root);
 
+  // Moves every page with an id >= threshold (nodes and overflow pages)
+  // to a newly allocated page in this write transaction, leaving the
+  // contents unchanged (btree/relocate.cc). Returns how many pages were
+  // past the threshold.
+  absl::StatusOr<uint64_t> Relocate(PageId threshold);
+
   // Ends the write transaction and publishes it to readers at once, then
   // frees the pages that no snapshot reaches any more: EndTransaction,
   // Publish and ReleaseFrees. Pages stay in the pager until its Flush; the
@@ -177,6 +183,9 @@ class BTree {
                                        const PageRef& child, absl::string_view key,
                                        absl::string_view cell, bool rightmost);
   absl::Status CollapseRoot();
+  struct RelocationPlan;
+  absl::StatusOr<bool> PlanRelocation(const PageRef& ref, int depth, RelocationPlan* plan);
+  absl::Status CopyMarkedChildren(PageRef& node, int depth, const RelocationPlan& plan);
   absl::Status FreeSubtree(PageId id, int depth);
   absl::Status RewriteNode(char* page, bool leaf, ChildRef leftmost, const CellList& cells,
                            size_t begin, size_t end);

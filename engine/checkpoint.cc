@@ -1,5 +1,5 @@
-// Checkpoints: on demand (DB::Checkpoint), in the background by log size
-// and time, and the synchronous one at open and close.
+// Checkpoints: on demand (DB::Checkpoint), in the background by log size,
+// pinned pages and time, and the synchronous one at open and close.
 //
 // A checkpoint makes the data file hold every commit up to an LSN, so the
 // log before it can go (DESIGN.md). RunCheckpoint does it in two steps:
@@ -81,7 +81,10 @@ absl::Duration DBImpl::UntilTimedCheckpoint() const {
 }
 
 void DBImpl::StartCheckpointer() {
-  if (options_.checkpoint_log_bytes == 0 && options_.checkpoint_interval_ms == 0) return;
+  if (options_.checkpoint_log_bytes == 0 && options_.checkpoint_interval_ms == 0 &&
+      options_.checkpoint_pinned_bytes == 0) {
+    return;
+  }
   NoteCheckpointStart(tree_->committed_txn());
   checkpointer_ = std::thread([this] { RunCheckpointer(); });
 }

@@ -87,6 +87,14 @@ struct Options {
   // by time). With both 0, only Checkpoint() and Close() checkpoint.
   uint64_t checkpoint_log_bytes = 64 * kMiB;
   uint32_t checkpoint_interval_ms = 30'000;
+  // Space between checkpoints: a page of the last durable checkpoint that
+  // a later commit replaced can be reused only after the next checkpoint,
+  // so a random workload keeps old copies of the pages it changes. A
+  // checkpoint also runs once such pinned pages take this many bytes, or a
+  // quarter of the pages in use, whichever is larger (default: 64 MiB; 0:
+  // never for this reason). Smaller keeps the file closer to its live
+  // data and writes more often (bench/README.md, "Space").
+  uint64_t checkpoint_pinned_bytes = 64 * kMiB;
   // Log segment size (each is preallocated). Default: 16 MiB.
   uint64_t log_segment_size = 16 * kMiB;
   bool create_if_missing = true;
@@ -202,6 +210,10 @@ struct DBStats {
   uint64_t snapshots = 0;        // live read snapshots
   uint64_t prefetched_keys = 0;  // leaves warmed for large batches since
                                  // open (Options::prefetch_batches)
+  // Pages at the end of the data file that Compact would give back: the
+  // pages in use there fit into free pages nearer the start (the cost of
+  // working it out grows with the free list).
+  uint64_t compactable_pages = 0;
   DiskStats disk;                // the data file (storage/disk_manager.h)
   PagerStats pager;              // the buffer layer (storage/pager.h)
   // Three lines ("db: ...", "disk: ...", "pager: ...") of name=value pairs.
@@ -241,6 +253,33 @@ class DB {
   // log before it is dropped. Other threads' commits wait only while the
   // changed pages are written, not for the syncs.
   virtual absl::Status Checkpoint() = 0;
+  // Compaction: moves the pages in use at the end of the data file into
+  // free pages nearer its start (copy-on-write, committed like a
+  // transaction while readers go on; other writers wait for it), then
+  // checkpoints so that the free end is truncated. The contents do not
+  // change. Pages that a snapshot still open reaches are given back by a
+  // checkpoint after it ends. Proven by SpaceTest.CompactShrinksTheFileToItsLiveData
+  // and SpaceTest.CompactWhileReadersHoldOldSnapshots.
+  virtual absl::Status Compact() = 0;
+
+  struct BackupOptions {
+    // Write only the pages in use, renumbered from the start and filled
+    // by the bulk loader at fill_factor (like mdb_copy -c); otherwise copy
+    // the pages as they are, at the same ids.
+    bool compact = false;
+    double fill_factor = 1.0;
+  };
+  // Writes a consistent copy of the latest commit to a new database
+  // directory at `path` while readers and writers go on (it holds a
+  // snapshot, like a reader). The copy opens as a cleanly closed database:
+  // no log to replay, the structural checker passes. It is written under
+  // path + ".partial" and renamed into place once durable, so a crash
+  // never leaves something at `path` that looks complete. AlreadyExists
+  // if path exists. Proven by SpaceTest.BackupWhileAWriterRunsIsAConsistentDatabase
+  // and CrashTest.PowerLossDuringBackupNeverLeavesAPartialCopy.
+  virtual absl::Status Backup(const std::string& path, const BackupOptions& options) = 0;
+  absl::Status Backup(const std::string& path) { return Backup(path, BackupOptions()); }
+
   // Checkpoints and releases the files. Calls already running on other
   // threads finish first; later calls fail with FailedPrecondition.
   // FailedPrecondition, changing nothing, while an iterator or a read

@@ -232,6 +232,9 @@ absl::Status DBImpl::CommitWriter(absl::string_view payload) {
       position - log_at_checkpoint_ >= options_.checkpoint_log_bytes) {
     checkpoint_requested_ = true;
   }
+  if (options_.checkpoint_pinned_bytes > 0 && PinnedPagesOverBudget()) {
+    checkpoint_requested_ = true;
+  }
   return absl::OkStatus();
 }
 
@@ -530,6 +533,8 @@ DBStats DBImpl::Stats() {
   st.snapshots = tree_->snapshot_count() - 1;  // not this call's own
   if (prefetcher_ != nullptr) st.prefetched_keys = prefetcher_->keys_warmed();
   st.disk = dm_->Stats();
+  st.compactable_pages = st.disk.page_count - std::min(st.disk.page_count,
+                                                       dm_->CompactionThreshold());
   st.pager = pager_->Stats();
   return st;
 }

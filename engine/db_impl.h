@@ -43,6 +43,7 @@ class DBImpl final : public DB {
     Call& operator=(const Call&) = delete;
     absl::Status status() const { return db_->CheckNotClosing(); }
     PageId root() const { return snap_.root; }
+    const BTree::Snapshot& snapshot() const { return snap_; }
 
    private:
     DBImpl* const db_;
@@ -158,8 +159,13 @@ class DBImpl final : public DB {
   }
 
   absl::Status Close() override;
+  absl::Status Compact() override;
+  absl::Status Backup(const std::string& path, const BackupOptions& options) override;
 
  private:
+  // Backup's compact copy of snap into a new data file at path (backup.cc).
+  absl::Status CompactCopy(const BTree::Snapshot& snap, const std::string& path,
+                           double fill_factor);
   absl::Status CheckOpen() const {
     if (closed_.load()) {
       return absl::FailedPreconditionError(absl::StrCat("database ", path_, " is closed"));
@@ -183,7 +189,8 @@ class DBImpl final : public DB {
   absl::Status RunCheckpoint();
   absl::Status CheckpointBesideWriters();
   // The background checkpointer: runs a checkpoint when a commit finds
-  // checkpoint_log_bytes of log since the last one, or checkpoint_interval_ms
+  // checkpoint_log_bytes of log since the last one or pinned pages over
+  // budget (PinnedPagesOverBudget), or checkpoint_interval_ms
   // after the last one if anything was committed since.
   void StartCheckpointer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void StopCheckpointer();
@@ -192,6 +199,13 @@ class DBImpl final : public DB {
   // A checkpoint covering commits up to lsn started: the size and time
   // triggers count from here.
   void NoteCheckpointStart(uint64_t lsn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Pages only the durable checkpoint holds exceed
+  // Options::checkpoint_pinned_bytes and a quarter of the live pages.
+  bool PinnedPagesOverBudget() const {
+    const uint64_t pinned = dm_->pinned_pages() * dm_->page_size();
+    return pinned >= options_.checkpoint_pinned_bytes &&
+           pinned >= dm_->live_pages() / 4 * dm_->page_size();
+  }
 
   const Options options_;
   const std::string path_;

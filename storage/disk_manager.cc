@@ -19,7 +19,7 @@ const char* DiskManagerKindName(DiskManagerKind kind) {
 std::string DiskStats::ToString() const {
   return absl::StrCat(
       "page_size=", page_size, " page_count=", page_count,
-      " free_pages=", free_pages, " pages_read=", pages_read,
+      " free_pages=", free_pages, " pinned_pages=", pinned_pages, " pages_read=", pages_read,
       " pages_written=", pages_written, " syncs=", syncs,
       " file_size=", file_size, " mapped_size=", mapped_size,
       " remaps=", remaps, " shrinks=", shrinks);
@@ -126,6 +126,7 @@ absl::Status DiskManager::LoadAllocator() {
   LAURA_ASSIGN_OR_RETURN(
       allocator_, LoadFreeList(read, page_size_, durable_.free_list_head,
                                durable_.free_count, durable_.page_count));
+  PublishCounts();
   return absl::OkStatus();
 }
 
@@ -289,6 +290,12 @@ absl::Status DiskManager::ShrinkIfWorthIt() {
 
 void DiskManager::PublishPageCount() {
   page_count_.store(allocator_.page_count(), std::memory_order_release);
+  PublishCounts();
+}
+
+void DiskManager::PublishCounts() {
+  pinned_pages_.store(allocator_.pinned_count(), std::memory_order_relaxed);
+  live_pages_.store(allocator_.page_count() - allocator_.free_count(), std::memory_order_relaxed);
 }
 
 absl::StatusOr<PageId> DiskManager::AllocatePage() {
@@ -307,7 +314,9 @@ absl::StatusOr<PageId> DiskManager::AllocatePage() {
 absl::Status DiskManager::FreePage(PageId id) {
   LAURA_RETURN_IF_ERROR(CheckWritable());
   MutexLock lock(&mu_);
-  return allocator_.Free(id);
+  LAURA_RETURN_IF_ERROR(allocator_.Free(id));
+  PublishCounts();
+  return absl::OkStatus();
 }
 
 absl::Status DiskManager::WriteFreeList(const PageAllocator::ListPlan& plan,
@@ -386,6 +395,7 @@ absl::Status DiskManager::FinishCheckpoint(const PendingCheckpoint& pending) {
   MutexLock lock(&mu_);
   if (!s.ok()) return FailCheckpoint(s);
   allocator_.CommitFreeList(pending.plan);
+  PublishCounts();
   durable_ = pending.next;
   checkpoint_in_flight_ = false;
   syncs_.fetch_add(1, std::memory_order_relaxed);
@@ -437,6 +447,16 @@ absl::Status DiskManager::Close() {
   return s;
 }
 
+PageId DiskManager::CompactionThreshold() const {
+  MutexLock lock(&mu_);
+  return allocator_.CompactionThreshold();
+}
+
+void DiskManager::PreferLowestFreePages() {
+  MutexLock lock(&mu_);
+  allocator_.SortFreeLowestFirst();
+}
+
 std::vector<PageId> DiskManager::FreePageIds() const {
   MutexLock lock(&mu_);
   return allocator_.FreeIds();
@@ -454,6 +474,7 @@ DiskStats DiskManager::Stats() const {
   {
     MutexLock lock(&mu_);
     st.free_pages = allocator_.free_count();
+    st.pinned_pages = allocator_.pinned_count();
   }
   st.pages_read = pages_read_.load(std::memory_order_relaxed);
   st.pages_written = pages_written_.load(std::memory_order_relaxed);

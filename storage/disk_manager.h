@@ -114,6 +114,7 @@ struct DiskStats {
   uint32_t page_size = 0;
   uint64_t page_count = 0;     // pages [0, page_count) exist
   uint64_t free_pages = 0;     // on the free list
+  uint64_t pinned_pages = 0;   // of them, reusable only after the next checkpoint
   uint64_t pages_read = 0;     // ReadPage calls that returned a page
   uint64_t pages_written = 0;  // WritePage calls
   uint64_t syncs = 0;          // completed Sync/Checkpoint calls
@@ -208,6 +209,16 @@ class DiskManager {
   const std::atomic<uint64_t>* fault_counter() const { return fault_counter_; }
 
   DiskStats Stats() const;
+  // Compaction (writer thread): the page id from which pages in use can
+  // move down into allocatable pages (PageAllocator::CompactionThreshold),
+  // and a switch of AllocatePage to the lowest allocatable ids first.
+  PageId CompactionThreshold() const;
+  void PreferLowestFreePages();
+  // Free pages that only the last durable checkpoint still reaches: they
+  // become reusable at the next checkpoint (DiskStats::pinned_pages), and
+  // pages in use (page count minus free pages). Any thread; cheap.
+  uint64_t pinned_pages() const { return pinned_pages_.load(std::memory_order_relaxed); }
+  uint64_t live_pages() const { return live_pages_.load(std::memory_order_relaxed); }
   // For the structural checker: every free page id (sorted), and the pages
   // that hold the durable free list.
   std::vector<PageId> FreePageIds() const;
@@ -338,6 +349,10 @@ class DiskManager {
   std::atomic<uint64_t> pages_written_{0};
   std::atomic<uint64_t> syncs_{0};
   std::atomic<uint64_t> shrinks_{0};
+  // Mirrors of the allocator's counts, updated under mu_.
+  std::atomic<uint64_t> pinned_pages_{0};
+  std::atomic<uint64_t> live_pages_{0};
+  void PublishCounts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::atomic<bool> sequential_{false};  // the sequential hint is on
   // Pages written since write-back last started. WritePage runs on reader
   // threads too (the pread pool writes back the dirty frames it evicts),

@@ -66,6 +66,24 @@ absl::Status PageAllocator::Free(PageId id) {
   return absl::InternalError(absl::StrCat("page ", id, " is in no known state"));
 }
 
+PageId PageAllocator::CompactionThreshold() const {
+  std::vector<PageId> free(free_.begin(), free_.end());
+  std::sort(free.begin(), free.end());
+  size_t below = free.size();  // free pages below the candidate threshold
+  PageId best = page_count_;
+  for (PageId t = page_count_; t-- > 2;) {
+    if (below > 0 && free[below - 1] == t) --below;
+    const uint64_t in_use_past = (page_count_ - t) - (free.size() - below);
+    if (below < in_use_past + in_use_past / 8 + 64) break;
+    best = t;
+  }
+  return best;
+}
+
+void PageAllocator::SortFreeLowestFirst() {
+  std::sort(free_.begin(), free_.end(), std::greater<PageId>());  // lowest on top
+}
+
 uint64_t PageAllocator::TrimFreeTail() {
   uint64_t end = page_count_;
   while (end > 2 && state_[end - 1] == PageState::kFree) --end;

@@ -79,6 +79,9 @@ class PageAllocator {
   size_t free_count() const { return free_.size() + pending_.size() + planned_.size(); }
   // Free pages allocatable now.
   size_t allocatable_count() const { return free_.size(); }
+  // Free pages the durable meta page may still reach, allocatable only
+  // after the next checkpoint (pending and planned).
+  size_t pinned_count() const { return pending_.size() + planned_.size(); }
   // Every free page id (allocatable now or after the next Sync), sorted.
   std::vector<PageId> FreeIds() const;
   // The pages holding the durable free list.
@@ -90,6 +93,16 @@ class PageAllocator {
   // Returns id to the free set; FailedPrecondition on a double free,
   // InvalidArgument for a meta page or a page past the end.
   absl::Status Free(PageId id);
+
+  // Compaction. CompactionThreshold: the lowest id T such that the
+  // allocatable pages below T can take every page in use at or past T,
+  // with a margin for the ancestors that moving them also copies (so
+  // moving those pages down frees the end of the file from T on);
+  // page_count() when nothing can move. SortFreeLowestFirst: Allocate
+  // hands out the lowest allocatable ids first from now on (until the next
+  // checkpoint queues released pages).
+  PageId CompactionThreshold() const;
+  void SortFreeLowestFirst();
 
   // Drops the run of allocatable pages at the end (ids page_count-1,
   // page_count-2, ... while each is allocatable now): the page count falls
