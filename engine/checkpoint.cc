@@ -22,8 +22,15 @@ namespace laura {
 namespace engine_internal {
 
 absl::Status DBImpl::CheckpointLocked() {
-  absl::Status s = pager_->Flush();
-  if (s.ok()) s = dm_->Checkpoint(tree_->committed_txn(), tree_->committed_root());
+  // Pages the last commits freed are parked in the pager until a writer
+  // releases them: release them now, or the free list written here would
+  // miss them and they would leak (SpaceTest.CloseLeaksNoPage).
+  absl::Status s = tree_->ReleaseFrees();
+  if (s.ok()) s = pager_->Flush();
+  if (s.ok()) {
+    s = dm_->Checkpoint(tree_->committed_txn(), tree_->committed_root(),
+                        pager_->ParkedPagesFreedBy(tree_->committed_txn()));
+  }
   if (s.ok()) ++checkpoints_;
   if (s.ok() && log_ != nullptr) s = log_->DropSegmentsThrough(tree_->committed_txn());
   NoteCheckpointStart(tree_->committed_txn());
@@ -53,12 +60,22 @@ absl::Status DBImpl::RunCheckpoint() {
 }
 
 absl::Status DBImpl::CheckpointBesideWriters() {
-  // Step 1, as the writer.
+  // Step 1, as the writer, once the commits waiting for their log sync
+  // are published: the snapshot is then of the last ended transaction, so
+  // no page in use is outside both its tree and the free list written
+  // with it (pages of a later, unpublished transaction would be lost in a
+  // crash; KillTest checks that no page leaks).
   LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
+  {
+    MutexLock lock(&write_mu_);
+    write_mu_.Await(absl::Condition(
+        +[](DBImpl* db) ABSL_NO_THREAD_SAFETY_ANALYSIS { return db->in_flight_ == 0; }, this));
+  }
   const BTree::Snapshot snap = tree_->AcquireSnapshot();
   absl::Status s = pager_->Flush();
   absl::StatusOr<DiskManager::PendingCheckpoint> pending =
-      s.ok() ? dm_->BeginCheckpoint(snap.txn, snap.root) : s;
+      s.ok() ? dm_->BeginCheckpoint(snap.txn, snap.root, pager_->ParkedPagesFreedBy(snap.txn))
+             : s;
   {
     MutexLock lock(&write_mu_);
     writer_active_ = false;

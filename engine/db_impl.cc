@@ -266,7 +266,7 @@ absl::Status DBImpl::CommitUnlogged() {
   // The data file and its meta page make the transaction durable; the log
   // never sees it (recovery skips LSNs up to the checkpoint's).
   if (s.ok()) s = pager_->Flush();
-  if (s.ok()) s = dm_->Checkpoint(lsn, tree_->write_root());
+  if (s.ok()) s = dm_->Checkpoint(lsn, tree_->write_root(), pager_->ParkedPagesFreedBy(lsn));
   if (s.ok()) {
     tree_->Publish(lsn);
     ++commits_;

@@ -335,8 +335,8 @@ absl::Status DiskManager::WriteFreeList(const PageAllocator::ListPlan& plan,
   return absl::OkStatus();
 }
 
-absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn lsn,
-                                                                          PageId root) {
+absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(
+    Lsn lsn, PageId root, const std::vector<PageId>& unreachable) {
   LAURA_RETURN_IF_ERROR(CheckWritable());
   MutexLock lock(&mu_);
   LAURA_RETURN_IF_ERROR(failed_);
@@ -347,7 +347,7 @@ absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn 
     return absl::InvalidArgumentError(absl::StrCat("root page ", root, " out of range"));
   }
   // Free-list pages come from the free set first, then from the end.
-  const uint64_t list_pages = allocator_.FreeListPagesNeeded(page_size_);
+  const uint64_t list_pages = allocator_.FreeListPagesNeeded(page_size_, unreachable.size());
   if (list_pages > allocator_.allocatable_count()) {
     if (absl::Status s = EnsureCapacity(allocator_.page_count() + list_pages -
                                         allocator_.allocatable_count());
@@ -364,7 +364,7 @@ absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(Lsn 
   }
   PendingCheckpoint pending;
   allocator_.TrimFreeTail();  // the file may shrink once this checkpoint is durable
-  pending.plan = allocator_.PlanFreeList(page_size_);
+  pending.plan = allocator_.PlanFreeList(page_size_, unreachable);
   PublishPageCount();
   checkpoint_in_flight_ = true;
   if (absl::Status s = WriteFreeList(pending.plan, lsn); !s.ok()) return FailCheckpoint(s);
@@ -420,8 +420,10 @@ absl::Status DiskManager::Fail(const absl::Status& s, absl::string_view why) {
   return s;
 }
 
-absl::Status DiskManager::Checkpoint(Lsn checkpoint_lsn, PageId root) {
-  LAURA_ASSIGN_OR_RETURN(PendingCheckpoint pending, BeginCheckpoint(checkpoint_lsn, root));
+absl::Status DiskManager::Checkpoint(Lsn checkpoint_lsn, PageId root,
+                                     const std::vector<PageId>& unreachable) {
+  LAURA_ASSIGN_OR_RETURN(PendingCheckpoint pending,
+                         BeginCheckpoint(checkpoint_lsn, root, unreachable));
   return FinishCheckpoint(pending);
 }
 

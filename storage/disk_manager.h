@@ -170,7 +170,11 @@ class DiskManager {
   absl::Status Sync();
   // Sync, recording a new checkpoint LSN and B+tree root in the meta page.
   // The same as BeginCheckpoint then FinishCheckpoint.
-  absl::Status Checkpoint(Lsn checkpoint_lsn, PageId root);
+  // `unreachable`: pages still in use by live snapshots only, which root
+  // does not reach; the durable free list lists them, so a crash does not
+  // leak them (PageAllocator::PlanFreeList).
+  absl::Status Checkpoint(Lsn checkpoint_lsn, PageId root,
+                          const std::vector<PageId>& unreachable = {});
 
   // A checkpoint begun by the writer and finished on any thread.
   struct PendingCheckpoint {
@@ -185,7 +189,8 @@ class DiskManager {
   // and free pages) syncs it, then writes and syncs the meta page. Pages
   // freed in between stay unreusable until the next checkpoint. At most
   // one checkpoint in flight; a failure fails the manager.
-  absl::StatusOr<PendingCheckpoint> BeginCheckpoint(Lsn checkpoint_lsn, PageId root);
+  absl::StatusOr<PendingCheckpoint> BeginCheckpoint(Lsn checkpoint_lsn, PageId root,
+                                                    const std::vector<PageId>& unreachable = {});
   absl::Status FinishCheckpoint(const PendingCheckpoint& pending);
   // Syncs (unless read-only) and releases the file. Later calls fail.
   absl::Status Close();

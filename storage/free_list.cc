@@ -96,21 +96,30 @@ uint64_t PageAllocator::TrimFreeTail() {
   return trimmed;
 }
 
-size_t PageAllocator::FreeListPagesNeeded(uint32_t page_size) const {
+size_t PageAllocator::FreeListPagesNeeded(uint32_t page_size, size_t unreachable) const {
   // Entries only shrink as list pages are taken from free_, so this many
   // pages always suffice (the last may end up empty).
   const size_t capacity = FreeListCapacity(page_size);
-  const size_t total = free_count() + list_pages_.size();
+  const size_t total = free_count() + list_pages_.size() + unreachable;
   return (total + capacity - 1) / capacity;
 }
 
-PageAllocator::ListPlan PageAllocator::PlanFreeList(uint32_t page_size) {
+PageAllocator::ListPlan PageAllocator::PlanFreeList(uint32_t page_size,
+                                                   const std::vector<PageId>& unreachable) {
   ListPlan plan;
-  const size_t pages = FreeListPagesNeeded(page_size);
+  const size_t pages = FreeListPagesNeeded(page_size, unreachable.size());
   for (size_t i = 0; i < pages; ++i) plan.pages.push_back(Allocate());
   plan.entries.assign(free_.begin(), free_.end());
   plan.entries.insert(plan.entries.end(), pending_.begin(), pending_.end());
   plan.entries.insert(plan.entries.end(), list_pages_.begin(), list_pages_.end());
+  for (PageId id : unreachable) {
+    // Only pages in use can be held by a snapshot; anything else is
+    // listed already (or is not a page), and listing it twice would
+    // make the list unreadable.
+    if (id < page_count_ && (state(id) == PageState::kLive || state(id) == PageState::kFresh)) {
+      plan.entries.push_back(id);
+    }
+  }
   for (PageId id : pending_) state(id) = PageState::kPlanned;  // invariant 4
   planned_.insert(planned_.end(), pending_.begin(), pending_.end());
   pending_.clear();

@@ -22,7 +22,9 @@
 //     allocated in this same epoch (state kFresh), in which case no durable
 //     state can reach it and it is reusable at once.
 //  2. The free list written at a Sync lists free_ + pending_ + the previous
-//     list's pages: everything free once that Sync's meta page is durable.
+//     list's pages: everything free once that Sync's meta page is durable,
+//     and the pages in use only by live snapshots (PlanFreeList's
+//     unreachable), which a crash ends.
 //     Its own pages come from free_ (or the end of the file), never from
 //     pending_, so writing it cannot touch durable state.
 //  3. free_, pending_, planned_, list_pages_ and the live pages are
@@ -117,9 +119,16 @@ class PageAllocator {
     std::vector<PageId> pages;
     std::vector<PageId> entries;
   };
-  ListPlan PlanFreeList(uint32_t page_size);
+  //
+  // unreachable: pages in use here that the meta page this list goes with
+  // will not reach, and that only a live snapshot still holds (the pager
+  // parks them until it ends). They are listed as free, so that after a
+  // crash, when no snapshot is left, they are not lost; here they stay in
+  // use until the pager frees them (then they are pending, and listed by
+  // the next free list again).
+  ListPlan PlanFreeList(uint32_t page_size, const std::vector<PageId>& unreachable = {});
   // How many pages PlanFreeList will take.
-  size_t FreeListPagesNeeded(uint32_t page_size) const;
+  size_t FreeListPagesNeeded(uint32_t page_size, size_t unreachable = 0) const;
   // After the meta pointing at plan.pages is durable: the pages pending at
   // PlanFreeList and the previous list's pages become allocatable,
   // plan.pages become the durable list, and a new epoch starts.

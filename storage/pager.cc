@@ -106,6 +106,16 @@ std::vector<PageId> Pager::ParkedPages() const {
   return ids;
 }
 
+std::vector<PageId> Pager::ParkedPagesFreedBy(uint64_t txn) const {
+  std::vector<PageId> ids;
+  for (const std::deque<Parked>* list : {&pinned_, &parked_}) {
+    for (const Parked& p : *list) {
+      if (p.txn <= txn) ids.push_back(p.id);
+    }
+  }
+  return ids;
+}
+
 void Pager::FreeAfter(PageId id, uint64_t txn, uint64_t written) {
   // A version cannot be written by the transaction that frees it or a
   // later one: such an LSN is damage, and 0 is the safe reading.

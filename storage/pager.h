@@ -155,6 +155,10 @@ class Pager {
   size_t parked_frees() const { return parked_.size() + pinned_.size(); }
   // The parked page ids (for the structural checker).
   std::vector<PageId> ParkedPages() const;
+  // The parked pages freed by transactions <= txn: the version txn does
+  // not reach them, only older snapshots do (for a checkpoint of txn's
+  // version, DiskManager::Checkpoint's unreachable).
+  std::vector<PageId> ParkedPagesFreedBy(uint64_t txn) const;
   // Seals and writes every page changed since the last Flush, so that a
   // following DiskManager::Checkpoint makes them durable.
   virtual absl::Status Flush() = 0;

@@ -8,10 +8,13 @@
 //   laura export [OPTIONS] DBPATH          write records (laura format)
 //   laura check [OPTIONS] DBPATH           structural check
 //   laura stat [OPTIONS] DBPATH            page counts, depth, fill, sizes
+//   laura compact [OPTIONS] DBPATH         move pages down, shrink the file
+//   laura backup [OPTIONS] DBPATH DEST     consistent copy (--compact)
 //
 // Exit status: 0 success, 1 a command failed, 2 bad usage.
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -41,6 +44,8 @@ constexpr char kUsage[] = R"(usage:
   laura export [OPTIONS] DBPATH          export records (default: laura format to stdout)
   laura check [OPTIONS] DBPATH           check the database's structure
   laura stat [OPTIONS] DBPATH            page counts, depth, fill factor, sizes
+  laura compact [OPTIONS] DBPATH         move pages in use down and shrink the file
+  laura backup [OPTIONS] DBPATH DEST     write a consistent copy to the new directory DEST
 
 options for every command:
   --mmap | --pread      disk manager (default mmap)
@@ -65,11 +70,13 @@ export:
   --header              csv: write a header record
   -o FILE               write to FILE instead of standard output
   --quiet               no progress line
+backup:
+  --compact             copy only the pages in use, renumbered and packed
 Type help in the shell for its commands.
 )";
 
 struct Flags {
-  std::string command;  // "", "import", "export", "check", "stat"
+  std::string command;  // "", "import", "export", "check", "stat", "compact", "backup"
   std::vector<std::string> positional;
   Options db;
   bool create = false;
@@ -80,6 +87,7 @@ struct Flags {
   ExportOptions exported;
   std::string output = "-";
   bool format_given = false;
+  bool compact_backup = false;  // backup --compact
 };
 
 int UsageError(const std::string& message) {
@@ -108,7 +116,8 @@ bool ParseSize(const std::string& text, uint64_t* out) {
 // Fills flags from argv; an error message, or "" when fine.
 std::string ParseFlags(int argc, char** argv, Flags* f) {
   int i = 1;
-  static const char* const kSubcommands[] = {"import", "export", "check", "stat"};
+  static const char* const kSubcommands[] = {"import", "export", "check", "stat", "compact",
+                                             "backup"};
   if (argc > 1) {
     for (const char* sub : kSubcommands) {
       if (std::string(argv[1]) == sub) f->command = sub, i = 2;
@@ -160,6 +169,8 @@ std::string ParseFlags(int argc, char** argv, Flags* f) {
     } else if (arg == "-o" && f->command == "export") {
       if (!(v = value(arg))) return "-o needs a file name";
       f->output = *v;
+    } else if (arg == "--compact" && f->command == "backup") {
+      f->compact_backup = true;
     } else if (arg == "--") {
       for (++i; i < argc; ++i) f->positional.push_back(argv[i]);
     } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
@@ -174,9 +185,14 @@ std::string ParseFlags(int argc, char** argv, Flags* f) {
   }
   if (!f->command.empty() && f->positional.empty()) return "DBPATH missing";
   if (f->command == "import" && f->positional.size() < 2) return "no FILE to import";
-  if ((f->command == "export" || f->command == "check" || f->command == "stat") &&
+  if ((f->command == "export" || f->command == "check" || f->command == "stat" ||
+       f->command == "compact") &&
       f->positional.size() > 1) {
     return absl::StrCat("unexpected argument '", f->positional[1], "'");
+  }
+  if (f->command == "backup" && f->positional.size() != 2) {
+    return f->positional.size() < 2 ? "backup needs DEST, a directory to create"
+                                    : absl::StrCat("unexpected argument '", f->positional[2], "'");
   }
   return "";
 }
@@ -289,6 +305,37 @@ int RunCheckOrStat(const Flags& f) {
   return CloseAndReport(*db, sound ? 0 : 1);
 }
 
+// laura compact: the data file's size before and after.
+int RunCompact(const Flags& f) {
+  std::unique_ptr<DB> db = OpenOrReport(f, f.positional[0], f.create);
+  if (db == nullptr) return 1;
+  const uint64_t before = db->Stats().disk.file_size;
+  if (absl::Status s = db->Compact(); !s.ok()) {
+    std::cerr << "laura: compact failed: " << s.message() << "\n";
+    return CloseAndReport(*db, 1);
+  }
+  const int status = CloseAndReport(*db, 0);
+  std::error_code ec;
+  const uintmax_t after = std::filesystem::file_size(f.positional[0] + "/data.ldb", ec);
+  std::cout << "compacted " << f.positional[0] << ": data file " << before << " -> "
+            << (ec ? 0 : after) << " bytes\n";
+  return status;
+}
+
+// laura backup: a consistent copy while other work goes on.
+int RunBackup(const Flags& f) {
+  std::unique_ptr<DB> db = OpenOrReport(f, f.positional[0], f.create);
+  if (db == nullptr) return 1;
+  absl::Status s = db->Backup(f.positional[1], {.compact = f.compact_backup});
+  if (!s.ok()) {
+    std::cerr << "laura: " << s.message() << "\n";
+    return CloseAndReport(*db, 1);
+  }
+  std::cout << "backed up " << f.positional[0] << " to " << f.positional[1]
+            << (f.compact_backup ? " (compacted)" : "") << "\n";
+  return CloseAndReport(*db, 0);
+}
+
 }  // namespace
 }  // namespace laura
 
@@ -308,5 +355,7 @@ int main(int argc, char** argv) {
   if (flags.command.empty()) return laura::RunShell(flags);
   if (flags.command == "import") return laura::RunImport(flags);
   if (flags.command == "export") return laura::RunExport(flags);
+  if (flags.command == "compact") return laura::RunCompact(flags);
+  if (flags.command == "backup") return laura::RunBackup(flags);
   return laura::RunCheckOrStat(flags);
 }

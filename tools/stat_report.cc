@@ -1,6 +1,7 @@
 // StatReport (stat_report.h).
 #include "tools/stat_report.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -33,7 +34,13 @@ std::string StatReport(DB& db, const std::string& path, bool* sound) {
   absl::StrAppendFormat(&s, "  Entries: %d\n", tree.entries);
   absl::StrAppendFormat(&s, "  Leaf pages: %d\n  Branch pages: %d\n  Overflow pages: %d\n",
                         tree.leaf_pages, tree.branch_pages, tree.overflow_pages);
-  absl::StrAppendFormat(&s, "  Free pages: %d\n", stats.disk.free_pages);
+  absl::StrAppendFormat(&s, "  Pages in use: %d\n",
+                        stats.disk.page_count - std::min(stats.disk.page_count,
+                                                         stats.disk.free_pages));
+  absl::StrAppendFormat(&s, "  Free pages: %d (%d reusable after the next checkpoint)\n",
+                        stats.disk.free_pages, stats.disk.pinned_pages);
+  absl::StrAppendFormat(&s, "  Compaction would reclaim: %d pages (%d bytes)\n",
+                        stats.compactable_pages, stats.compactable_pages * page_size);
   absl::StrAppendFormat(&s, "  Other pages (meta, free list, unused): %d\n",
                         stats.disk.page_count > in_use ? stats.disk.page_count - in_use : 0);
   absl::StrAppendFormat(&s, "  Fill factor: %.1f%% of leaf and branch page space\n", fill);

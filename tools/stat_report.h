@@ -1,5 +1,6 @@
 // StatReport: the text of `laura stat` (in the manner of mdb_stat): page
-// counts by type, tree depth, fill factor, free pages, file and log sizes.
+// counts by type, tree depth, fill factor, pages in use and free, what
+// compaction would reclaim, file and log sizes.
 #ifndef LAURA_TOOLS_STAT_REPORT_H_
 #define LAURA_TOOLS_STAT_REPORT_H_
 

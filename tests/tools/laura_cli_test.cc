@@ -486,6 +486,37 @@ TEST_F(LauraCliTest, StatReportsPagesAndDepth) {
   }
 }
 
+TEST_F(LauraCliTest, CompactAndBackupKeepTheContentsAndStatShowsTheSpace) {
+  const std::string source = dir_.File("source.laura");
+  WriteFile(source, AwkwardExport(3000));
+  ASSERT_EQ(Laura({"import", db_, source}).exit_status, 0);
+  std::string deletes;
+  for (int i = 0; i < 3000; i += 2) deletes += absl::StrFormat("del k%05d;", i);
+  ASSERT_EQ(Laura({db_, "-c", deletes}).exit_status, 0);
+  const std::string before = Laura({"export", db_}).out;
+  ProgramResult stat = Laura({"stat", db_});
+  for (const char* line : {"  Pages in use: ", "  Free pages: ", "  Compaction would reclaim: "}) {
+    EXPECT_NE(stat.out.find(line), std::string::npos) << line << "\n" << stat.out;
+  }
+  ProgramResult compact = Laura({"compact", db_});
+  ASSERT_EQ(compact.exit_status, 0) << compact.err;
+  EXPECT_NE(compact.out.find("compacted " + db_ + ": data file "), std::string::npos) << compact.out;
+  EXPECT_EQ(Laura({"export", db_}).out, before);
+  for (const bool compacted : {false, true}) {
+    const std::string dest = dir_.File(compacted ? "copy-compact" : "copy");
+    std::vector<std::string> args = {"backup", db_, dest};
+    if (compacted) args.push_back("--compact");
+    ProgramResult backup = Laura(args);
+    ASSERT_EQ(backup.exit_status, 0) << backup.err;
+    EXPECT_EQ(Laura({"export", "--read-only", dest}).out, before);
+    EXPECT_EQ(Laura({"check", dest}).exit_status, 0);
+    ProgramResult again = Laura({"backup", db_, dest});
+    EXPECT_EQ(again.exit_status, 1);
+    EXPECT_NE(again.err.find("already holds a database"), std::string::npos) << again.err;
+  }
+  EXPECT_EQ(Laura({"backup", db_}).exit_status, 2) << "DEST is required";
+}
+
 // On a UTF-8 terminal, multi-byte characters typed at the prompt are
 // stored whole and printed as text; Ctrl-C drops the line being typed and
 // prompts again instead of ending the shell.
