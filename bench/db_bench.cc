@@ -24,6 +24,15 @@
 //   a (50% get / 50% update), b (95% / 5%), f (read-modify-write: a get
 //   then a put of the same key), e (short scans: seek + 10 entries);
 //   --num operations each.
+// Group "space" (not run by default; LauraDB only): --num keys in random
+// order (16 / 100 bytes), then:
+//   deletehalf      every other key deleted, batches of 1000
+//   compact         DB::Compact (file size before and after in the table)
+//   backup          DB::Backup while a thread overwrites random keys
+//   backup_compact  the same with --compact (the copy's size is reported)
+//   cp              copying the data file to a new file and syncing it,
+//                   while the writer runs: the baseline for backup
+//   (ops/s of the backups and cp: 1 / seconds)
 // Group "coldread" (not run by default): --num keys filled in order, then
 // --reads random gets after the files were dropped from the page cache;
 // run it under a memory limit (scripts/bench-small-memory.sh) for a
@@ -42,8 +51,9 @@
 // workload's ops/s by engine and laura-mmap's ratio to the best peer.
 //
 // Run: build/bench/db_bench [--num=N] [--engines=laura-mmap,lmdb,...]
-//      [--groups=small,ycsb,coldread] [--only=WORKLOAD,...] [--reads=N]
-//      [--dir=DIR]. --only runs the workloads listed, and the loads and
+//      [--groups=small,ycsb,space,coldread] [--only=WORKLOAD,...] [--reads=N]
+//      [--pinned_budget=BYTES] [--dir=DIR]. --pinned_budget sets LauraDB's
+//      Options::checkpoint_pinned_bytes (default 64 MiB; 0: off). --only runs the workloads listed, and the loads and
 //      closes they need (fillrandom, ycsb_load, cold_fillseq) in any case.   (default dir $LAURA_BENCH_DIR or
 //      /tmp/laura_bench). Every flag is also listed by --help.
 #include <fcntl.h>
@@ -52,6 +62,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -444,6 +455,93 @@ void RunSmall(EngineRun& run) {
   }
 }
 
+// Copies file `from` to a new file `to` and fdatasyncs it (a backup's
+// floor: every byte read and written once).
+void CopyFileSynced(const std::string& from, const std::string& to) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (in < 0 || out < 0) CheckOk(absl::InternalError("cp: cannot open " + from + " or " + to), "cp");
+  std::string buffer(1 << 20, '\0');
+  for (;;) {
+    const ssize_t n = ::read(in, buffer.data(), buffer.size());
+    if (n <= 0) break;
+    if (::write(out, buffer.data(), n) != n) CheckOk(absl::InternalError("cp: short write"), "cp");
+  }
+  ::fdatasync(out);
+  ::close(in);
+  ::close(out);
+}
+
+// A thread that overwrites random keys of [0, n) until destroyed.
+class BackgroundWriter {
+ public:
+  BackgroundWriter(BenchEngine& engine, uint64_t n) {
+    thread_ = std::thread([this, &engine, n] {
+      const auto& order = Permutation(n);
+      for (uint64_t i = 0; !stop_.load(); ++i) {
+        CheckOk(engine.Put(1, HexKey(order[(i * 7919) % n]), Value(i, kSmallValue)), "put");
+      }
+    });
+  }
+  ~BackgroundWriter() {
+    stop_.store(true);
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+void RunSpace(EngineRun& run) {
+  if (run.name().rfind("laura", 0) != 0) return;
+  const uint64_t n = Num();
+  const auto& order = Permutation(n);
+  auto engine = run.Fresh("space", false);
+  run.Measure("fillrandom", [&] {
+    return Fill(*engine, n, kSmallValue, 0, [&](uint64_t i) { return order[i]; });
+  });
+  run.Measure("deletehalf", [&] {
+    std::vector<std::string> keys;
+    std::vector<absl::string_view> views;
+    for (uint64_t i = 0; i < n; i += 2 * kBatch) {
+      keys.clear();
+      for (uint64_t k = i; k < std::min(n, i + 2 * kBatch); k += 2) keys.emplace_back(HexKey(k));
+      views.assign(keys.begin(), keys.end());
+      CheckOk(engine->DeleteBatch(views), "delete");
+    }
+    return Ops((n + 1) / 2);
+  });
+  run.Measure("compact", [&] {
+    CheckOk(engine->Compact(), "compact");
+    return Ops(1);
+  });
+  const std::string backups = run.dir() + "_backups";
+  std::filesystem::remove_all(backups);
+  std::filesystem::create_directories(backups);
+  {
+    BackgroundWriter writer(*engine, n);
+    for (const bool compact : {false, true}) {
+      const std::string target = backups + (compact ? "/packed" : "/copy");
+      Measure(run.name(), compact ? "backup_compact" : "backup", target, [&] {
+        CheckOk(engine->Backup(target, compact), "backup");
+        return Ops(1);
+      });
+    }
+    Measure(run.name(), "cp", backups + "/cp", [&] {
+      std::filesystem::create_directories(backups + "/cp");
+      CopyFileSynced(run.dir() + "/db/data.ldb", backups + "/cp/data.ldb");
+      return Ops(1);
+    });
+  }
+  run.Measure("close", [&] {
+    CheckOk(engine->Close(), "close");
+    return Ops(1);
+  });
+  std::filesystem::remove_all(backups);
+  std::filesystem::remove_all(run.dir());
+}
+
 // YCSB-style single-operation workloads over `engine`'s n records.
 struct YcsbMix {
   const char* name;
@@ -592,14 +690,22 @@ bool ParseFlags(int argc, char** argv) {
       flags().groups = absl::StrSplit(value, ',', absl::SkipEmpty());
     } else if (name == "--dir") {
       flags().dir = value;
+    } else if (name == "--pinned_budget") {
+      char* end = nullptr;
+      LauraPinnedBudget() = std::strtoull(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0') {
+        std::fprintf(stderr, "--pinned_budget wants a byte count, not '%s'\n", value.c_str());
+        return false;
+      }
     } else {
       std::fprintf(stderr,
                    "usage: db_bench [--num=N (1000000)] [--engines=NAME,...] "
-                   "[--groups=small,ycsb,coldread] [--only=WORKLOAD,...] [--reads=N (100000)] "
-                   "[--dir=DIR]\nengines:");
+                   "[--groups=small,ycsb,space,coldread] [--only=WORKLOAD,...] "
+                   "[--reads=N (100000)] [--pinned_budget=BYTES] [--dir=DIR]\nengines:");
       for (const auto& [engine, factory] : BenchEngines()) std::fprintf(stderr, " %s", engine.c_str());
       std::fprintf(stderr, "\n");
-      return name == "--help";
+      if (name == "--help") std::exit(0);
+      return false;
     }
   }
   if (!flags().dir.empty()) ::setenv("LAURA_BENCH_DIR", flags().dir.c_str(), 1);
@@ -609,8 +715,8 @@ bool ParseFlags(int argc, char** argv) {
 int Main(int argc, char** argv) {
   if (!ParseFlags(argc, argv)) return 2;
   for (const std::string& group : flags().groups) {
-    if (group != "small" && group != "ycsb" && group != "coldread") {
-      std::fprintf(stderr, "unknown group '%s' (small, ycsb, coldread)\n", group.c_str());
+    if (group != "small" && group != "ycsb" && group != "space" && group != "coldread") {
+      std::fprintf(stderr, "unknown group '%s' (small, ycsb, space, coldread)\n", group.c_str());
       return 2;
     }
   }
@@ -639,6 +745,7 @@ int Main(int argc, char** argv) {
     for (const std::string& group : flags().groups) {
       if (group == "small") RunSmall(run);
       if (group == "ycsb") RunYcsb(run);
+      if (group == "space") RunSpace(run);
       if (group == "coldread") RunColdRead(run);
     }
   }

@@ -58,11 +58,24 @@ class BenchEngine {
   virtual absl::Status Settle() = 0;
   virtual absl::Status Close() = 0;
 
+  // For the "space" group, LauraDB only (Unimplemented elsewhere): deletes
+  // keys in one commit, compacts, writes a backup to a new directory.
+  virtual absl::Status DeleteBatch(absl::Span<const absl::string_view> keys) {
+    return absl::UnimplementedError("no deletes in this benchmark");
+  }
+  virtual absl::Status Compact() { return absl::UnimplementedError("no compaction"); }
+  virtual absl::Status Backup(const std::string& dir, bool compact) {
+    return absl::UnimplementedError("no online backup");
+  }
+
   absl::Status Put(int thread, absl::string_view key, absl::string_view value) {
     const KeyValue kv{key, value};
     return PutBatch(thread, absl::MakeConstSpan(&kv, 1));
   }
 };
+
+// LauraDB's Options::checkpoint_pinned_bytes for db_bench (--pinned_budget).
+uint64_t& LauraPinnedBudget();
 
 // Engines by name: "laura-mmap", "laura-pread", then each peer compiled in
 // (registry.cc), in that order.

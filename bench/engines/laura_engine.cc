@@ -19,6 +19,7 @@ class LauraBenchEngine final : public BenchEngine {
     o.disk_manager = mmap_ ? DiskManagerKind::kMmap : DiskManagerKind::kPread;
     o.cache_size = kBenchCacheBytes;
     o.durability = sync ? Durability::kSyncEveryCommit : Durability::kNoSync;
+    o.checkpoint_pinned_bytes = LauraPinnedBudget();
     absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(o, dir + "/db");
     if (!db.ok()) return db.status();
     db_ = std::move(*db);
@@ -58,6 +59,16 @@ class LauraBenchEngine final : public BenchEngine {
 
   absl::Status Settle() override { return db_->Checkpoint(); }
 
+  absl::Status DeleteBatch(absl::Span<const absl::string_view> keys) override {
+    WriteBatch wb;
+    for (absl::string_view key : keys) wb.Delete(key);
+    return db_->Write(wb);
+  }
+  absl::Status Compact() override { return db_->Compact(); }
+  absl::Status Backup(const std::string& dir, bool compact) override {
+    return db_->Backup(dir, {.compact = compact});
+  }
+
   absl::Status Close() override {
     if (db_ == nullptr) return absl::OkStatus();
     absl::Status s = db_->Close();
@@ -71,6 +82,11 @@ class LauraBenchEngine final : public BenchEngine {
 };
 
 }  // namespace
+
+uint64_t& LauraPinnedBudget() {
+  static uint64_t bytes = Options().checkpoint_pinned_bytes;
+  return bytes;
+}
 
 std::unique_ptr<BenchEngine> NewLauraBenchEngine(bool mmap) {
   return std::make_unique<LauraBenchEngine>(mmap);

@@ -230,7 +230,7 @@ TEST_P(SpaceTest, CompactShrinksTheFileToItsLiveData) {
   for (int i = 0; i < n;) {  // a scattered order: free pages spread out
     WriteBatch batch;
     for (int j = 0; j < 1000 && i < n; ++j, ++i) {
-      const int k = static_cast<int>((uint64_t{i} * 7919) % n);
+      const int k = static_cast<int>((static_cast<uint64_t>(i) * 7919) % n);
       batch.Put(Key(k), Value(k, 0));
       model[Key(k)] = Value(k, 0);
     }
