@@ -33,6 +33,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -60,6 +61,16 @@ enum class Durability {
   // and Close (the OS writes them back when it likes): a crash can lose
   // the latest acknowledged commits, never leave half of one.
   kNoSync,
+};
+
+// Per-write options (DB::Write, WriteTransaction::Commit).
+struct WriteOptions {
+  // Whether the commit is durable (its log record synced) when the call
+  // returns: true syncs it (sharing the sync with concurrent committers),
+  // false hands it to the OS (a later sync, the timer or a checkpoint makes
+  // it durable; a crash before can lose it, never half of it). Unset: as
+  // Options::durability says. Proven by DBTest.WriteOptionsSyncOverridesTheDatabaseMode.
+  std::optional<bool> sync;
 };
 
 struct Options {
@@ -99,6 +110,10 @@ struct Options {
   uint64_t log_segment_size = 16 * kMiB;
   bool create_if_missing = true;
   bool error_if_exists = false;
+  // Another process holding the database: Open fails at once with
+  // FailedPrecondition naming its pid (0, the default), or retries for up
+  // to this many milliseconds first (DBTest.SecondOpenWaitsForTheLockUpToTheTimeout).
+  uint32_t lock_timeout_ms = 0;
   // Open for reading only; writes fail with FailedPrecondition. The
   // database must have been closed cleanly (no log to replay).
   bool read_only = false;
@@ -159,7 +174,8 @@ class WriteTransaction {
   // Iterates the transaction's own view; a change in the transaction
   // invalidates iterators made before it.
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
-  virtual absl::Status Commit() = 0;
+  virtual absl::Status Commit(const WriteOptions& options) = 0;
+  absl::Status Commit() { return Commit(WriteOptions()); }
   virtual absl::Status Abort() = 0;
 };
 
@@ -235,7 +251,8 @@ class DB {
   // Deleting a missing key is not an error.
   virtual absl::Status Delete(absl::string_view key) = 0;
   // Applies every operation of batch atomically.
-  virtual absl::Status Write(const WriteBatch& batch) = 0;
+  virtual absl::Status Write(const WriteBatch& batch, const WriteOptions& options) = 0;
+  absl::Status Write(const WriteBatch& batch) { return Write(batch, WriteOptions()); }
 
   // A snapshot of the latest commit. The database must outlive it.
   virtual std::unique_ptr<ReadTransaction> BeginRead() = 0;

@@ -29,6 +29,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "btree/btree.h"
 #include "engine/db_impl.h"
 #include "storage/mutex.h"
@@ -58,7 +59,7 @@ absl::Status DBImpl::Init() {
     LAURA_RETURN_IF_ERROR(env_->CreateDir(log_dir));
     LAURA_RETURN_IF_ERROR(env_->SyncDir(path_));
   }
-  LAURA_ASSIGN_OR_RETURN(lock_, env_->LockFile(path_ + "/LOCK"));
+  LAURA_RETURN_IF_ERROR(TakeLock());
 
   DiskManagerOptions dm_options;
   dm_options.env = env_;
@@ -92,6 +93,26 @@ absl::Status DBImpl::Init() {
     syncer_ = std::thread([this] { RunSyncer(); });
   }
   if (!options_.read_only) StartCheckpointer();
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::TakeLock() {
+  const std::string lock_path = path_ + "/LOCK";
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(options_.lock_timeout_ms);
+  absl::StatusOr<std::unique_ptr<FileLock>> lock = env_->LockFile(lock_path);
+  while (absl::IsFailedPrecondition(lock.status()) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));  // the holder gives no signal to wait on
+    lock = env_->LockFile(lock_path);
+  }
+  if (absl::IsFailedPrecondition(lock.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database ", path_, ": ", lock.status().message(),
+        options_.lock_timeout_ms > 0
+            ? absl::StrCat(" after waiting ", options_.lock_timeout_ms, " ms")
+            : std::string(" (Options::lock_timeout_ms or laura --wait waits for it)")));
+  }
+  LAURA_RETURN_IF_ERROR(lock.status());
+  lock_ = std::move(*lock);
   return absl::OkStatus();
 }
 
@@ -197,7 +218,7 @@ absl::Status DBImpl::AbortWriter() {
   return s.ok() ? s : Fail(s);
 }
 
-absl::Status DBImpl::CommitWriter(absl::string_view payload) {
+absl::Status DBImpl::CommitWriter(absl::string_view payload, const WriteOptions& options) {
   uint64_t lsn, position;
   {
     MutexLock lock(&write_mu_);
@@ -220,8 +241,8 @@ absl::Status DBImpl::CommitWriter(absl::string_view payload) {
   // Group commit: concurrent committers share one write and one sync.
   // Without per-commit sync the record is still handed to the OS (and the
   // timer's syncer makes it durable soon).
-  absl::Status s = options_.durability == Durability::kSyncEveryCommit ? log_->SyncTo(position)
-                                                                       : log_->Flush();
+  const bool sync = options.sync.value_or(options_.durability == Durability::kSyncEveryCommit);
+  absl::Status s = sync ? log_->SyncTo(position) : log_->Flush();
   MutexLock lock(&write_mu_);
   --in_flight_;
   if (!s.ok()) return Fail(s);
@@ -238,7 +259,7 @@ absl::Status DBImpl::CommitWriter(absl::string_view payload) {
   return absl::OkStatus();
 }
 
-absl::Status DBImpl::Write(const WriteBatch& batch) {
+absl::Status DBImpl::Write(const WriteBatch& batch, const WriteOptions& options) {
   if (batch.empty()) return CheckOpen();
   LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
   const std::string payload = batch.Encode();
@@ -246,7 +267,7 @@ absl::Status DBImpl::Write(const WriteBatch& batch) {
     LAURA_RETURN_IF_ERROR(AbortWriter());
     return s;  // nothing was logged; the database is as before
   }
-  return CommitWriter(payload);
+  return CommitWriter(payload, options);
 }
 
 absl::Status DBImpl::CommitUnlogged() {
@@ -479,11 +500,11 @@ class WriteTransactionImpl final : public WriteTransaction {
   std::unique_ptr<Iterator> NewIterator() override {
     return std::make_unique<IteratorImpl>(db_, BTree::Snapshot{db_->tree().write_root(), 0});
   }
-  absl::Status Commit() override {
+  absl::Status Commit(const WriteOptions& options) override {
     LAURA_RETURN_IF_ERROR(CheckActive());
     LAURA_RETURN_IF_ERROR(broken_);
     done_ = true;
-    return db_->CommitWriter(batch_.empty() ? std::string() : batch_.Encode());
+    return db_->CommitWriter(batch_.empty() ? std::string() : batch_.Encode(), options);
   }
   absl::Status Abort() override {
     LAURA_RETURN_IF_ERROR(CheckActive());

@@ -70,7 +70,8 @@ class DBImpl final : public DB {
     return Write(batch);
   }
 
-  absl::Status Write(const WriteBatch& batch) override;
+  using DB::Write;
+  absl::Status Write(const WriteBatch& batch, const WriteOptions& options) override;
 
   absl::Status Sync() override {
     const Call call(this);
@@ -141,7 +142,7 @@ class DBImpl final : public DB {
   // For the transaction and iterator objects.
   absl::Status AcquireWriter(bool wait);
   absl::Status AbortWriter();
-  absl::Status CommitWriter(absl::string_view payload);
+  absl::Status CommitWriter(absl::string_view payload, const WriteOptions& options);
   // Ends the writer's transaction without logging it and makes it
   // durable and visible through a checkpoint (loader.cc).
   absl::Status CommitUnlogged();
@@ -182,6 +183,8 @@ class DBImpl final : public DB {
   absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Fail(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
+  // The process lock (LOCK), waiting up to Options::lock_timeout_ms.
+  absl::Status TakeLock();
   // Applies an encoded batch to the write transaction (a Write, or a log
   // record at recovery); with the prefetcher, its helper warms the leaves
   // ahead in a batch of at least BatchPrefetcher::kMinOps operations.

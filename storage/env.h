@@ -110,8 +110,9 @@ class Env {
   // Names (not paths) of the entries of a directory, without "." and "..".
   virtual absl::StatusOr<std::vector<std::string>> ListDir(
       const std::string& path) = 0;
-  // Takes an exclusive flock on path (created if missing). If another
-  // holder has it: FailedPrecondition "... is locked by another process".
+  // Takes an exclusive flock on path (created if missing) and writes the
+  // caller's pid into it. If another holder has it: FailedPrecondition
+  // "... is locked by another process (pid N)", at once.
   virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) = 0;
 

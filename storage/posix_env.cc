@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "storage/env.h"
 
@@ -248,12 +250,26 @@ class PosixEnv final : public Env {
     if (fd < 0) return ErrnoStatus(errno, "open lock file " + path);
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       int err = errno;
-      ::close(fd);
       if (err == EWOULDBLOCK) {
-        return absl::FailedPreconditionError(
-            path + " is locked by another process");
+        // The holder wrote its pid into the file (below): name it.
+        char text[32] = {};
+        const ssize_t n = ::pread(fd, text, sizeof(text) - 1, 0);
+        ::close(fd);
+        uint64_t pid = 0;
+        const bool known = n > 0 && absl::SimpleAtoi(absl::StripAsciiWhitespace(
+                                                          absl::string_view(text, n)),
+                                                      &pid);
+        return absl::FailedPreconditionError(absl::StrCat(
+            path, " is locked by another process",
+            known ? absl::StrCat(" (pid ", pid, ")") : std::string()));
       }
+      ::close(fd);
       return ErrnoStatus(err, "flock " + path);
+    }
+    // Who holds it, for the next opener's message; a hint, never synced.
+    const std::string pid = absl::StrCat(::getpid(), "\n");
+    if (::ftruncate(fd, 0) == 0) {
+      [[maybe_unused]] const ssize_t written = ::pwrite(fd, pid.data(), pid.size(), 0);
     }
     return std::make_unique<PosixFileLock>(fd);
   }

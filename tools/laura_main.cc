@@ -55,6 +55,8 @@ options for every command:
   --page-size N         page size of a new database (default 4096)
   --cache-size N        pread: buffer pool bytes; mmap: changed-page frames
                         before an early write (default 64M; K, M, G suffixes)
+  --wait SECONDS        if another process holds the database, wait up to
+                        SECONDS for it (default: fail at once, naming its pid)
 shell:
   -c CMDS               run CMDS (separated by ';') and exit
   --keep-going          go on after a failing command (exit status still 1)
@@ -143,6 +145,13 @@ std::string ParseFlags(int argc, char** argv, Flags* f) {
       if (!(v = value(arg)) || !ParseSize(*v, &n)) return arg + " needs a size in bytes";
       if (arg == "--page-size") f->db.page_size = static_cast<uint32_t>(n);
       else f->db.cache_size = n;
+    } else if (arg == "--wait") {
+      double seconds;
+      if (!(v = value(arg)) || !absl::SimpleAtod(*v, &seconds) || !(seconds >= 0) ||
+          seconds > 86400) {
+        return "--wait needs a number of seconds (0 to 86400)";
+      }
+      f->db.lock_timeout_ms = static_cast<uint32_t>(seconds * 1000);
     } else if (arg == "-c" && f->command.empty()) {
       if (!(v = value(arg))) return "-c needs the commands to run";
       f->commands = *v;

@@ -3,6 +3,8 @@
 // loss, the durability modes, log failures, locking and read-only opening.
 #include "engine/db.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -202,6 +204,64 @@ TEST_P(DBTest, SecondOpenIsLockedAndReadOnlyWorksAfterClose) {
   auto reader = OpenDB(ro);
   EXPECT_EQ(*reader->Get("k"), "v");
   EXPECT_TRUE(absl::IsFailedPrecondition(reader->Put("x", "y")));
+}
+
+TEST_P(DBTest, SecondOpenWaitsForTheLockUpToTheTimeout) {
+  auto db = OpenDB(MakeOptions());
+  auto refused = DB::Open(MakeOptions(), path_);
+  ASSERT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  EXPECT_NE(refused.status().message().find(absl::StrCat("(pid ", ::getpid(), ")")),
+            std::string::npos)
+      << "names the holder: " << refused.status();
+  Options waiting = MakeOptions();
+  waiting.lock_timeout_ms = 200;
+  const auto start = std::chrono::steady_clock::now();
+  refused = DB::Open(waiting, path_);
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200))
+      << "it waited for the whole timeout";
+  EXPECT_NE(refused.status().message().find("after waiting 200 ms"), std::string::npos)
+      << refused.status();
+  // A holder that lets go while another waits: the waiter gets it.
+  waiting.lock_timeout_ms = 60'000;
+  std::thread closer([&] { ASSERT_TRUE(db->Close().ok()); });
+  auto second = DB::Open(waiting, path_);
+  closer.join();
+  EXPECT_TRUE(second.ok()) << second.status();
+}
+
+TEST_P(DBTest, WriteOptionsSyncOverridesTheDatabaseMode) {
+  WriteBatch one, two;
+  one.Put("synced", "1");
+  two.Put("not synced", "2");
+  {
+    Options o = MakeOptions();
+    o.durability = Durability::kNoSync;
+    auto db = OpenDB(o);
+    const uint64_t syncs = db->Stats().log_syncs;
+    ASSERT_TRUE(db->Write(one, {.sync = true}).ok());
+    EXPECT_EQ(db->Stats().log_syncs, syncs + 1) << "synced although the database does not";
+    CrashAndDrop(db, FaultInjectionEnv::CrashMode::kDropUnsynced);
+    db = OpenDB(o);
+    EXPECT_EQ(*db->Get("synced"), "1") << "a synced write survives power loss";
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto db = OpenDB(MakeOptions());  // kSyncEveryCommit
+  const uint64_t syncs = db->Stats().log_syncs;
+  ASSERT_TRUE(db->Write(two, {.sync = false}).ok());
+  EXPECT_EQ(db->Stats().log_syncs, syncs) << "no sync for this write";
+  EXPECT_EQ(*db->Get("not synced"), "2");
+  auto txn = db->BeginWrite();
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->Put("txn", "3").ok());
+  ASSERT_TRUE((*txn)->Commit({.sync = false}).ok());
+  txn->reset();
+  EXPECT_EQ(db->Stats().log_syncs, syncs);
+  CrashAndDrop(db, FaultInjectionEnv::CrashMode::kDropUnsynced);
+  db = OpenDB(MakeOptions());
+  EXPECT_TRUE(absl::IsNotFound(db->Get("not synced").status())) << "it was never durable";
+  EXPECT_TRUE(absl::IsNotFound(db->Get("txn").status()));
+  EXPECT_EQ(*db->Get("synced"), "1");
 }
 
 TEST_P(DBTest, MissingAndExistingDatabaseOptions) {

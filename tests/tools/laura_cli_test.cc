@@ -486,6 +486,25 @@ TEST_F(LauraCliTest, StatReportsPagesAndDepth) {
   }
 }
 
+TEST_F(LauraCliTest, ALockedDatabaseNamesItsHolderAndWaitWaits) {
+  ASSERT_EQ(Laura({"--create", db_, "-c", "put a 1"}).exit_status, 0);
+  auto holder = DB::Open(Options(), db_);
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  ProgramResult r = Laura({db_, "-c", "count"});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_NE(r.err.find(absl::StrCat("is locked by another process (pid ", ::getpid(), ")")),
+            std::string::npos)
+      << r.err;
+  r = Laura({"--wait", "0.3", db_, "-c", "count"});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_NE(r.err.find("after waiting 300 ms"), std::string::npos) << r.err;
+  EXPECT_EQ(Laura({"--wait", "soon", db_}).exit_status, 2);
+  ASSERT_TRUE((*holder)->Close().ok());
+  r = Laura({"--wait", "5", db_, "-c", "count"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out, "1\n");
+}
+
 TEST_F(LauraCliTest, CompactAndBackupKeepTheContentsAndStatShowsTheSpace) {
   const std::string source = dir_.File("source.laura");
   WriteFile(source, AwkwardExport(3000));
