@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 
@@ -218,6 +219,69 @@ TEST_P(SpaceTest, FileShrinksWhenItsEndIsFreed) {
   db = OpenDB(MakeOptions());
   EXPECT_TRUE(Holds(*db, model));
   Fill(*db, 20000, &model, 1);  // and it grows again
+  EXPECT_TRUE(Holds(*db, model));
+}
+
+// A long random workload (overwrites, deletes and inserts in random
+// batches, checkpointed as the background triggers would) reaches a
+// steady size: the file does not grow with the length of the run, and
+// stays within a bound of the pages in use. Single-threaded with explicit
+// checkpoints, so the sizes are the same on every run (seed printed).
+TEST_P(SpaceTest, FileSizeIsBoundedUnderALongRandomWorkload) {
+  constexpr uint32_t kSeed = 20261207;
+  std::cout << "seed " << kSeed << "\n";
+  std::mt19937 rng(kSeed);
+  Options o = MakeOptions();
+  o.checkpoint_log_bytes = 0;
+  o.checkpoint_pinned_bytes = 0;
+  auto db = OpenDB(o);
+  Model model;
+  constexpr int kKeys = 20000;
+  for (int k = 0; k < kKeys; k += 1000) {  // every key present, in random order
+    WriteBatch batch;
+    for (int j = 0; j < 1000; ++j) {
+      const int key = static_cast<int>((static_cast<uint64_t>(k + j) * 7919) % kKeys);
+      const std::string v = Value(key, 0) + std::string(rng() % 200, 'p');
+      batch.Put(Key(key), v);
+      model[Key(key)] = v;
+    }
+    ASSERT_TRUE(db->Write(batch).ok());
+  }
+  uint64_t size_at_round_10 = 0, max_size = 0;
+  for (int round = 0; round < 60; ++round) {
+    for (int commit = 0; commit < 20; ++commit) {
+      WriteBatch batch;
+      for (int j = 0; j < 100; ++j) {
+        const int k = static_cast<int>(rng() % kKeys);
+        if (rng() % 4 == 0) {
+          batch.Delete(Key(k));
+          model.erase(Key(k));
+        } else {
+          const std::string v = Value(k, round) + std::string(rng() % 200, 'p');
+          batch.Put(Key(k), v);
+          model[Key(k)] = v;
+        }
+      }
+      ASSERT_TRUE(db->Write(batch).ok());
+    }
+    ASSERT_TRUE(db->Checkpoint().ok());
+    const DBStats st = db->Stats();
+    max_size = std::max(max_size, st.disk.file_size);
+    if (round == 10) size_at_round_10 = st.disk.file_size;
+    if (round % 10 == 0) {
+      std::cout << "round " << round << ": file " << st.disk.file_size << " bytes, "
+                << st.disk.page_count << " pages, " << st.disk.free_pages << " free\n";
+    }
+    if (round >= 10) {
+      const uint64_t live = st.disk.page_count - st.disk.free_pages;
+      ASSERT_LE(st.disk.file_size, 3 * live * st.disk.page_size)
+          << "round " << round << ": " << st.ToString();
+    }
+  }
+  const DBStats st = db->Stats();
+  std::cout << "file " << size_at_round_10 << " bytes at round 10, " << st.disk.file_size
+            << " at round 60, at most " << max_size << "\n";
+  EXPECT_LE(st.disk.file_size, size_at_round_10 * 5 / 4) << "the file grew with the run";
   EXPECT_TRUE(Holds(*db, model));
 }
 
