@@ -28,10 +28,10 @@
 // order (16 / 100 bytes), then:
 //   deletehalf      every other key deleted, batches of 1000
 //   compact         DB::Compact (file size before and after in the table)
-//   backup          DB::Backup while a thread overwrites random keys
-//   backup_compact  the same with --compact (the copy's size is reported)
 //   cp              copying the data file to a new file and syncing it,
-//                   while the writer runs: the baseline for backup
+//                   while a thread overwrites random keys: the baseline
+//   backup          DB::Backup while that writer runs
+//   backup_compact  the same with --compact (the copy's size is reported)
 //   (ops/s of the backups and cp: 1 / seconds)
 // Group "coldread" (not run by default): --num keys filled in order, then
 // --reads random gets after the files were dropped from the page cache;
@@ -512,27 +512,35 @@ void RunSpace(EngineRun& run) {
     }
     return Ops((n + 1) / 2);
   });
+  std::fprintf(stderr, "  space before compact: %s\n", engine->SpaceReport().c_str());
   run.Measure("compact", [&] {
     CheckOk(engine->Compact(), "compact");
     return Ops(1);
   });
+  std::fprintf(stderr, "  space after compact: %s\n", engine->SpaceReport().c_str());
   const std::string backups = run.dir() + "_backups";
   std::filesystem::remove_all(backups);
   std::filesystem::create_directories(backups);
   {
     BackgroundWriter writer(*engine, n);
-    for (const bool compact : {false, true}) {
-      const std::string target = backups + (compact ? "/packed" : "/copy");
-      Measure(run.name(), compact ? "backup_compact" : "backup", target, [&] {
-        CheckOk(engine->Backup(target, compact), "backup");
-        return Ops(1);
-      });
-    }
+    const Clock::time_point start = Clock::now();
     Measure(run.name(), "cp", backups + "/cp", [&] {
       std::filesystem::create_directories(backups + "/cp");
       CopyFileSynced(run.dir() + "/db/data.ldb", backups + "/cp/data.ldb");
       return Ops(1);
     });
+    std::fprintf(stderr, "  cp of the data file: %.2f s\n",
+                 std::chrono::duration<double>(Clock::now() - start).count());
+    for (const bool compact : {false, true}) {
+      const std::string target = backups + (compact ? "/packed" : "/copy");
+      const Clock::time_point start = Clock::now();
+      Measure(run.name(), compact ? "backup_compact" : "backup", target, [&] {
+        CheckOk(engine->Backup(target, compact), "backup");
+        return Ops(1);
+      });
+      std::fprintf(stderr, "  %s: %.2f s\n", compact ? "backup_compact" : "backup",
+                   std::chrono::duration<double>(Clock::now() - start).count());
+    }
   }
   run.Measure("close", [&] {
     CheckOk(engine->Close(), "close");

@@ -210,11 +210,11 @@ class DBImpl final : public DB {
   // triggers count from here.
   void NoteCheckpointStart(uint64_t lsn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Pages only the durable checkpoint holds exceed
-  // Options::checkpoint_pinned_bytes and a quarter of the live pages.
+  // Options::checkpoint_pinned_bytes and half the live pages.
   bool PinnedPagesOverBudget() const {
-    const uint64_t pinned = dm_->pinned_pages() * dm_->page_size();
-    return pinned >= options_.checkpoint_pinned_bytes &&
-           pinned >= dm_->live_pages() / 4 * dm_->page_size();
+    const uint64_t pinned = dm_->pinned_pages();
+    return pinned * dm_->page_size() >= options_.checkpoint_pinned_bytes &&
+           pinned >= dm_->live_pages() / 2;
   }
 
   const Options options_;

@@ -64,6 +64,8 @@ class BenchEngine {
     return absl::UnimplementedError("no deletes in this benchmark");
   }
   virtual absl::Status Compact() { return absl::UnimplementedError("no compaction"); }
+  // The data file's size and pages in use and free, as one line.
+  virtual std::string SpaceReport() { return ""; }
   virtual absl::Status Backup(const std::string& dir, bool compact) {
     return absl::UnimplementedError("no online backup");
   }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_format.h"
 #include "bench/engines/bench_engine.h"
 #include "engine/db.h"
 
@@ -65,6 +66,14 @@ class LauraBenchEngine final : public BenchEngine {
     return db_->Write(wb);
   }
   absl::Status Compact() override { return db_->Compact(); }
+  std::string SpaceReport() override {
+    const DBStats st = db_->Stats();
+    const uint64_t live = st.disk.page_count - st.disk.free_pages;
+    return absl::StrFormat(
+        "data file %.1f MiB, %d pages in use (%.1f MiB), %d free; file / in use %.2f",
+        st.disk.file_size / 1048576.0, live, live * st.disk.page_size / 1048576.0,
+        st.disk.free_pages, static_cast<double>(st.disk.file_size) / (live * st.disk.page_size));
+  }
   absl::Status Backup(const std::string& dir, bool compact) override {
     return db_->Backup(dir, {.compact = compact});
   }
