@@ -108,51 +108,20 @@ BTree::BTree(Pager* pager, PageId root, uint64_t txn)
       write_root_(root),
       ended_root_(root),
       ended_txn_(txn),
-      committed_root_(root),
-      committed_txn_(txn) {}
+      registry_({root, txn}) {}
 
 // --- Snapshots -------------------------------------------------------------
 
-// The latest version's entry stays in snapshots_ at count 0, so that a
-// stream of short reads (each Get is a snapshot) does not allocate and free
-// a map node each; when a newer version is read, that entry's node is
-// reused for it. So every entry but the last has a count above 0, and
-// ReleaseFrees' walk costs the live snapshots, not the versions read while
-// a long snapshot (a checkpoint's) was open.
 BTree::Snapshot BTree::AcquireSnapshot() {
-  MutexLock lock(&mu_);
-  Snapshot s{committed_root(), committed_txn()};
-  if (!snapshots_.empty()) {
-    auto last = std::prev(snapshots_.end());
-    if (last->first == s.txn) {
-      ++last->second;
-      return s;
-    }
-    if (last->second == 0) {
-      auto node = snapshots_.extract(last);
-      node.key() = s.txn;
-      node.mapped() = 1;
-      snapshots_.insert(std::move(node));
-      return s;
-    }
-  }
-  ++snapshots_[s.txn];
-  return s;
+  const SnapshotRegistry::Entry e = registry_.Acquire();
+  return Snapshot{e.version.root, e.version.txn, e.slot};
 }
 
 void BTree::ReleaseSnapshot(const Snapshot& snapshot) {
-  MutexLock lock(&mu_);
-  auto it = snapshots_.find(snapshot.txn);
-  if (it == snapshots_.end() || --it->second > 0) return;
-  if (std::next(it) != snapshots_.end()) snapshots_.erase(it);  // not the latest
+  registry_.Release({{snapshot.root, snapshot.txn}, snapshot.slot});
 }
 
-size_t BTree::snapshot_count() const {
-  MutexLock lock(&mu_);
-  size_t n = 0;
-  for (const auto& [txn, count] : snapshots_) n += count;
-  return n;
-}
+size_t BTree::snapshot_count() const { return registry_.count(); }
 
 // --- Lookup ----------------------------------------------------------------
 
@@ -644,26 +613,16 @@ absl::StatusOr<uint64_t> BTree::EndTransaction() {
 void BTree::Publish(uint64_t up_to_txn) {
   MutexLock lock(&mu_);
   while (!pending_.empty() && pending_.front().first <= up_to_txn) {
-    committed_root_.store(pending_.front().second, std::memory_order_release);
-    committed_txn_.store(pending_.front().first, std::memory_order_release);
+    registry_.Publish({pending_.front().second, pending_.front().first});
     pending_.pop_front();
   }
 }
 
 absl::Status BTree::ReleaseFrees() {
-  uint64_t published;
-  live_snapshots_.clear();
-  {
-    MutexLock lock(&mu_);
-    while (!snapshots_.empty() && snapshots_.begin()->second == 0) {
-      snapshots_.erase(snapshots_.begin());
-    }
-    // Snapshots taken after this are of `published` or later.
-    published = committed_txn();
-    for (const auto& [txn, count] : snapshots_) {
-      if (count > 0) live_snapshots_.push_back(txn);
-    }
-  }
+  // Snapshots taken after this are of `published` or later; the scan
+  // after it sees every earlier one (btree/snapshot_registry.h).
+  const uint64_t published = registry_.published_txn();
+  registry_.Live(&live_snapshots_);
   return pager_->ReleaseFrees(published, live_snapshots_);
 }
 

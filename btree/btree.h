@@ -52,6 +52,7 @@
 #include "btree/check.h"
 #include "btree/cursor.h"
 #include "btree/node.h"
+#include "btree/snapshot_registry.h"
 #include "storage/pager.h"
 
 namespace laura {
@@ -75,13 +76,17 @@ class BTree {
 
   Pager* pager() const { return pager_; }
 
-  // A consistent read view: the committed root when taken.
+  // A consistent read view: the committed root when taken, and where it
+  // is registered (btree/snapshot_registry.h; kNone for a view that is
+  // not, such as the writer's own).
   struct Snapshot {
     PageId root = 0;
     uint64_t txn = 0;
+    int slot = SnapshotRegistry::kNone;
   };
   // Registers a snapshot of the latest commit; pages it reaches are not
-  // reused until ReleaseSnapshot.
+  // reused until ReleaseSnapshot. Neither takes a lock shared by threads
+  // (btree/snapshot_registry.h).
   Snapshot AcquireSnapshot();
   void ReleaseSnapshot(const Snapshot& snapshot);
   // Number of live snapshots.
@@ -134,8 +139,8 @@ class BTree {
 
   PageId write_root() const { return write_root_; }
   // The latest published version.
-  PageId committed_root() const { return committed_root_.load(std::memory_order_acquire); }
-  uint64_t committed_txn() const { return committed_txn_.load(std::memory_order_acquire); }
+  PageId committed_root() const { return registry_.published().root; }
+  uint64_t committed_txn() const { return registry_.published_txn(); }
   // The write transaction's number, also the LSN of the pages it writes.
   uint64_t write_txn() const { return ended_txn_ + 1; }
 
@@ -194,8 +199,7 @@ class BTree {
   PageId write_root_;
   PageId ended_root_;   // root after the last ended transaction
   uint64_t ended_txn_;  // the last ended transaction
-  std::atomic<PageId> committed_root_;
-  std::atomic<uint64_t> committed_txn_;
+  SnapshotRegistry registry_;  // the published version and live snapshots
   std::string cell_buffer_;  // the writer's scratch for encoding cells
   // The rightmost leaf, when the last insert reached it in this write
   // transaction (so it is writable): ascending inserts append there.
@@ -204,7 +208,6 @@ class BTree {
   std::vector<uint64_t> live_snapshots_;  // ReleaseFrees' scratch
 
   mutable Mutex mu_;
-  std::map<uint64_t, int> snapshots_ ABSL_GUARDED_BY(mu_);  // txn -> count
   // Ended, not yet published: (txn, root), oldest first.
   std::deque<std::pair<uint64_t, PageId>> pending_ ABSL_GUARDED_BY(mu_);
 };
