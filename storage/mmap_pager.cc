@@ -44,6 +44,7 @@
 // threads (under TSan), by
 // PagerTest.ConcurrentReadersSeeTheirVersionWhilePagesAreWrittenAndReused.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -94,15 +95,16 @@ class MmapPager final : public Pager {
     // A page of the current batch: no reader has seen it, so the frame
     // can be written and reused at once.
     LAURA_RETURN_IF_ERROR(disk()->WritePage(id, frame));
-    ++written_;
+    written_.fetch_add(1, std::memory_order_relaxed);
     ReleaseFrame(id, frame);
     return absl::OkStatus();
   }
 
   PagerStats Stats() const override {
     PagerStats stats;
-    stats.write_backs = written_;
-    stats.bytes_resident = (dirty_.size() + retired_.size()) * page_size();
+    // Any thread: the writer's containers are not read here.
+    stats.write_backs = written_.load(std::memory_order_relaxed);
+    stats.bytes_resident = resident_frames_.load(std::memory_order_relaxed) * page_size();
     return stats;
   }
 
@@ -121,6 +123,7 @@ class MmapPager final : public Pager {
     }
     framed_.Insert(id);
     dirty_.insert(id);
+    NoteResident();
     return MakeRef(id, frame, -1);
   }
 
@@ -148,6 +151,7 @@ class MmapPager final : public Pager {
       Spare(retired_.front().frame);
       retired_.pop_front();
     }
+    NoteResident();
   }
 
   void Unpin(int64_t) override {}
@@ -167,10 +171,11 @@ class MmapPager final : public Pager {
     for (PageId id : ids) {
       char* frame = frames_.Get(id);
       LAURA_RETURN_IF_ERROR(disk()->WritePage(id, frame));
-      ++written_;
+      written_.fetch_add(1, std::memory_order_relaxed);
       Unframe(id);
       retired_.push_back(Retired{last_ended_txn_, frame});
     }
+    NoteResident();
     return absl::OkStatus();
   }
 
@@ -184,6 +189,12 @@ class MmapPager final : public Pager {
     framed_.Erase(id);
     frames_.Set(id, nullptr);
     dirty_.erase(id);
+    NoteResident();
+  }
+
+  // Publishes the frame count for Stats (writer thread).
+  void NoteResident() {
+    resident_frames_.store(dirty_.size() + retired_.size(), std::memory_order_relaxed);
   }
 
   char* TakeFrame() {
@@ -214,7 +225,8 @@ class MmapPager final : public Pager {
   std::deque<Retired> retired_;  // in retirement order
   std::vector<char*> spare_;
   uint64_t last_ended_txn_ = 0;  // the newest write batch ended
-  uint64_t written_ = 0;
+  std::atomic<uint64_t> written_{0};           // for Stats, any thread
+  std::atomic<uint64_t> resident_frames_{0};   // dirty_ + retired_, for Stats
 };
 
 }  // namespace
