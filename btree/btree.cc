@@ -166,6 +166,21 @@ absl::Status BTree::Get(PageId root, absl::string_view key, std::string* value) 
   return absl::OkStatus();
 }
 
+absl::StatusOr<absl::string_view> BTree::GetView(PageId root, absl::string_view key,
+                                                  std::string* scratch) const {
+  PageRef leaf;
+  LeafValue v;
+  LAURA_ASSIGN_OR_RETURN(bool found, Find(root, key, &leaf, &v));
+  if (!found) return absl::NotFoundError("key not found");
+  if (v.overflow) {
+    LAURA_RETURN_IF_ERROR(ReadOverflow(pager_, v.first_page, v.length, scratch));
+    return absl::string_view(*scratch);
+  }
+  if (pager_->disk()->has_mapping()) return v.inline_bytes;  // stays put (see btree.h)
+  scratch->assign(v.inline_bytes.data(), v.inline_bytes.size());
+  return absl::string_view(*scratch);
+}
+
 absl::Status BTree::Warm(PageId root, absl::string_view key) const {
   std::optional<NodeView> view;
   LAURA_ASSIGN_OR_RETURN(PageRef leaf, FindLeaf(root, key, &view));

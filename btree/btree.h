@@ -96,6 +96,14 @@ class BTree {
   // if absent; DataLoss for a damaged page.
   absl::Status Get(PageId root, absl::string_view key, std::string* value) const;
   absl::StatusOr<std::string> Get(PageId root, absl::string_view key) const;
+  // The value of key under root without a copy when it sits inline in its
+  // leaf: a view into the leaf's bytes, which stay put while `root` is a
+  // live snapshot's and the pager maps pages (mmap: the mapping, or the
+  // writer's frame, kept until that snapshot ends). Otherwise (an overflow
+  // value, or a pool pager whose frames move) the value is copied into
+  // *scratch and the view is of *scratch. NotFound if absent.
+  absl::StatusOr<absl::string_view> GetView(PageId root, absl::string_view key,
+                                            std::string* scratch) const;
   // Reads the pages on key's path under root, the whole leaf included,
   // so that a writer about to copy that leaf finds it in cache
   // (engine/batch_prefetcher.h). Changes nothing; an error only says

@@ -162,6 +162,12 @@ class ReadTransaction {
  public:
   virtual ~ReadTransaction() = default;
   virtual absl::StatusOr<std::string> Get(absl::string_view key) = 0;
+  // The value of key as a view valid until this transaction ends: no copy
+  // over the mmap manager for a value stored inline in its leaf (most
+  // values under a third of a page); a copy owned by the transaction
+  // otherwise (pread, overflow values). NotFound if absent. Proven by
+  // DBTest.GetViewIsValidUntilTheTransactionEnds.
+  virtual absl::StatusOr<absl::string_view> GetView(absl::string_view key) = 0;
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
 };
 
@@ -250,6 +256,9 @@ class DB {
 
   // The value of key; NotFound if absent.
   virtual absl::StatusOr<std::string> Get(absl::string_view key) = 0;
+  // The same into *value, reusing its buffer (no allocation once it is
+  // large enough). *value is unspecified on an error.
+  virtual absl::Status Get(absl::string_view key, std::string* value) = 0;
   virtual absl::Status Put(absl::string_view key, absl::string_view value) = 0;
   // Deleting a missing key is not an error.
   virtual absl::Status Delete(absl::string_view key) = 0;

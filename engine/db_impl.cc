@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -469,6 +470,15 @@ class ReadTransactionImpl final : public ReadTransaction {
     LAURA_RETURN_IF_ERROR(handle_.status());
     return Checked(db_, db_->tree().Get(snapshot_.root, key));
   }
+  absl::StatusOr<absl::string_view> GetView(absl::string_view key) override {
+    LAURA_RETURN_IF_ERROR(handle_.status());
+    // Copies live as long as the transaction (a deque never moves them).
+    if (copies_.empty() || !copies_.back().empty()) copies_.emplace_back();
+    absl::StatusOr<absl::string_view> view =
+        db_->tree().GetView(snapshot_.root, key, &copies_.back());
+    LAURA_RETURN_IF_ERROR(db_->Checked(view.status()));
+    return view;
+  }
   std::unique_ptr<Iterator> NewIterator() override {
     return std::make_unique<IteratorImpl>(db_, snapshot_);
   }
@@ -477,6 +487,7 @@ class ReadTransactionImpl final : public ReadTransaction {
   const Handle handle_;
   DBImpl* const db_;
   const BTree::Snapshot snapshot_;
+  std::deque<std::string> copies_;  // GetView's copies
 };
 
 class WriteTransactionImpl final : public WriteTransaction {

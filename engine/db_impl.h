@@ -51,11 +51,14 @@ class DBImpl final : public DB {
   };
 
   absl::StatusOr<std::string> Get(absl::string_view key) override {
+    std::string value;
+    LAURA_RETURN_IF_ERROR(Get(key, &value));
+    return value;
+  }
+  absl::Status Get(absl::string_view key, std::string* value) override {
     const Call call(this);
     LAURA_RETURN_IF_ERROR(call.status());
-    std::string value;
-    LAURA_RETURN_IF_ERROR(Checked(tree_->Get(call.root(), key, &value)));
-    return value;
+    return Checked(tree_->Get(call.root(), key, value));
   }
 
   absl::Status Put(absl::string_view key, absl::string_view value) override {

@@ -264,6 +264,43 @@ TEST_P(DBTest, WriteOptionsSyncOverridesTheDatabaseMode) {
   EXPECT_EQ(*db->Get("synced"), "1");
 }
 
+TEST_P(DBTest, GetViewIsValidUntilTheTransactionEnds) {
+  Options o = MakeOptions();
+  o.cache_size = 64 * 4096;  // the pread pool evicts and reuses its frames
+  auto db = OpenDB(o);
+  const std::string big(20000, 'b');  // an overflow value
+  WriteBatch batch;
+  for (int i = 0; i < 2000; ++i) batch.Put(Key(i), absl::StrCat("old", i));
+  batch.Put("big", big);
+  ASSERT_TRUE(db->Write(batch).ok());
+  auto txn = db->BeginRead();
+  std::vector<absl::string_view> views;
+  for (int i = 0; i < 2000; i += 97) {
+    auto v = txn->GetView(Key(i));
+    ASSERT_TRUE(v.ok()) << v.status();
+    views.push_back(*v);
+  }
+  auto big_view = txn->GetView("big");
+  ASSERT_TRUE(big_view.ok());
+  EXPECT_TRUE(absl::IsNotFound(txn->GetView("absent").status()));
+  // Every page is copied, freed, written out and reused meanwhile.
+  for (int round = 0; round < 5; ++round) {
+    WriteBatch overwrite;
+    for (int i = 0; i < 2000; ++i) overwrite.Put(Key(i), absl::StrCat("new", round, "-", i));
+    overwrite.Delete("big");
+    ASSERT_TRUE(db->Write(overwrite).ok());
+    ASSERT_TRUE(db->Checkpoint().ok());
+  }
+  for (size_t j = 0; j < views.size(); ++j) {
+    EXPECT_EQ(views[j], absl::StrCat("old", j * 97)) << "view " << j;
+  }
+  EXPECT_EQ(*big_view, big);
+  std::string value;
+  ASSERT_TRUE(db->Get(Key(5), &value).ok());
+  EXPECT_EQ(value, "new4-5");
+  EXPECT_TRUE(absl::IsNotFound(db->Get("big", &value)));
+}
+
 TEST_P(DBTest, MissingAndExistingDatabaseOptions) {
   Options o = MakeOptions();
   o.create_if_missing = false;
