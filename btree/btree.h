@@ -91,6 +91,10 @@ class BTree {
   void ReleaseSnapshot(const Snapshot& snapshot);
   // Number of live snapshots.
   size_t snapshot_count() const;
+  // Every live snapshot (txn, slot and when taken; root unset).
+  std::vector<SnapshotRegistry::Entry> ListSnapshots() const { return registry_.List(); }
+  // The oldest live snapshot's txn, or the published txn if none.
+  uint64_t OldestSnapshotTxn() const;
 
   // The value of key under root (a snapshot's, or write_root()). NotFound
   // if absent; DataLoss for a damaged page.

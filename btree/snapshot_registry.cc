@@ -5,6 +5,8 @@
 #include <functional>
 #include <thread>
 
+#include "absl/time/clock.h"
+
 namespace laura {
 
 SnapshotRegistry::SnapshotRegistry(Version initial) : root_(initial.root), txn_(initial.txn) {}
@@ -46,15 +48,18 @@ SnapshotRegistry::Entry SnapshotRegistry::Acquire() {
   if (entry.slot == kOverflow) {
     // The same protocol, with the count standing for the slot's store.
     MutexLock lock(&overflow_mu_);
+    entry.since_us = absl::GetCurrentTimeNanos() / 1000;
     for (;;) {
       entry.version = published();
-      auto it = overflow_.insert(entry.version.txn);
+      auto it = overflow_.insert({entry.version.txn, entry.since_us});
       overflow_count_.fetch_add(1, std::memory_order_seq_cst);
       if (txn_.load(std::memory_order_seq_cst) == entry.version.txn) return entry;
       overflow_.erase(it);
       overflow_count_.fetch_sub(1, std::memory_order_relaxed);
     }
   }
+  entry.since_us = absl::GetCurrentTimeNanos() / 1000;
+  slots_[entry.slot].since_us.store(entry.since_us, std::memory_order_relaxed);
   std::atomic<uint64_t>& value = slots_[entry.slot].value;
   for (;;) {
     entry.version = published();
@@ -68,7 +73,7 @@ void SnapshotRegistry::Release(const Entry& entry) {
     slots_[entry.slot].value.store(kFree, std::memory_order_release);
   } else if (entry.slot == kOverflow) {
     MutexLock lock(&overflow_mu_);
-    auto it = overflow_.find(entry.version.txn);
+    auto it = overflow_.find({entry.version.txn, entry.since_us});
     if (it != overflow_.end()) {
       overflow_.erase(it);
       overflow_count_.fetch_sub(1, std::memory_order_relaxed);
@@ -84,10 +89,24 @@ void SnapshotRegistry::Live(std::vector<uint64_t>* out) const {
   }
   if (overflow_count_.load(std::memory_order_seq_cst) > 0) {
     MutexLock lock(&overflow_mu_);
-    out->insert(out->end(), overflow_.begin(), overflow_.end());
+    for (const auto& [txn, since] : overflow_) out->push_back(txn);
   }
   std::sort(out->begin(), out->end());
   out->erase(std::unique(out->begin(), out->end()), out->end());
+}
+
+std::vector<SnapshotRegistry::Entry> SnapshotRegistry::List() const {
+  std::vector<Entry> out;
+  for (int i = 0; i < kSlots; ++i) {
+    const uint64_t v = slots_[i].value.load(std::memory_order_acquire);
+    if (v == kFree || v == kReserved) continue;
+    out.push_back(Entry{{0, v - 1}, i, slots_[i].since_us.load(std::memory_order_relaxed)});
+  }
+  if (overflow_count_.load(std::memory_order_seq_cst) > 0) {
+    MutexLock lock(&overflow_mu_);
+    for (const auto& [txn, since] : overflow_) out.push_back(Entry{{0, txn}, kOverflow, since});
+  }
+  return out;
 }
 
 size_t SnapshotRegistry::count() const {

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -45,6 +46,7 @@ class SnapshotRegistry {
   struct Entry {
     Version version;
     int slot = kNone;
+    int64_t since_us = 0;  // when it was taken (absl::GetCurrentTimeNanos / 1000)
   };
   static constexpr int kNone = -1;      // not registered (a writer's view)
   static constexpr int kOverflow = -2;  // in the overflow set
@@ -66,12 +68,16 @@ class SnapshotRegistry {
   // The txns of the live snapshots, ascending, without repeats.
   void Live(std::vector<uint64_t>* out) const;
   size_t count() const;
+  // Every live snapshot: its txn and when it was taken (for Stats; a
+  // snapshot registering meanwhile may be missed or shown).
+  std::vector<Entry> List() const;
 
  private:
   static constexpr uint64_t kFree = 0;
   static constexpr uint64_t kReserved = ~uint64_t{0};  // taken, txn not stored yet
   struct alignas(64) Slot {
     std::atomic<uint64_t> value{kFree};  // kFree, kReserved or txn + 1
+    std::atomic<int64_t> since_us{0};
   };
 
   int TakeSlot();
@@ -81,7 +87,7 @@ class SnapshotRegistry {
   std::atomic<PageId> root_;
   std::atomic<uint64_t> txn_;
   mutable Mutex overflow_mu_;
-  std::multiset<uint64_t> overflow_ ABSL_GUARDED_BY(overflow_mu_);
+  std::multiset<std::pair<uint64_t, int64_t>> overflow_ ABSL_GUARDED_BY(overflow_mu_);
   std::atomic<size_t> overflow_count_{0};
 };
 

@@ -32,9 +32,11 @@
 #define LAURA_ENGINE_DB_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -130,6 +132,17 @@ struct Options {
   bool prefetch_batches = true;
   // All file I/O goes through this Env. Default: nullptr, Env::Default().
   Env* env = nullptr;
+  // Long readers: a read snapshot (a read transaction, an iterator) keeps
+  // every page it reaches, so pages the writers replace meanwhile cannot
+  // be reused and the file grows. Once snapshots hold more than this many
+  // bytes of such pages, a warning naming the oldest snapshot and its age
+  // goes to info_log, once per snapshot (default: 256 MiB; 0: never).
+  // Proven by SpaceTest.ALongReaderIsListedAndWarnedAboutOnce.
+  uint64_t long_snapshot_warning_bytes = 256 * kMiB;
+  // Where the database's warnings go, one line each. Default: nullptr,
+  // standard error ("laura: ..."). Called on whichever thread takes the
+  // writer role (a committer, the background checkpointer).
+  std::function<void(const std::string&)> info_log;
 };
 
 // An ordered iterator over one consistent version of the database (a
@@ -224,6 +237,13 @@ class Loader {
   virtual bool bulk() const = 0;
 };
 
+// An open read snapshot (DBStats::open_snapshots).
+struct SnapshotStats {
+  uint64_t lsn = 0;           // the commit it reads
+  double age_seconds = 0;     // since it was taken
+  uint64_t pages_held = 0;    // replaced pages only it (and older ones) keep
+};
+
 // Counters and sizes, as of the call.
 struct DBStats {
   uint64_t commits = 0;          // write transactions committed since open
@@ -239,6 +259,9 @@ struct DBStats {
   // pages in use there fit into free pages nearer the start (the cost of
   // working it out grows with the free list).
   uint64_t compactable_pages = 0;
+  // The read snapshots open in this process (read transactions,
+  // iterators, calls in flight), oldest first, with the pages each holds.
+  std::vector<SnapshotStats> open_snapshots;
   DiskStats disk;                // the data file (storage/disk_manager.h)
   PagerStats pager;              // the buffer layer (storage/pager.h)
   // Three lines ("db: ...", "disk: ...", "pager: ...") of name=value pairs.

@@ -30,6 +30,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "btree/btree.h"
 #include "engine/db_impl.h"
@@ -209,7 +210,34 @@ absl::Status DBImpl::AcquireWriter(bool wait) {
     writer_active_ = false;
     return Fail(s);
   }
+  WarnAboutLongSnapshots();
   return absl::OkStatus();
+}
+
+void DBImpl::WarnAboutLongSnapshots() {
+  const uint64_t limit = options_.long_snapshot_warning_bytes;
+  if (limit == 0 || pager_->held_pages() * dm_->page_size() < limit) return;
+  const uint64_t oldest = tree_->OldestSnapshotTxn();
+  if (oldest == warned_snapshot_) return;
+  warned_snapshot_ = oldest;
+  double age = 0;
+  for (const SnapshotRegistry::Entry& e : tree_->ListSnapshots()) {
+    if (e.version.txn == oldest) {
+      age = std::max(age, (absl::GetCurrentTimeNanos() / 1000 - e.since_us) / 1e6);
+    }
+  }
+  const uint64_t held = pager_->held_pages();
+  const std::string message = absl::StrCat(
+      "database ", path_, ": a read snapshot of commit ", oldest, ", open for ",
+      absl::StrFormat("%.1f", age), " s, and those after it hold ", held, " replaced pages (",
+      held * dm_->page_size() / kMiB,
+      " MiB) that writers cannot reuse; end long read transactions and iterators to give them "
+      "back");
+  if (options_.info_log) {
+    options_.info_log(message);
+  } else {
+    std::fprintf(stderr, "laura: %s\n", message.c_str());
+  }
 }
 
 absl::Status DBImpl::AbortWriter() {
@@ -567,6 +595,24 @@ DBStats DBImpl::Stats() {
   st.disk = dm_->Stats();
   st.compactable_pages = st.disk.page_count - std::min(st.disk.page_count,
                                                        dm_->CompactionThreshold());
+  // Open snapshots but this call's own, oldest first, with what each holds.
+  std::vector<SnapshotRegistry::Entry> open = tree_->ListSnapshots();
+  open.erase(std::remove_if(open.begin(), open.end(),
+                            [&](const SnapshotRegistry::Entry& e) {
+                              return e.slot >= 0 && e.slot == call.slot();
+                            }),
+             open.end());
+  std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
+    return a.version.txn < b.version.txn;
+  });
+  std::vector<uint64_t> txns;
+  for (const auto& e : open) txns.push_back(e.version.txn);
+  const std::vector<uint64_t> held = pager_->PagesHeldBy(txns);
+  const int64_t now_us = absl::GetCurrentTimeNanos() / 1000;
+  for (size_t i = 0; i < open.size(); ++i) {
+    st.open_snapshots.push_back(
+        {open[i].version.txn, std::max<int64_t>(0, now_us - open[i].since_us) / 1e6, held[i]});
+  }
   st.pager = pager_->Stats();
   return st;
 }

@@ -43,6 +43,7 @@ class DBImpl final : public DB {
     Call& operator=(const Call&) = delete;
     absl::Status status() const { return db_->CheckNotClosing(); }
     PageId root() const { return snap_.root; }
+    int slot() const { return snap_.slot; }
     const BTree::Snapshot& snapshot() const { return snap_; }
 
    private:
@@ -188,6 +189,10 @@ class DBImpl final : public DB {
   absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
   // The process lock (LOCK), waiting up to Options::lock_timeout_ms.
   absl::Status TakeLock();
+  // Warns (once per snapshot) when snapshots hold more replaced pages
+  // than Options::long_snapshot_warning_bytes. Writer role.
+  void WarnAboutLongSnapshots();
+  uint64_t warned_snapshot_ = UINT64_MAX;  // the oldest snapshot last warned about
   // Applies an encoded batch to the write transaction (a Write, or a log
   // record at recovery); with the prefetcher, its helper warms the leaves
   // ahead in a batch of at least BatchPrefetcher::kMinOps operations.

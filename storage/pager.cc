@@ -98,9 +98,15 @@ absl::Status Pager::AbortWriteBatch(uint64_t txn) {
   return absl::OkStatus();
 }
 
+size_t Pager::parked_frees() const {
+  MutexLock lock(&pinned_mu_);
+  return parked_.size() + pinned_.size();
+}
+
 std::vector<PageId> Pager::ParkedPages() const {
   std::vector<PageId> ids;
-  ids.reserve(parked_frees());
+  MutexLock lock(&pinned_mu_);
+  ids.reserve(parked_.size() + pinned_.size());
   for (const Parked& p : pinned_) ids.push_back(p.id);
   for (const Parked& p : parked_) ids.push_back(p.id);
   return ids;
@@ -108,6 +114,7 @@ std::vector<PageId> Pager::ParkedPages() const {
 
 std::vector<PageId> Pager::ParkedPagesFreedBy(uint64_t txn) const {
   std::vector<PageId> ids;
+  MutexLock lock(&pinned_mu_);
   for (const std::deque<Parked>* list : {&pinned_, &parked_}) {
     for (const Parked& p : *list) {
       if (p.txn <= txn) ids.push_back(p.id);
@@ -127,7 +134,27 @@ absl::Status Pager::Release(PageId id) {
   return dm_->FreePage(id);
 }
 
+std::vector<uint64_t> Pager::PagesHeldBy(const std::vector<uint64_t>& snapshots) const {
+  // Page p is held by the snapshots in [p.written, p.txn): count ranges.
+  std::vector<int64_t> delta(snapshots.size() + 1, 0);
+  {
+    MutexLock lock(&pinned_mu_);
+    for (const Parked& p : pinned_) {
+      const size_t lo = std::lower_bound(snapshots.begin(), snapshots.end(), p.written) -
+                        snapshots.begin();
+      const size_t hi = std::lower_bound(snapshots.begin(), snapshots.end(), p.txn) -
+                        snapshots.begin();
+      if (lo < hi) ++delta[lo], --delta[hi];
+    }
+  }
+  std::vector<uint64_t> held(snapshots.size());
+  int64_t running = 0;
+  for (size_t i = 0; i < snapshots.size(); ++i) held[i] = static_cast<uint64_t>(running += delta[i]);
+  return held;
+}
+
 absl::Status Pager::ReleaseFrees(uint64_t published_txn, const std::vector<uint64_t>& snapshots) {
+  MutexLock lock(&pinned_mu_);
   // A page freed by transaction T, whose freed version transaction W
   // wrote, is in versions W .. T - 1.
   const uint64_t oldest = snapshots.empty() ? published_txn : snapshots.front();
@@ -147,6 +174,7 @@ absl::Status Pager::ReleaseFrees(uint64_t published_txn, const std::vector<uint6
       LAURA_RETURN_IF_ERROR(Release(p.id));
     }
   }
+  held_pages_.store(pinned_.size(), std::memory_order_relaxed);
   ReclaimFrames(snapshots);
   return absl::OkStatus();
 }

@@ -30,6 +30,7 @@
 #ifndef LAURA_STORAGE_PAGER_H_
 #define LAURA_STORAGE_PAGER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -152,7 +153,13 @@ class Pager {
   // later) that no snapshot in `snapshots` (the versions of the live
   // snapshots, ascending) reaches.
   absl::Status ReleaseFrees(uint64_t published_txn, const std::vector<uint64_t>& snapshots);
-  size_t parked_frees() const { return parked_.size() + pinned_.size(); }
+  size_t parked_frees() const;
+  // Pages freed by published transactions that snapshots still hold, as
+  // of the last ReleaseFrees. Any thread.
+  uint64_t held_pages() const { return held_pages_.load(std::memory_order_relaxed); }
+  // For each of `snapshots` (ascending txns), how many of those pages it
+  // reaches. Any thread.
+  std::vector<uint64_t> PagesHeldBy(const std::vector<uint64_t>& snapshots) const;
   // The parked page ids (for the structural checker).
   std::vector<PageId> ParkedPages() const;
   // The parked pages freed by transactions <= txn: the version txn does
@@ -206,7 +213,10 @@ class Pager {
   // Published but reachable from a snapshot at the ReleaseFrees that looked
   // at them; freed once the oldest snapshot is past their txn. In
   // transaction order.
-  std::deque<Parked> pinned_;
+  std::deque<Parked> pinned_ ABSL_GUARDED_BY(pinned_mu_);
+  // pinned_ is changed by the writer (ReleaseFrees) and read by Stats.
+  mutable Mutex pinned_mu_;
+  std::atomic<uint64_t> held_pages_{0};
 };
 
 }  // namespace laura

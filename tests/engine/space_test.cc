@@ -8,10 +8,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/db.h"
 #include "gtest/gtest.h"
@@ -154,6 +157,48 @@ TEST_P(SpaceTest, PagesHeldByAReaderAtACheckpointAreNotLostInACrash) {
   }
   auto db = OpenDB(o);
   EXPECT_TRUE(Holds(*db, model));  // the checker finds every page reachable or free
+}
+
+// A long read snapshot shows in Stats with the pages it holds, and once
+// those pass Options::long_snapshot_warning_bytes one warning names it;
+// a later long reader gets its own warning.
+TEST_P(SpaceTest, ALongReaderIsListedAndWarnedAboutOnce) {
+  std::mutex mu;  // info_log runs on whichever thread takes the writer role
+  std::vector<std::string> warnings;
+  auto warned = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return warnings;
+  };
+  Options o = MakeOptions();
+  o.long_snapshot_warning_bytes = 256 << 10;  // 64 pages
+  o.info_log = [&](const std::string& line) {
+    std::lock_guard<std::mutex> lock(mu);
+    warnings.push_back(line);
+  };
+  auto db = OpenDB(o);
+  Model model;
+  Fill(*db, 10000, &model);
+  EXPECT_TRUE(db->Stats().open_snapshots.empty()) << "Stats does not list its own";
+  for (int reader = 0; reader < 2; ++reader) {
+    auto snapshot = db->BeginRead();
+    const uint64_t lsn = db->Stats().last_lsn;
+    for (int round = 1; round <= 5; ++round) Fill(*db, 10000, &model, 10 * reader + round);
+    const DBStats st = db->Stats();
+    ASSERT_EQ(st.open_snapshots.size(), 1u);
+    EXPECT_EQ(st.open_snapshots[0].lsn, lsn);
+    EXPECT_GE(st.open_snapshots[0].age_seconds, 0.0);
+    EXPECT_GT(st.open_snapshots[0].pages_held, 64u) << "every leaf was replaced meanwhile";
+    const std::vector<std::string> lines = warned();
+    ASSERT_EQ(lines.size(), static_cast<size_t>(reader + 1)) << "one warning per long reader";
+    EXPECT_NE(lines.back().find(absl::StrCat("a read snapshot of commit ", lsn)),
+              std::string::npos)
+        << lines.back();
+    EXPECT_NE(lines.back().find("replaced pages"), std::string::npos) << lines.back();
+  }
+  Fill(*db, 1000, &model, 99);  // the readers are gone: their pages are free
+  EXPECT_TRUE(db->Stats().open_snapshots.empty());
+  EXPECT_EQ(warned().size(), 2u);
+  EXPECT_TRUE(Holds(*db, model));
 }
 
 TEST_P(SpaceTest, PinnedPagesOverBudgetTriggerCheckpoints) {
