@@ -10,6 +10,7 @@
 //   laura stat [OPTIONS] DBPATH            page counts, depth, fill, sizes
 //   laura compact [OPTIONS] DBPATH         move pages down, shrink the file
 //   laura backup [OPTIONS] DBPATH DEST     consistent copy (--compact)
+//   laura --version                        library version, storage format
 //
 // Exit status: 0 success, 1 a command failed, 2 bad usage.
 #include <unistd.h>
@@ -25,6 +26,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/db.h"
+#include "engine/version.h"
+#include "storage/meta.h"
 #include "tools/import_export.h"
 #include "tools/line_editor.h"
 #include "tools/progress.h"
@@ -46,6 +49,7 @@ constexpr char kUsage[] = R"(usage:
   laura stat [OPTIONS] DBPATH            page counts, depth, fill factor, sizes
   laura compact [OPTIONS] DBPATH         move pages in use down and shrink the file
   laura backup [OPTIONS] DBPATH DEST     write a consistent copy to the new directory DEST
+  laura --version                        the library's version and storage format
 
 options for every command:
   --mmap | --pread      disk manager (default mmap)
@@ -353,6 +357,11 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h" || arg == "help") {
       std::cout << laura::kUsage;
+      return 0;
+    }
+    if (arg == "--version") {
+      std::cout << "laura " << laura::Version() << " (storage format "
+                << laura::kFormatVersion << ")\n";
       return 0;
     }
     if (arg == "-c") ++i;  // its value may be anything

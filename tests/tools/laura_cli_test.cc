@@ -23,6 +23,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/db.h"
+#include "engine/version.h"
+#include "storage/meta.h"
 #include "gtest/gtest.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -484,6 +486,14 @@ TEST_F(LauraCliTest, StatReportsPagesAndDepth) {
                            "  Branch pages: 1\n", "  Free pages: ", "  Fill factor: ", "  Log: "}) {
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
   }
+}
+
+TEST_F(LauraCliTest, VersionNamesTheLibraryAndTheStorageFormat) {
+  ProgramResult r = Laura({"--version"});
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_EQ(r.out, absl::StrCat("laura ", LAURA_VERSION_MAJOR, ".", LAURA_VERSION_MINOR, ".",
+                                LAURA_VERSION_PATCH, " (storage format ", kFormatVersion, ")\n"));
+  EXPECT_STREQ(Version(), LAURA_VERSION_STRING);
 }
 
 TEST_F(LauraCliTest, ALockedDatabaseNamesItsHolderAndWaitWaits) {
