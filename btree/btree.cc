@@ -123,11 +123,6 @@ void BTree::ReleaseSnapshot(const Snapshot& snapshot) {
 
 size_t BTree::snapshot_count() const { return registry_.count(); }
 
-uint64_t BTree::OldestSnapshotTxn() const {
-  std::vector<uint64_t> live;
-  registry_.Live(&live);
-  return live.empty() ? registry_.published_txn() : live.front();
-}
 
 // --- Lookup ----------------------------------------------------------------
 

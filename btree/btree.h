@@ -93,8 +93,6 @@ class BTree {
   size_t snapshot_count() const;
   // Every live snapshot (txn, slot and when taken; root unset).
   std::vector<SnapshotRegistry::Entry> ListSnapshots() const { return registry_.List(); }
-  // The oldest live snapshot's txn, or the published txn if none.
-  uint64_t OldestSnapshotTxn() const;
 
   // The value of key under root (a snapshot's, or write_root()). NotFound
   // if absent; DataLoss for a damaged page.

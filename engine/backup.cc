@@ -86,6 +86,9 @@ absl::Status CopyPages(Pager* pager, PageId root, Lsn lsn, uint64_t page_count, 
   const PageAllocator::ListPlan plan = allocator.PlanFreeList(ps);
   const uint64_t pages = allocator.page_count();  // list pages may come from the end
   LAURA_RETURN_IF_ERROR(file->Allocate(0, pages * ps));
+  auto write = [file, ps](PageId id, const char* bytes) {
+    return file->Write(id * ps, absl::string_view(bytes, ps));
+  };
   std::string page(ps, '\0');
   for (PageId id : ids) {
     {
@@ -94,18 +97,9 @@ absl::Status CopyPages(Pager* pager, PageId root, Lsn lsn, uint64_t page_count, 
     }
     // The writer's frames are sealed when written out: seal the copy.
     SealPage(page.data(), ps, id);
-    LAURA_RETURN_IF_ERROR(file->Write(id * ps, page));
+    LAURA_RETURN_IF_ERROR(write(id, page.data()));
   }
-  const size_t capacity = FreeListCapacity(ps);
-  size_t entry = 0;
-  for (size_t i = 0; i < plan.pages.size(); ++i) {
-    const size_t n = std::min(capacity, plan.entries.size() - entry);
-    EncodeFreeListPage(page.data(), ps, plan.pages[i],
-                       i + 1 < plan.pages.size() ? plan.pages[i + 1] : 0,
-                       plan.entries.data() + entry, n, lsn);
-    entry += n;
-    LAURA_RETURN_IF_ERROR(file->Write(plan.pages[i] * ps, page));
-  }
+  LAURA_RETURN_IF_ERROR(WriteFreeListPages(plan, ps, lsn, write));
   Meta meta;
   meta.page_size = ps;
   meta.checkpoint_lsn = lsn;
@@ -114,11 +108,7 @@ absl::Status CopyPages(Pager* pager, PageId root, Lsn lsn, uint64_t page_count, 
   meta.free_list_head = plan.pages.empty() ? 0 : plan.pages.front();
   meta.free_count = plan.entries.size();
   meta.page_count = pages;
-  for (uint64_t generation = 0; generation < 2; ++generation) {
-    meta.generation = generation;
-    EncodeMeta(meta, page.data());
-    LAURA_RETURN_IF_ERROR(file->Write(generation * ps, page));
-  }
+  LAURA_RETURN_IF_ERROR(WriteBothMetaPages(meta, write));
   return file->Sync();
 }
 

@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -217,15 +218,16 @@ absl::Status DBImpl::AcquireWriter(bool wait) {
 void DBImpl::WarnAboutLongSnapshots() {
   const uint64_t limit = options_.long_snapshot_warning_bytes;
   if (limit == 0 || pager_->held_pages() * dm_->page_size() < limit) return;
-  const uint64_t oldest = tree_->OldestSnapshotTxn();
-  if (oldest == warned_snapshot_) return;
+  // The oldest live snapshot (the earliest taken among those of its txn).
+  const std::vector<SnapshotRegistry::Entry> open = tree_->ListSnapshots();
+  const auto oldest_entry =
+      std::min_element(open.begin(), open.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.version.txn, a.since_us) < std::tie(b.version.txn, b.since_us);
+      });
+  if (oldest_entry == open.end() || oldest_entry->version.txn == warned_snapshot_) return;
+  const uint64_t oldest = oldest_entry->version.txn;
   warned_snapshot_ = oldest;
-  double age = 0;
-  for (const SnapshotRegistry::Entry& e : tree_->ListSnapshots()) {
-    if (e.version.txn == oldest) {
-      age = std::max(age, (absl::GetCurrentTimeNanos() / 1000 - e.since_us) / 1e6);
-    }
-  }
+  const double age = (absl::GetCurrentTimeNanos() / 1000 - oldest_entry->since_us) / 1e6;
   const uint64_t held = pager_->held_pages();
   const std::string message = absl::StrCat(
       "database ", path_, ": a read snapshot of commit ", oldest, ", open for ",

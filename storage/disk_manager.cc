@@ -58,14 +58,11 @@ absl::Status CreateDatabaseFile(const std::string& path,
   const uint64_t size = std::max<uint64_t>(RoundUp(o.initial_size, o.page_size),
                                            2 * uint64_t{o.page_size});
   LAURA_RETURN_IF_ERROR(file->Allocate(0, size));
-  std::string page(o.page_size, '\0');
   Meta meta;
   meta.page_size = o.page_size;
-  for (uint64_t generation = 0; generation < 2; ++generation) {
-    meta.generation = generation;
-    EncodeMeta(meta, page.data());
-    LAURA_RETURN_IF_ERROR(file->Write(generation * o.page_size, page));
-  }
+  LAURA_RETURN_IF_ERROR(WriteBothMetaPages(meta, [&](PageId id, const char* page) {
+    return file->Write(id * o.page_size, absl::string_view(page, o.page_size));
+  }));
   LAURA_RETURN_IF_ERROR(file->Sync());
   file.reset();
   LAURA_RETURN_IF_ERROR(env->RenameFile(tmp, path));
@@ -321,18 +318,8 @@ absl::Status DiskManager::FreePage(PageId id) {
 
 absl::Status DiskManager::WriteFreeList(const PageAllocator::ListPlan& plan,
                                         Lsn lsn) {
-  std::string page(page_size_, '\0');
-  const size_t capacity = FreeListCapacity(page_size_);
-  size_t next_entry = 0;
-  for (size_t i = 0; i < plan.pages.size(); ++i) {
-    const size_t n = std::min(capacity, plan.entries.size() - next_entry);
-    const PageId next = i + 1 < plan.pages.size() ? plan.pages[i + 1] : 0;
-    EncodeFreeListPage(page.data(), page_size_, plan.pages[i], next,
-                       plan.entries.data() + next_entry, n, lsn);
-    next_entry += n;
-    LAURA_RETURN_IF_ERROR(WriteRaw(plan.pages[i], page.data()));
-  }
-  return absl::OkStatus();
+  return WriteFreeListPages(plan, page_size_, lsn,
+                            [this](PageId id, const char* page) { return WriteRaw(id, page); });
 }
 
 absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(

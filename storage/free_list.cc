@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
+#include "storage/status_macros.h"
 
 namespace laura {
 
@@ -153,6 +154,22 @@ void EncodeFreeListPage(char* page, uint32_t page_size, PageId id, PageId next,
     EncodeFixed64(page + kFreeListEntriesOffset + 8 * i, entries[i]);
   }
   SealPage(page, page_size, id);
+}
+
+absl::Status WriteFreeListPages(const PageAllocator::ListPlan& plan, uint32_t page_size,
+                                Lsn lsn, const WritePageFn& write) {
+  std::string page(page_size, '\0');
+  const size_t capacity = FreeListCapacity(page_size);
+  size_t next_entry = 0;
+  for (size_t i = 0; i < plan.pages.size(); ++i) {
+    const size_t n = std::min(capacity, plan.entries.size() - next_entry);
+    const PageId next = i + 1 < plan.pages.size() ? plan.pages[i + 1] : 0;
+    EncodeFreeListPage(page.data(), page_size, plan.pages[i], next,
+                       plan.entries.data() + next_entry, n, lsn);
+    next_entry += n;
+    LAURA_RETURN_IF_ERROR(write(plan.pages[i], page.data()));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<PageAllocator> LoadFreeList(const ReadPageFn& read,

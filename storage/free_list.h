@@ -159,6 +159,15 @@ class PageAllocator {
 void EncodeFreeListPage(char* page, uint32_t page_size, PageId id, PageId next,
                         const PageId* entries, size_t n, Lsn lsn);
 
+// Writes a whole page (page_size bytes, sealed) as page `id`.
+using WritePageFn = std::function<absl::Status(PageId id, const char* page)>;
+
+// Encodes the free list of plan: its entries spread over plan.pages in
+// order, each page linked to the next, stamped with lsn; hands each page
+// to write.
+absl::Status WriteFreeListPages(const PageAllocator::ListPlan& plan, uint32_t page_size,
+                                Lsn lsn, const WritePageFn& write);
+
 // Reads page `id` (already checksum-verified) into out.
 using ReadPageFn = std::function<absl::Status(PageId id, char* out)>;
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
+#include "storage/status_macros.h"
 
 namespace laura {
 
@@ -52,6 +53,16 @@ absl::Status CheckFields(const Meta& m, PageId id) {
 }
 
 }  // namespace
+
+absl::Status WriteBothMetaPages(Meta m,
+                                const std::function<absl::Status(PageId, const char*)>& write) {
+  std::string page(m.page_size, '\0');
+  for (m.generation = 0; m.generation < 2; ++m.generation) {
+    EncodeMeta(m, page.data());
+    LAURA_RETURN_IF_ERROR(write(m.generation, page.data()));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<Meta> DecodeMeta(const char* page, size_t n, PageId id) {
   if (n < kMetaEncodedSize) {

@@ -65,6 +65,11 @@ struct Meta {
 // page id is m.generation % 2. REQUIRES: page_size == m.page_size.
 void EncodeMeta(const Meta& m, char* page);
 
+// Writes m as both meta pages of a new file, generations 0 and 1 (page 0
+// and page 1), through write(id, page); m.generation is ignored.
+absl::Status WriteBothMetaPages(Meta m,
+                                const std::function<absl::Status(PageId, const char*)>& write);
+
 // Decodes and verifies page[0, n) as meta page `id`: DataLoss if the
 // checksum, id, version or any field is invalid, InvalidArgument ("not a
 // LauraDB file") if the magic is wrong. Never reads outside [0, n).
