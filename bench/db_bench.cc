@@ -18,6 +18,8 @@
 //   readseq         one scan of every entry (--num entries)
 //   seekrandom      --num / 10 seeks, each reading 100 entries
 //   mixed70_30      --num operations: 70% gets, 30% single-put commits
+//   mixed70_30_reader  the same while another process reads random keys
+//                   (LauraDB: a read-only open following this writer)
 //   fillsync        10,000 durable single-put commits (1 and 4 threads),
 //                   beside the floor: a 4 KiB pwrite + fdatasync
 // Group "ycsb" (16-byte keys, 1 KiB values, single-operation commits, as
@@ -59,8 +61,10 @@
 //      closes they need (fillrandom, ycsb_load, cold_fillseq) in any case.   (default dir $LAURA_BENCH_DIR or
 //      /tmp/laura_bench). Every flag is also listed by --help.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -83,6 +87,7 @@
 #include "bench/bench_util.h"
 #include "bench/engines/bench_engine.h"
 #include "bench/key_chooser.h"
+#include "engine/db.h"
 
 namespace laura {
 namespace {
@@ -96,6 +101,7 @@ struct Flags {
   std::vector<std::string> only;     // workloads to run; empty: all
   std::vector<std::string> groups = {"small", "ycsb"};
   std::string dir;
+  std::string reader_child;  // internal: run as the reader process of mixed70_30_reader
 };
 Flags& flags() {
   static Flags f;
@@ -396,6 +402,84 @@ void RunColdRead(EngineRun& run) {
   std::filesystem::remove_all(run.dir());
 }
 
+// 70% gets, 30% single-put commits of random present keys.
+Work Mixed(BenchEngine& engine, const std::vector<uint64_t>& order, uint64_t n) {
+  Work w;
+  std::string value;
+  for (uint64_t i = 0; i < n; ++i) {
+    const absl::string_view key = HexKey(order[(i * 7919) % n]);
+    if (i % 10 < 7) {
+      CheckOk(engine.Get(0, key, &value), "get");
+    } else {
+      const Clock::time_point t = Clock::now();
+      CheckOk(engine.Put(0, key, Value(i, kSmallValue)), "put");
+      w.commits.Add(Clock::now() - t);
+      w.data_bytes += 16 + kSmallValue;
+    }
+  }
+  w.ops = n;
+  return w;
+}
+
+// The reader process of mixed70_30_reader: this program again, with
+// --reader_child=DB; returns once it has read its first key.
+pid_t StartReaderProcess(const std::string& db) {
+  const std::string ready = db + ".reader-ready";
+  std::filesystem::remove(ready);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string num = absl::StrFormat("--num=%d", Num());
+    const std::string child = "--reader_child=" + db;
+    ::execl("/proc/self/exe", "db_bench", num.c_str(), child.c_str(), nullptr);
+    ::_exit(127);
+  }
+  while (!std::filesystem::exists(ready)) {
+    int status;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      std::fprintf(stderr, "db_bench: the reader process ended before reading\n");
+      std::exit(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return pid;
+}
+
+void StopReaderProcess(pid_t pid, const std::string& db) {
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  std::ifstream count(db + ".reader-gets");
+  uint64_t gets = 0;
+  double seconds = 0;
+  count >> gets >> seconds;
+  std::fprintf(stderr, "  reader process: %llu gets in %.2f s (%.0f /s)\n",
+               static_cast<unsigned long long>(gets), seconds, seconds > 0 ? gets / seconds : 0.0);
+}
+
+std::atomic<bool> reader_child_stop{false};
+
+// --reader_child: random gets on the database, read-only beside its writer,
+// until SIGTERM; then writes "GETS SECONDS" to DB.reader-gets.
+int RunReaderChild(const std::string& path) {
+  ::signal(SIGTERM, [](int) { reader_child_stop.store(true); });
+  Options o;
+  o.read_only = true;
+  absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(o, path);
+  CheckOk(db.status(), "reader open");
+  std::mt19937_64 rng(20261207);
+  std::string value;
+  uint64_t gets = 0;
+  const Clock::time_point start = Clock::now();
+  while (!reader_child_stop.load()) {
+    CheckOk((*db)->Get(HexKey(rng() % Num()), &value), "reader get");
+    if (++gets == 1) std::ofstream(path + ".reader-ready") << "";
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::ofstream(path + ".reader-gets") << gets << " " << seconds;
+  CheckOk((*db)->Close(), "reader close");
+  return 0;
+}
+
 void RunSmall(EngineRun& run) {
   const uint64_t n = Num();
   Permutation(n);
@@ -441,23 +525,18 @@ void RunSmall(EngineRun& run) {
     }
     return Ops(seeks);
   });
-  run.Measure("mixed70_30", [&] {
-    Work w;
-    std::string value;
-    for (uint64_t i = 0; i < n; ++i) {
-      const absl::string_view key = HexKey(order[(i * 7919) % n]);
-      if (i % 10 < 7) {
-        CheckOk(engine->Get(0, key, &value), "get");
-      } else {
-        const Clock::time_point t = Clock::now();
-        CheckOk(engine->Put(0, key, Value(i, kSmallValue)), "put");
-        w.commits.Add(Clock::now() - t);
-        w.data_bytes += 16 + kSmallValue;
-      }
-    }
-    w.ops = n;
-    return w;
-  });
+  run.Measure("mixed70_30", [&] { return Mixed(*engine, order, n); });
+  if (run.name().rfind("laura", 0) == 0) {
+    // The same mix while another process reads the database (read-only,
+    // following this writer: btree/shared_registry.h): the writer then
+    // writes each commit's pages to the file before publishing it.
+    run.Measure("mixed70_30_reader", [&] {
+      const pid_t reader = StartReaderProcess(run.dir() + "/db");
+      Work w = Mixed(*engine, order, n);
+      StopReaderProcess(reader, run.dir() + "/db");
+      return w;
+    });
+  }
   run.Measure("close", [&] {
     CheckOk(engine->Close(), "close");
     return Ops(1);
@@ -714,6 +793,8 @@ bool ParseFlags(int argc, char** argv) {
       flags().groups = absl::StrSplit(value, ',', absl::SkipEmpty());
     } else if (name == "--dir") {
       flags().dir = value;
+    } else if (name == "--reader_child") {
+      flags().reader_child = value;
     } else if (name == "--pinned_budget") {
       char* end = nullptr;
       LauraPinnedBudget() = std::strtoull(value.c_str(), &end, 10);
@@ -738,6 +819,7 @@ bool ParseFlags(int argc, char** argv) {
 
 int Main(int argc, char** argv) {
   if (!ParseFlags(argc, argv)) return 2;
+  if (!flags().reader_child.empty()) return RunReaderChild(flags().reader_child);
   for (const std::string& group : flags().groups) {
     if (group != "small" && group != "ycsb" && group != "space" && group != "coldread") {
       std::fprintf(stderr, "unknown group '%s' (small, ycsb, space, coldread)\n", group.c_str());

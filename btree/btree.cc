@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "btree/cell_list.h"
 #include "btree/overflow.h"
 #include "storage/status_macros.h"
@@ -113,12 +114,61 @@ BTree::BTree(Pager* pager, PageId root, uint64_t txn)
 // --- Snapshots -------------------------------------------------------------
 
 BTree::Snapshot BTree::AcquireSnapshot() {
+  if (shared_reader_) {
+    absl::StatusOr<SharedRegistry::Entry> e = shared_->Acquire(shared_fallback_);
+    while (!e.ok()) {
+      if (absl::IsUnavailable(e.status())) {
+        shared_->RequestPublication(absl::Seconds(1));  // a writer is running
+      } else {
+        absl::SleepFor(absl::Milliseconds(1));  // every slot taken: wait for one
+      }
+      e = shared_->Acquire(shared_fallback_);
+    }
+    // A page the snapshot reaches past the pages known here is in the
+    // file (the writer wrote it before publishing); a failure shows as
+    // OutOfRange on the first fetch of such a page.
+    pager_->disk()->FollowWriter(e->version.page_count).IgnoreError();
+    return Snapshot{e->version.root, e->version.txn, e->slot, true, e->version.generation};
+  }
   const SnapshotRegistry::Entry e = registry_.Acquire();
   return Snapshot{e.version.root, e.version.txn, e.slot};
 }
 
 void BTree::ReleaseSnapshot(const Snapshot& snapshot) {
+  if (snapshot.shared) {
+    shared_->Release({{snapshot.generation, snapshot.root, snapshot.txn}, snapshot.slot});
+    return;
+  }
   registry_.Release({{snapshot.root, snapshot.txn}, snapshot.slot});
+}
+
+void BTree::FollowShared(SharedRegistry* shared, SharedRegistry::Version fallback) {
+  shared_ = shared;
+  shared_reader_ = true;
+  shared_fallback_ = fallback;
+}
+
+void BTree::ShareAsWriter(SharedRegistry* shared, uint64_t generation) {
+  shared_ = shared;
+  shared_generation_ = generation;
+}
+
+void BTree::StartSharing() {
+  MutexLock lock(&mu_);
+  const SnapshotRegistry::Version v = registry_.published();
+  shared_->Publish({shared_generation_, v.root, v.txn, pager_->disk()->page_count(), true});
+  sharing_ = true;
+}
+
+void BTree::StopSharing() {
+  MutexLock lock(&mu_);
+  sharing_ = false;
+  shared_->Invalidate();
+}
+
+bool BTree::sharing() const {
+  MutexLock lock(&mu_);
+  return sharing_;
 }
 
 size_t BTree::snapshot_count() const { return registry_.count(); }
@@ -629,6 +679,11 @@ absl::StatusOr<uint64_t> BTree::EndTransaction() {
 void BTree::Publish(uint64_t up_to_txn) {
   MutexLock lock(&mu_);
   while (!pending_.empty() && pending_.front().first <= up_to_txn) {
+    // Reader processes first (btree/shared_registry.h, step 2).
+    if (sharing_) {
+      shared_->Publish({shared_generation_, pending_.front().second, pending_.front().first,
+                        pager_->disk()->page_count(), true});
+    }
     registry_.Publish({pending_.front().second, pending_.front().first});
     pending_.pop_front();
   }
@@ -637,8 +692,22 @@ void BTree::Publish(uint64_t up_to_txn) {
 absl::Status BTree::ReleaseFrees() {
   // Snapshots taken after this are of `published` or later; the scan
   // after it sees every earlier one (btree/snapshot_registry.h).
-  const uint64_t published = registry_.published_txn();
+  uint64_t published = registry_.published_txn();
   registry_.Live(&live_snapshots_);
+  if (shared_ != nullptr && !shared_reader_) {
+    // Reader processes' snapshots too; one of an earlier writer process
+    // may reach any fenced page, and any page this writer frees.
+    const bool foreign =
+        shared_->attached() > 0 && shared_->Live(shared_generation_, &live_snapshots_);
+    if (foreign) {
+      published = 0;  // frees nothing
+    } else if (pager_->disk()->fenced()) {
+      pager_->disk()->LiftFence();
+    }
+    std::sort(live_snapshots_.begin(), live_snapshots_.end());
+    live_snapshots_.erase(std::unique(live_snapshots_.begin(), live_snapshots_.end()),
+                          live_snapshots_.end());
+  }
   return pager_->ReleaseFrees(published, live_snapshots_);
 }
 

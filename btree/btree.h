@@ -52,6 +52,7 @@
 #include "btree/check.h"
 #include "btree/cursor.h"
 #include "btree/node.h"
+#include "btree/shared_registry.h"
 #include "btree/snapshot_registry.h"
 #include "storage/pager.h"
 
@@ -83,6 +84,10 @@ class BTree {
     PageId root = 0;
     uint64_t txn = 0;
     int slot = SnapshotRegistry::kNone;
+    // Registered in the coordination file (a reader process following a
+    // writer): its generation and slot there.
+    bool shared = false;
+    uint64_t generation = 0;
   };
   // Registers a snapshot of the latest commit; pages it reaches are not
   // reused until ReleaseSnapshot. Neither takes a lock shared by threads
@@ -91,6 +96,24 @@ class BTree {
   void ReleaseSnapshot(const Snapshot& snapshot);
   // Number of live snapshots.
   size_t snapshot_count() const;
+
+  // Processes (btree/shared_registry.h). A reader process's tree takes
+  // every snapshot from `shared`: its published version, or `fallback`
+  // while that is invalid; the pager's disk manager follows the page count
+  // the writer published. Call before the first snapshot.
+  void FollowShared(SharedRegistry* shared, SharedRegistry::Version fallback);
+  // The writer process's tree, of writer generation `generation`:
+  // ReleaseFrees also respects the snapshots of reader processes, and
+  // frees nothing while one of another generation lives (then lifting the
+  // disk manager's fence once none does).
+  void ShareAsWriter(SharedRegistry* shared, uint64_t generation);
+  // Start: every page is in the file (the caller flushed the pager and
+  // turned write-through on, as the writer): publish the latest version
+  // to reader processes and every later one before this process sees it.
+  // Stop: they are no longer published (no reader process is attached).
+  void StartSharing();
+  void StopSharing();
+  bool sharing() const;
   // Every live snapshot (txn, slot and when taken; root unset).
   std::vector<SnapshotRegistry::Entry> ListSnapshots() const { return registry_.List(); }
 
@@ -217,9 +240,15 @@ class BTree {
 
   std::vector<uint64_t> live_snapshots_;  // ReleaseFrees' scratch
 
+  SharedRegistry* shared_ = nullptr;
+  bool shared_reader_ = false;
+  SharedRegistry::Version shared_fallback_;
+  uint64_t shared_generation_ = 0;
+
   mutable Mutex mu_;
   // Ended, not yet published: (txn, root), oldest first.
   std::deque<std::pair<uint64_t, PageId>> pending_ ABSL_GUARDED_BY(mu_);
+  bool sharing_ ABSL_GUARDED_BY(mu_) = false;  // publishing to shared_
 };
 
 }  // namespace laura

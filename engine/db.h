@@ -1,8 +1,10 @@
 // LauraDB's public API: the engine layer's door.
 //
 // A database is a directory holding the data file (data.ldb: a
-// copy-on-write B+tree, see btree/btree.h), the write-ahead log (log/) and
-// a lock file (LOCK). Every commit is appended to the log before it is
+// copy-on-write B+tree, see btree/btree.h), the write-ahead log (log/), the
+// writer's lock file (LOCK) and the coordination file through which
+// read-only opens in other processes follow the writer (SHARED, see
+// btree/shared_registry.h and engine/processes.cc). Every commit is appended to the log before it is
 // acknowledged; a checkpoint writes the tree's changed pages, makes the
 // data file durable, flips its meta page and drops the log segments it
 // covers; opening recovers by replaying the log past the last checkpoint.
@@ -115,12 +117,16 @@ struct Options {
   uint64_t log_segment_size = 16 * kMiB;
   bool create_if_missing = true;
   bool error_if_exists = false;
-  // Another process holding the database: Open fails at once with
+  // Another writer holding the database: Open fails at once with
   // FailedPrecondition naming its pid (0, the default), or retries for up
   // to this many milliseconds first (DBTest.SecondOpenWaitsForTheLockUpToTheTimeout).
   uint32_t lock_timeout_ms = 0;
-  // Open for reading only; writes fail with FailedPrecondition. The
-  // database must have been closed cleanly (no log to replay).
+  // Open for reading only; writes fail with FailedPrecondition. Takes no
+  // lock: beside a writer (in any process) it reads the writer's latest
+  // commit and each snapshot stays as taken while the writer goes on
+  // (MultiProcessTest); with no writer open, the database must have been
+  // closed cleanly (no log to replay). Reads through a read-only mapping
+  // whatever disk_manager says.
   bool read_only = false;
   // mmap manager: a helper thread reads ahead, from a snapshot, the
   // leaves that a Write of at least 64 operations (or its replay at
@@ -242,6 +248,8 @@ struct SnapshotStats {
   uint64_t lsn = 0;           // the commit it reads
   double age_seconds = 0;     // since it was taken
   uint64_t pages_held = 0;    // replaced pages only it (and older ones) keep
+  uint64_t pid = 0;           // the process holding it (readers in other
+                              // processes too: btree/shared_registry.h)
 };
 
 // Counters and sizes, as of the call.
@@ -259,8 +267,9 @@ struct DBStats {
   // pages in use there fit into free pages nearer the start (the cost of
   // working it out grows with the free list).
   uint64_t compactable_pages = 0;
-  // The read snapshots open in this process (read transactions,
-  // iterators, calls in flight), oldest first, with the pages each holds.
+  // The read snapshots open (read transactions, iterators, calls in
+  // flight), in this process and in reader processes following this
+  // writer, oldest first, with the pages each holds and its process.
   std::vector<SnapshotStats> open_snapshots;
   DiskStats disk;                // the data file (storage/disk_manager.h)
   PagerStats pager;              // the buffer layer (storage/pager.h)

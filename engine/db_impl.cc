@@ -17,6 +17,8 @@
 // reopened, which recovers from the log.
 // Recovery replays, in LSN order, every logged batch past the data file's
 // checkpoint LSN; LSNs are consecutive, so a gap is DataLoss.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -62,17 +64,24 @@ absl::Status DBImpl::Init() {
     LAURA_RETURN_IF_ERROR(env_->CreateDir(log_dir));
     LAURA_RETURN_IF_ERROR(env_->SyncDir(path_));
   }
-  LAURA_RETURN_IF_ERROR(TakeLock());
+  if (!options_.read_only) LAURA_RETURN_IF_ERROR(TakeLock());
+  bool following = false;
+  LAURA_RETURN_IF_ERROR(OpenShared(&following));
 
   DiskManagerOptions dm_options;
   dm_options.env = env_;
   dm_options.read_only = options_.read_only;
   dm_options.page_size = options_.page_size;
-  if (options_.disk_manager == DiskManagerKind::kMmap) {
+  // A read-only database reads through a read-only mapping whichever
+  // manager is configured: a writer process may change pages it no
+  // longer reaches, which a private pool of frames could still hold,
+  // while the page cache a mapping shows is always the file's.
+  const DiskManagerKind kind = options_.read_only ? DiskManagerKind::kMmap : options_.disk_manager;
+  if (kind == DiskManagerKind::kMmap) {
     dm_options.initial_size = options_.mmap_initial_size;
     dm_options.growth_step = options_.mmap_growth_step;
   }
-  LAURA_ASSIGN_OR_RETURN(dm_, DiskManager::Open(options_.disk_manager, data, dm_options));
+  LAURA_ASSIGN_OR_RETURN(dm_, DiskManager::Open(kind, data, dm_options));
   LAURA_ASSIGN_OR_RETURN(pager_, Pager::Create(dm_.get(), {.cache_bytes = options_.cache_size}));
   const Meta meta = dm_->durable_meta();
   tree_ = std::make_unique<BTree>(pager_.get(), meta.root, meta.checkpoint_lsn);
@@ -80,12 +89,28 @@ absl::Status DBImpl::Init() {
     prefetcher_ = std::make_unique<BatchPrefetcher>(tree_.get());  // recovery uses it too
   }
 
+  if (options_.read_only) {
+    tree_->FollowShared(shared_.get(), {.generation = shared_->published().generation,
+                                        .root = meta.root,
+                                        .txn = meta.checkpoint_lsn,
+                                        .page_count = dm_->page_count(),
+                                        .valid = true});
+  } else {
+    tree_->ShareAsWriter(shared_.get(), generation_);
+    // Readers of an earlier writer process may hold any free page.
+    std::vector<uint64_t> txns;
+    if (shared_->attached() > 0 && shared_->Live(generation_, &txns)) dm_->Fence();
+  }
+
   uint64_t next_segment = 1;
   std::vector<SegmentInfo> segments;
-  LAURA_RETURN_IF_ERROR(Recover(&next_segment, &segments));
+  // A reader following a writer process reads its published version: the
+  // log is the writer's.
+  if (!following) LAURA_RETURN_IF_ERROR(Recover(&next_segment, &segments));
   MutexLock lock(&write_mu_);
   if (!options_.read_only) {
     if (tree_->committed_txn() != meta.checkpoint_lsn) LAURA_RETURN_IF_ERROR(CheckpointLocked());
+    LAURA_RETURN_IF_ERROR(StartSharing());
     LAURA_ASSIGN_OR_RETURN(log_, LogWriter::Create(log_dir, next_segment, std::move(segments),
                                                    {.env = env_,
                                                     .segment_size = options_.log_segment_size}));
@@ -210,6 +235,12 @@ absl::Status DBImpl::AcquireWriter(bool wait) {
   if (absl::Status s = tree_->ReleaseFrees(); !s.ok()) {
     writer_active_ = false;
     return Fail(s);
+  }
+  // The last reader process left: commits stay in frames again
+  // (engine/processes.cc).
+  if (pager_->write_through() && shared_->attached() == 0) {
+    pager_->set_write_through(false);
+    tree_->StopSharing();
   }
   WarnAboutLongSnapshots();
   return absl::OkStatus();
@@ -383,6 +414,7 @@ absl::Status DBImpl::Close() {
   }
   StopSyncer();  // before write_mu_: these threads take it
   StopCheckpointer();
+  StopServant();
   absl::Status result;
   {
     MutexLock lock(&write_mu_);
@@ -406,6 +438,7 @@ absl::Status DBImpl::Close() {
       if (result.ok()) result = s;
     }
     dm_.reset();  // a failed database is dropped as in a crash: recovery redoes it
+    if (shared_ != nullptr && !options_.read_only && generation_ != 0) shared_->EndWriter();
     lock_.reset();
     closed_.store(true);
   }
@@ -597,23 +630,33 @@ DBStats DBImpl::Stats() {
   st.disk = dm_->Stats();
   st.compactable_pages = st.disk.page_count - std::min(st.disk.page_count,
                                                        dm_->CompactionThreshold());
-  // Open snapshots but this call's own, oldest first, with what each holds.
-  std::vector<SnapshotRegistry::Entry> open = tree_->ListSnapshots();
-  open.erase(std::remove_if(open.begin(), open.end(),
-                            [&](const SnapshotRegistry::Entry& e) {
-                              return e.slot >= 0 && e.slot == call.slot();
-                            }),
-             open.end());
-  std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
-    return a.version.txn < b.version.txn;
-  });
+  // Open snapshots but this call's own, oldest first, with what each
+  // holds: this process's, and those of reader processes.
+  struct Open {
+    uint64_t txn;
+    int64_t since_us;
+    uint64_t pid;
+  };
+  std::vector<Open> open;
+  const uint64_t self = static_cast<uint64_t>(::getpid());
+  for (const SnapshotRegistry::Entry& e : tree_->ListSnapshots()) {
+    if (e.slot >= 0 && e.slot == call.slot() && !call.snapshot().shared) continue;
+    open.push_back({e.version.txn, e.since_us, self});
+  }
+  for (const SharedRegistry::SlotInfo& e : shared_->List()) {
+    if (call.snapshot().shared && e.pid == self && e.txn == call.snapshot().txn) continue;
+    // Another writer's snapshot holds no page of this one's.
+    if (!options_.read_only && e.generation != generation_) continue;
+    open.push_back({e.txn, e.since_us, e.pid});
+  }
+  std::sort(open.begin(), open.end(), [](const Open& a, const Open& b) { return a.txn < b.txn; });
   std::vector<uint64_t> txns;
-  for (const auto& e : open) txns.push_back(e.version.txn);
+  for (const Open& e : open) txns.push_back(e.txn);
   const std::vector<uint64_t> held = pager_->PagesHeldBy(txns);
   const int64_t now_us = absl::GetCurrentTimeNanos() / 1000;
   for (size_t i = 0; i < open.size(); ++i) {
     st.open_snapshots.push_back(
-        {open[i].version.txn, std::max<int64_t>(0, now_us - open[i].since_us) / 1e6, held[i]});
+        {open[i].txn, std::max<int64_t>(0, now_us - open[i].since_us) / 1e6, held[i], open[i].pid});
   }
   st.pager = pager_->Stats();
   return st;

@@ -187,6 +187,20 @@ class DBImpl final : public DB {
   absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Fail(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
+  // Reader processes beside a writer process (engine/processes.cc). Before
+  // the disk manager opens: the coordination file, and for a reader the
+  // writer's latest version (*following: skip the log, read that).
+  absl::Status OpenShared(bool* following);
+  // After recovery: the writer's side of the protocol, and its servant
+  // thread, which answers reader processes that attach.
+  absl::Status StartSharing() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  void RunServant(uint32_t served);
+  void StopServant();
+  // As the writer: every frame to the file, write-through on, the latest
+  // version published to reader processes.
+  absl::Status ShareLatest() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  std::thread servant_;
+  std::atomic<bool> servant_stop_{false};
   // The process lock (LOCK), waiting up to Options::lock_timeout_ms.
   absl::Status TakeLock();
   // Warns (once per snapshot) when snapshots hold more replaced pages
@@ -229,6 +243,9 @@ class DBImpl final : public DB {
   const std::string path_;
   Env* env_ = nullptr;
   std::unique_ptr<FileLock> lock_;
+  // The coordination file (btree/shared_registry.h); outlives the tree.
+  std::unique_ptr<SharedRegistry> shared_;
+  uint64_t generation_ = 0;  // the writer's, in shared_
   std::unique_ptr<DiskManager> dm_;
   std::unique_ptr<Pager> pager_;
   std::unique_ptr<BTree> tree_;

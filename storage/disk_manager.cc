@@ -290,6 +290,38 @@ void DiskManager::PublishPageCount() {
   PublishCounts();
 }
 
+void DiskManager::Fence() {
+  MutexLock lock(&mu_);
+  allocator_.Fence(file_size() / page_size_);
+  fenced_.store(true, std::memory_order_relaxed);
+  PublishPageCount();
+  PublishCounts();
+}
+
+uint64_t DiskManager::LiftFence() {
+  MutexLock lock(&mu_);
+  fenced_.store(false, std::memory_order_relaxed);
+  const uint64_t count = allocator_.Unfence();
+  PublishCounts();
+  return count;
+}
+
+absl::Status DiskManager::FollowWriter(uint64_t pages) {
+  if (pages <= page_count()) return absl::OkStatus();
+  if (!read_only()) {
+    return absl::FailedPreconditionError("only a read-only manager follows a writer");
+  }
+  MutexLock lock(&mu_);
+  if (pages <= page_count()) return absl::OkStatus();
+  LAURA_ASSIGN_OR_RETURN(const uint64_t size, file_->Size());
+  const uint64_t bytes = std::min(pages, size / page_size_) * page_size_;
+  if (bytes <= page_count() * page_size_) return absl::OkStatus();
+  LAURA_RETURN_IF_ERROR(ExtendReadOnly(bytes));
+  set_file_size(std::max(size, file_size()));
+  page_count_.store(bytes / page_size_, std::memory_order_release);
+  return absl::OkStatus();
+}
+
 void DiskManager::PublishCounts() {
   pinned_pages_.store(allocator_.pinned_count(), std::memory_order_relaxed);
   live_pages_.store(allocator_.page_count() - allocator_.free_count(), std::memory_order_relaxed);

@@ -224,6 +224,21 @@ class DiskManager {
   // pages in use (page count minus free pages). Any thread; cheap.
   uint64_t pinned_pages() const { return pinned_pages_.load(std::memory_order_relaxed); }
   uint64_t live_pages() const { return live_pages_.load(std::memory_order_relaxed); }
+  // Writer processes (btree/shared_registry.h). Fence (writer thread,
+  // before the first allocation) holds back every allocatable page and
+  // every page past the page count up to the file's end: readers in other
+  // processes may hold snapshots of a writer process that died, which
+  // reach any of them (PageAllocator::Fence). LiftFence makes them
+  // allocatable once those readers are gone; returns how many.
+  void Fence();
+  uint64_t LiftFence();
+  bool fenced() const { return fenced_.load(std::memory_order_relaxed); }
+  // Read-only managers that follow a writer in another process: the
+  // writer published a version reaching pages below `pages`; extends the
+  // page count (and the mapping) to cover them, up to the file's end.
+  // Any thread.
+  absl::Status FollowWriter(uint64_t pages);
+
   // For the structural checker: every free page id (sorted), and the pages
   // that hold the durable free list.
   std::vector<PageId> FreePageIds() const;
@@ -278,6 +293,9 @@ class DiskManager {
   // Truncates the file (and mapping) to `bytes`, below its size; no page
   // at or past it is in use.
   virtual absl::Status ShrinkTo(uint64_t bytes) = 0;
+  // Read-only: shows the file's first `bytes` (below its size) through
+  // the mapping, if any (FollowWriter). Under mu_.
+  virtual absl::Status ExtendReadOnly(uint64_t bytes) { return absl::OkStatus(); }
   virtual absl::Status SyncData() = 0;
   virtual absl::Status WriteMeta(PageId id, const char* page) = 0;
   virtual absl::Status Advise(AccessAdvice advice, PageId first,
@@ -345,6 +363,7 @@ class DiskManager {
   bool checkpoint_in_flight_ ABSL_GUARDED_BY(mu_) = false;
 
   std::atomic<bool> closed_{false};
+  std::atomic<bool> fenced_{false};
   // mapping_faults_'s counter, or a counter that stays 0.
   static const std::atomic<uint64_t> kNoFaults;
   const std::atomic<uint64_t>* fault_counter_ = &kNoFaults;

@@ -25,8 +25,28 @@ std::vector<PageId> PageAllocator::FreeIds() const {
   std::vector<PageId> ids(free_.begin(), free_.end());
   ids.insert(ids.end(), pending_.begin(), pending_.end());
   ids.insert(ids.end(), planned_.begin(), planned_.end());
+  ids.insert(ids.end(), fenced_.begin(), fenced_.end());
   std::sort(ids.begin(), ids.end());
   return ids;
+}
+
+void PageAllocator::Fence(uint64_t min_page_count) {
+  for (PageId id : free_) state(id) = PageState::kFenced;
+  fenced_.insert(fenced_.end(), free_.begin(), free_.end());
+  free_.clear();
+  for (; page_count_ < min_page_count; ++page_count_) {
+    state_.push_back(PageState::kFenced);
+    fenced_.push_back(page_count_);
+  }
+}
+
+uint64_t PageAllocator::Unfence() {
+  for (PageId id : fenced_) state(id) = PageState::kFree;
+  std::sort(fenced_.begin(), fenced_.end(), std::greater<PageId>());
+  free_.insert(free_.begin(), fenced_.begin(), fenced_.end());
+  const uint64_t count = fenced_.size();
+  fenced_.clear();
+  return count;
 }
 
 PageId PageAllocator::Allocate() {
@@ -54,6 +74,7 @@ absl::Status PageAllocator::Free(PageId id) {
     case PageState::kFree:
     case PageState::kPending:
     case PageState::kPlanned:
+    case PageState::kFenced:
       return absl::FailedPreconditionError(absl::StrCat("page ", id, " freed twice"));
     case PageState::kFresh:  // invariant 1: no durable state reaches it
       state(id) = PageState::kFree;
@@ -113,6 +134,7 @@ PageAllocator::ListPlan PageAllocator::PlanFreeList(uint32_t page_size,
   plan.entries.assign(free_.begin(), free_.end());
   plan.entries.insert(plan.entries.end(), pending_.begin(), pending_.end());
   plan.entries.insert(plan.entries.end(), list_pages_.begin(), list_pages_.end());
+  plan.entries.insert(plan.entries.end(), fenced_.begin(), fenced_.end());
   for (PageId id : unreachable) {
     // Only pages in use can be held by a snapshot; anything else is
     // listed already (or is not a page), and listing it twice would

@@ -31,6 +31,13 @@
 //     disjoint: state_ holds, for every page id below the page count,
 //     which of them it is in (one byte per page), so that freeing a page
 //     checks it in O(1) instead of searching the sets.
+//  5. Fenced pages (Fence) are free but not allocatable: after a writer
+//     process died, readers in other processes may still hold snapshots of
+//     its versions, whose pages may be any page free at the durable
+//     checkpoint or past its page count. They are listed as free in every
+//     free list written meanwhile (so a crash loses none) and become
+//     allocatable at Unfence, once those readers are gone
+//     (btree/shared_registry.h).
 //  4. A checkpoint may run while the writer goes on (DiskManager::
 //     BeginCheckpoint / FinishCheckpoint): PlanFreeList moves pending_ to
 //     planned_, and CommitFreeList makes only planned_ allocatable. Pages
@@ -78,9 +85,13 @@ class PageAllocator {
 
   uint64_t page_count() const { return page_count_; }
   // Free pages, allocatable now or after the next Sync.
-  size_t free_count() const { return free_.size() + pending_.size() + planned_.size(); }
+  size_t free_count() const {
+    return free_.size() + pending_.size() + planned_.size() + fenced_.size();
+  }
   // Free pages allocatable now.
   size_t allocatable_count() const { return free_.size(); }
+  // Free pages held back by Fence.
+  size_t fenced_count() const { return fenced_.size(); }
   // Free pages the durable meta page may still reach, allocatable only
   // after the next checkpoint (pending and planned).
   size_t pinned_count() const { return pending_.size() + planned_.size(); }
@@ -95,6 +106,13 @@ class PageAllocator {
   // Returns id to the free set; FailedPrecondition on a double free,
   // InvalidArgument for a meta page or a page past the end.
   absl::Status Free(PageId id);
+
+  // Fence: every allocatable page, and every id from page_count() up to
+  // min_page_count (which becomes the page count), is held back: free,
+  // but not handed out until Unfence (invariant 5). Unfence makes them
+  // allocatable (beneath the pages freed since) and returns how many.
+  void Fence(uint64_t min_page_count);
+  uint64_t Unfence();
 
   // Compaction. CompactionThreshold: the lowest id T such that the
   // allocatable pages below T can take every page in use at or past T,
@@ -143,6 +161,7 @@ class PageAllocator {
     kPending,  // in pending_
     kPlanned,  // in planned_
     kList,     // holds the durable free list
+    kFenced,   // in fenced_
   };
   PageState& state(PageId id) { return state_[id]; }
 
@@ -152,6 +171,7 @@ class PageAllocator {
   std::vector<PageId> pending_;   // freed this epoch, durable before
   std::vector<PageId> planned_;   // pending_ as of the last PlanFreeList
   std::vector<PageId> list_pages_;  // pages holding the durable free list
+  std::vector<PageId> fenced_;      // held back by Fence
 };
 
 // Encodes free-list page `id` holding entries[0, n) and link `next`.

@@ -132,12 +132,7 @@ class MmapDiskManager final : public DiskManager {
     }
     LAURA_RETURN_IF_ERROR(file()->Allocate(mapped, bytes - mapped));
     set_file_size(std::max(bytes, file_size()));
-    LAURA_RETURN_IF_ERROR(
-        file()->MapAt(base_ + mapped, mapped, bytes - mapped, /*writable=*/false));
-    LAURA_RETURN_IF_ERROR(AdviseExtent(mapped, bytes));
-    mapped_size_.store(bytes, std::memory_order_release);
-    remaps_.fetch_add(1, std::memory_order_relaxed);
-    return absl::OkStatus();
+    return MapExtent(mapped, bytes);
   }
 
   absl::Status ShrinkTo(uint64_t bytes) override {
@@ -150,6 +145,17 @@ class MmapDiskManager final : public DiskManager {
     LAURA_RETURN_IF_ERROR(file()->Truncate(bytes));
     set_file_size(bytes);
     return absl::OkStatus();
+  }
+
+  absl::Status ExtendReadOnly(uint64_t bytes) override {
+    const uint64_t mapped = mapped_size_.load(std::memory_order_relaxed);
+    if (bytes <= mapped) return absl::OkStatus();
+    if (bytes > reserved_) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the file grew to ", bytes, " bytes, past the ", reserved_,
+          " bytes of address space reserved (max_map_size)"));
+    }
+    return MapExtent(mapped, bytes);
   }
 
   absl::Status SyncData() override { return file()->Sync(); }
@@ -182,6 +188,16 @@ class MmapDiskManager final : public DiskManager {
   }
 
  private:
+  // Maps the file's bytes [mapped, bytes) after the mapped ones.
+  absl::Status MapExtent(uint64_t mapped, uint64_t bytes) {
+    LAURA_RETURN_IF_ERROR(
+        file()->MapAt(base_ + mapped, mapped, bytes - mapped, /*writable=*/false));
+    LAURA_RETURN_IF_ERROR(AdviseExtent(mapped, bytes));
+    mapped_size_.store(bytes, std::memory_order_release);
+    remaps_.fetch_add(1, std::memory_order_relaxed);
+    return absl::OkStatus();
+  }
+
   // Gives the mapped bytes [lo, hi), newly mapped, the whole file's
   // access advice (invariant 7).
   absl::Status AdviseExtent(uint64_t lo, uint64_t hi) {

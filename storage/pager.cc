@@ -83,6 +83,13 @@ absl::StatusOr<PageRef> Pager::FetchIfWritable(PageId id) {
   return PinForWrite(id);
 }
 
+absl::Status Pager::WriteBatchPages() {
+  std::vector<PageId> ids = fresh_.Members();
+  std::sort(ids.begin(), ids.end());
+  for (PageId id : ids) LAURA_RETURN_IF_ERROR(WriteEarly(id));
+  return absl::OkStatus();
+}
+
 absl::Status Pager::FreeUncommitted(PageId id) {
   if (fresh_.erase(id) == 0) {
     return absl::FailedPreconditionError(absl::StrCat(

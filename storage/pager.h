@@ -132,11 +132,19 @@ class Pager {
   // (read-only). Over mmap this may write pages out (when the frames hold
   // more than their budget); an error there leaves the database unusable,
   // and the caller must fail it.
+  // With write-through on, every page of the batch is then written to the
+  // file (WriteEarly, in page order), so that readers in other processes
+  // can read it.
   absl::Status EndWriteBatch(uint64_t txn) {
     absl::Status s = CommitPages(txn);
+    if (s.ok() && write_through_) s = WriteBatchPages();
     fresh_.clear();
     return s;
   }
+  // Write-through: on while readers in other processes follow the writer
+  // (btree/shared_registry.h). Writer thread.
+  void set_write_through(bool on) { write_through_ = on; }
+  bool write_through() const { return write_through_; }
   // Discards a page of the current write batch at once (it was never
   // committed, so nothing can reach it).
   absl::Status FreeUncommitted(PageId id);
@@ -200,6 +208,7 @@ class Pager {
   absl::StatusOr<PageRef> AllocateUninitialized();
 
   DiskManager* const dm_;
+  bool write_through_ = false;
   PageIdSet fresh_;                                    // writable pages
   struct Parked {
     uint64_t txn;      // the transaction that freed the page
@@ -207,6 +216,7 @@ class Pager {
     PageId id;
   };
   absl::Status Release(PageId id);
+  absl::Status WriteBatchPages();
   // Freed by transactions not published at the last ReleaseFrees, in
   // transaction order.
   std::deque<Parked> parked_;

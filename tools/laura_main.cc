@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/db.h"
 #include "engine/version.h"
@@ -210,10 +211,21 @@ std::string ParseFlags(int argc, char** argv, Flags* f) {
   return "";
 }
 
+// Opens the database; the commands that only read (export, check, stat,
+// backup) open it read-only beside a writer process that holds it, and
+// read the writer's latest commit (btree/shared_registry.h).
 std::unique_ptr<DB> OpenOrReport(const Flags& f, const std::string& path, bool create) {
   Options options = f.db;
   options.create_if_missing = create && !options.read_only;
   absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(options, path);
+  const bool reads_only = f.command == "export" || f.command == "check" ||
+                          f.command == "stat" || f.command == "backup";
+  if (reads_only && !options.read_only && absl::IsFailedPrecondition(db.status()) &&
+      absl::StrContains(db.status().message(), "locked by another process")) {
+    options.read_only = true;
+    options.create_if_missing = false;
+    db = DB::Open(options, path);
+  }
   if (!db.ok()) {
     std::cerr << "laura: " << db.status().message();
     if (absl::IsNotFound(db.status()) && !create) std::cerr << " (--create makes it)";

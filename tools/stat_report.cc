@@ -47,8 +47,8 @@ std::string StatReport(DB& db, const std::string& path, bool* sound) {
   absl::StrAppendFormat(&s, "  Log: %d segments, %d bytes\n", log_files, log_bytes);
   absl::StrAppendFormat(&s, "  Open read snapshots: %d\n", stats.open_snapshots.size());
   for (const SnapshotStats& snap : stats.open_snapshots) {
-    absl::StrAppendFormat(&s, "    commit %d, %.1f s old, holding %d replaced pages\n", snap.lsn,
-                          snap.age_seconds, snap.pages_held);
+    absl::StrAppendFormat(&s, "    commit %d, %.1f s old, holding %d replaced pages (pid %d)\n",
+                          snap.lsn, snap.age_seconds, snap.pages_held, snap.pid);
   }
   absl::StrAppendFormat(&s, "  Last LSN: %d, checkpoint LSN: %d\n", stats.last_lsn,
                         stats.checkpoint_lsn);

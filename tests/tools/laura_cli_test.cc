@@ -515,6 +515,39 @@ TEST_F(LauraCliTest, ALockedDatabaseNamesItsHolderAndWaitWaits) {
   EXPECT_EQ(r.out, "1\n");
 }
 
+// Readers in other processes beside a live writer (btree/shared_registry.h):
+// the shell read-only and the reading tools see the writer's latest commit,
+// which no checkpoint has written yet.
+TEST_F(LauraCliTest, ReadingToolsRunBesideALiveWriterAndSeeItsLatestCommit) {
+  ASSERT_EQ(Laura({"--create", db_, "-c", "put a 1"}).exit_status, 0);
+  auto writer = DB::Open(Options(), db_);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  ASSERT_TRUE((*writer)->Put("b", "2").ok());  // in the log and in memory only
+  ProgramResult r = Laura({"--read-only", db_, "-c", "get b; count"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out, "2\n2\n");
+  ASSERT_TRUE((*writer)->Put("c", "3").ok());
+  r = Laura({"export", db_, "--format", "tsv", "-o", "-"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out, "a\t1\nb\t2\nc\t3\n");
+  r = Laura({"check", db_});
+  EXPECT_EQ(r.exit_status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("OK: 3 entries"), std::string::npos) << r.out;
+  r = Laura({"stat", db_});
+  EXPECT_EQ(r.exit_status, 0) << r.out << r.err;
+  const std::string backup = dir_.File("live-backup");
+  r = Laura({"backup", db_, backup});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  ASSERT_TRUE((*writer)->Put("d", "4").ok());
+  r = Laura({backup, "-c", "count"});  // the copy is of one commit, opened clean
+  EXPECT_EQ(r.out, "3\n") << r.err;
+  // A second writer is still refused, naming the holder.
+  r = Laura({db_, "-c", "put e 5"});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_NE(r.err.find("locked by another process"), std::string::npos) << r.err;
+  ASSERT_TRUE((*writer)->Close().ok());
+}
+
 TEST_F(LauraCliTest, CompactAndBackupKeepTheContentsAndStatShowsTheSpace) {
   const std::string source = dir_.File("source.laura");
   WriteFile(source, AwkwardExport(3000));
