@@ -196,9 +196,10 @@ class DBImpl final : public DB {
   absl::Status StartSharing() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void RunServant(uint32_t served);
   void StopServant();
-  // As the writer: every frame to the file, write-through on, the latest
-  // version published to reader processes.
-  absl::Status ShareLatest() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // As the writer (the role, or write_mu_ at open): every frame to the
+  // file, write-through on, the latest version published to reader
+  // processes.
+  absl::Status ShareLatest();
   std::thread servant_;
   std::atomic<bool> servant_stop_{false};
   // The process lock (LOCK), waiting up to Options::lock_timeout_ms.

@@ -12,6 +12,7 @@ PACKAGES=(
   libbenchmark-dev                # Google Benchmark
   libedit-dev                     # the shell's line editing (tools/line_editor.cc)
   clang libclang-rt-14-dev        # libFuzzer targets and sanitizers
+  python3 python3-pytest          # the Python package's tests (python/)
 )
 if [ "${1:-}" = "--peers" ]; then
   PACKAGES+=(liblmdb-dev librocksdb-dev libleveldb-dev libsqlite3-dev libwiredtiger-dev)

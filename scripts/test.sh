@@ -36,7 +36,7 @@ build_and_test build -- -DCMAKE_BUILD_TYPE=Release
 step "ASan + UBSan build (clang, libFuzzer targets included) and tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-build_and_test build-asan -- -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+build_and_test build-asan -- -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLAURA_FUZZ=ON
 
 step "TSan build, threaded tests"
@@ -44,9 +44,9 @@ step "TSan build, threaded tests"
 # and every case of the crash, kill, loader and integrity suites (their
 # background checkpointer, syncer and helper threads run in each one).
 TSAN_OPTIONS=halt_on_error=1 \
-TARGETS="storage_mutex_test storage_disk_manager_test storage_pager_test storage_page_bitmap_test btree_test btree_snapshot_registry_test wal_log_test engine_db_test engine_batch_prefetcher_test engine_crash_test engine_kill_test engine_loader_test engine_integrity_test engine_space_test" \
-  build_and_test build-tsan -R "Mutex|SnapshotRegistry|Readers|Concurren|Thread|OneWriter|Timer|Checkpoint|GroupCommit|Close|CrashTest|KillTest|LoaderTest|IntegrityTest|SpaceTest" \
-  -- -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAURA_TSAN=ON -DLAURA_BENCH=OFF
+TARGETS="storage_mutex_test storage_disk_manager_test storage_pager_test storage_page_bitmap_test btree_test btree_snapshot_registry_test wal_log_test engine_db_test engine_batch_prefetcher_test engine_crash_test engine_kill_test engine_loader_test engine_integrity_test engine_space_test btree_shared_registry_test engine_multi_process_test multi_process_helper" \
+  build_and_test build-tsan -R "Mutex|SnapshotRegistry|Readers|Concurren|Thread|OneWriter|Timer|Checkpoint|GroupCommit|Close|CrashTest|KillTest|LoaderTest|IntegrityTest|SpaceTest|SharedRegistry|MultiProcess" \
+  -- -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAURA_TSAN=ON -DLAURA_BENCH=OFF
 
 step "libFuzzer smoke run"
 FUZZ_TARGETS=(meta_page:meta_page page:page_header node:node log_reader:log_segment
