@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "engine/db.h"
@@ -37,6 +38,9 @@ struct laura_readtxn_t {
 };
 struct laura_writetxn_t {
   std::unique_ptr<WriteTransaction> txn;
+};
+struct laura_space_t {
+  laura::KeySpace space;
 };
 
 namespace {
@@ -271,6 +275,81 @@ const char* laura_iterator_value(laura_iterator_t* it, size_t* len) {
 }
 int laura_iterator_status(const laura_iterator_t* it, char** errmsg) {
   return Report(it->it->status(), errmsg);
+}
+
+int laura_space_create(laura_db_t* db, const char* name, laura_space_t** space, char** errmsg) {
+  absl::StatusOr<laura::KeySpace> made = db->db->CreateKeySpace(name);
+  if (!made.ok()) return Report(made.status(), errmsg);
+  *space = new laura_space_t{*made};
+  return LAURA_OK;
+}
+int laura_space_open(laura_db_t* db, const char* name, laura_space_t** space, char** errmsg) {
+  absl::StatusOr<laura::KeySpace> found = db->db->GetKeySpace(name);
+  if (!found.ok()) return Report(found.status(), errmsg);
+  *space = new laura_space_t{*found};
+  return LAURA_OK;
+}
+int laura_space_drop(laura_db_t* db, const char* name, char** errmsg) {
+  return Report(db->db->DropKeySpace(name), errmsg);
+}
+int laura_space_list(laura_db_t* db, char*** names, size_t* count, char** errmsg) {
+  absl::StatusOr<std::vector<std::string>> list = db->db->ListKeySpaces();
+  if (!list.ok()) return Report(list.status(), errmsg);
+  *count = list->size();
+  *names = static_cast<char**>(std::malloc(sizeof(char*) * (list->empty() ? 1 : list->size())));
+  for (size_t i = 0; i < list->size(); ++i) (*names)[i] = CopyBytes((*list)[i]);
+  return LAURA_OK;
+}
+const char* laura_space_name(const laura_space_t* space) { return space->space.name().c_str(); }
+void laura_space_destroy(laura_space_t* space) { delete space; }
+int laura_space_get(laura_db_t* db, const laura_space_t* space, const char* key, size_t key_len,
+                    char** value, size_t* value_len, char** errmsg) {
+  return ReturnValue(db->db->Get(space->space, Bytes(key, key_len)), value, value_len, errmsg);
+}
+int laura_space_put(laura_db_t* db, const laura_space_t* space, const char* key, size_t key_len,
+                    const char* value, size_t value_len, char** errmsg) {
+  return Report(db->db->Put(space->space, Bytes(key, key_len), Bytes(value, value_len)), errmsg);
+}
+int laura_space_delete(laura_db_t* db, const laura_space_t* space, const char* key,
+                       size_t key_len, char** errmsg) {
+  return Report(db->db->Delete(space->space, Bytes(key, key_len)), errmsg);
+}
+laura_iterator_t* laura_space_iterator(laura_db_t* db, const laura_space_t* space) {
+  return WrapIterator(db->db->NewIterator(space->space));
+}
+void laura_writebatch_space_put(laura_writebatch_t* batch, const laura_space_t* space,
+                                const char* key, size_t key_len, const char* value,
+                                size_t value_len) {
+  batch->batch.Put(space->space, Bytes(key, key_len), Bytes(value, value_len));
+}
+void laura_writebatch_space_delete(laura_writebatch_t* batch, const laura_space_t* space,
+                                   const char* key, size_t key_len) {
+  batch->batch.Delete(space->space, Bytes(key, key_len));
+}
+int laura_readtxn_space_get(laura_readtxn_t* txn, const laura_space_t* space, const char* key,
+                            size_t key_len, char** value, size_t* value_len, char** errmsg) {
+  return ReturnValue(txn->txn->Get(space->space, Bytes(key, key_len)), value, value_len, errmsg);
+}
+laura_iterator_t* laura_readtxn_space_iterator(laura_readtxn_t* txn, const laura_space_t* space) {
+  return WrapIterator(txn->txn->NewIterator(space->space));
+}
+int laura_writetxn_space_get(laura_writetxn_t* txn, const laura_space_t* space, const char* key,
+                             size_t key_len, char** value, size_t* value_len, char** errmsg) {
+  return ReturnValue(txn->txn->Get(space->space, Bytes(key, key_len)), value, value_len, errmsg);
+}
+int laura_writetxn_space_put(laura_writetxn_t* txn, const laura_space_t* space, const char* key,
+                             size_t key_len, const char* value, size_t value_len,
+                             char** errmsg) {
+  return Report(txn->txn->Put(space->space, Bytes(key, key_len), Bytes(value, value_len)),
+                errmsg);
+}
+int laura_writetxn_space_delete(laura_writetxn_t* txn, const laura_space_t* space,
+                                const char* key, size_t key_len, char** errmsg) {
+  return Report(txn->txn->Delete(space->space, Bytes(key, key_len)), errmsg);
+}
+laura_iterator_t* laura_writetxn_space_iterator(laura_writetxn_t* txn,
+                                                const laura_space_t* space) {
+  return WrapIterator(txn->txn->NewIterator(space->space));
 }
 
 }  // extern "C"

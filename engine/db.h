@@ -44,6 +44,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "btree/check.h"
+#include "engine/key_space.h"
 #include "engine/write_batch.h"
 #include "storage/disk_manager.h"
 #include "storage/env.h"
@@ -188,6 +189,9 @@ class ReadTransaction {
   // DBTest.GetViewIsValidUntilTheTransactionEnds.
   virtual absl::StatusOr<absl::string_view> GetView(absl::string_view key) = 0;
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
+  // The same in a named key space (keys as given, without its prefix).
+  virtual absl::StatusOr<std::string> Get(const KeySpace& space, absl::string_view key) = 0;
+  virtual std::unique_ptr<Iterator> NewIterator(const KeySpace& space) = 0;
 };
 
 // A write transaction: one at a time per database. It sees its own
@@ -202,12 +206,20 @@ class WriteTransaction {
   // Iterates the transaction's own view; a change in the transaction
   // invalidates iterators made before it.
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
+  // The same in a named key space; one transaction may write several.
+  virtual absl::StatusOr<std::string> Get(const KeySpace& space, absl::string_view key) = 0;
+  virtual absl::Status Put(const KeySpace& space, absl::string_view key,
+                           absl::string_view value) = 0;
+  virtual absl::Status Delete(const KeySpace& space, absl::string_view key) = 0;
+  virtual std::unique_ptr<Iterator> NewIterator(const KeySpace& space) = 0;
   virtual absl::Status Commit(const WriteOptions& options) = 0;
   absl::Status Commit() { return Commit(WriteOptions()); }
   virtual absl::Status Abort() = 0;
 };
 
 struct LoadOptions {
+  // The key space loaded into (default: the default space).
+  KeySpace space;
   // A key already in the database, or put twice in the load: true, the
   // later value wins; false, Put fails with AlreadyExists.
   bool overwrite = false;
@@ -267,6 +279,9 @@ struct DBStats {
   // pages in use there fit into free pages nearer the start (the cost of
   // working it out grows with the free list).
   uint64_t compactable_pages = 0;
+  // Named key spaces, and dropped ones whose keys are still being deleted.
+  uint64_t key_spaces = 0;
+  uint64_t dropping_spaces = 0;
   // The read snapshots open (read transactions, iterators, calls in
   // flight), in this process and in reader processes following this
   // writer, oldest first, with the pages each holds and its process.
@@ -308,6 +323,29 @@ class DB {
   virtual absl::StatusOr<std::unique_ptr<Loader>> BeginLoad(const LoadOptions& options = {}) = 0;
   // An iterator over a snapshot of the latest commit (owning the snapshot).
   virtual std::unique_ptr<Iterator> NewIterator() = 0;
+
+  // Named key spaces (engine/key_space.h): separate, ordered sets of keys
+  // in one database, written together atomically by a batch or a
+  // transaction. The default space is KeySpace() and is what the calls
+  // without a space use; its keys may not begin with kSpacePrefix
+  // (InvalidArgument). Names are 1 to 255 bytes.
+  // Creates a space: AlreadyExists if there is one of that name.
+  virtual absl::StatusOr<KeySpace> CreateKeySpace(absl::string_view name) = 0;
+  // The handle of an existing space: NotFound if there is none.
+  virtual absl::StatusOr<KeySpace> GetKeySpace(absl::string_view name) = 0;
+  // Drops a space and its keys: gone from the next snapshot on (handles
+  // of it fail with FailedPrecondition from then), its pages freed at
+  // once when it is small, otherwise by a background thread in batches
+  // (also after a crash: DBStats::dropping_spaces counts what is left).
+  virtual absl::Status DropKeySpace(absl::string_view name) = 0;
+  // The names of the spaces, sorted (the default space is not listed).
+  virtual absl::StatusOr<std::vector<std::string>> ListKeySpaces() = 0;
+  virtual absl::StatusOr<std::string> Get(const KeySpace& space, absl::string_view key) = 0;
+  virtual absl::Status Put(const KeySpace& space, absl::string_view key,
+                           absl::string_view value) = 0;
+  virtual absl::Status Delete(const KeySpace& space, absl::string_view key) = 0;
+  virtual std::unique_ptr<Iterator> NewIterator(const KeySpace& space) = 0;
+
   // Makes every acknowledged commit durable (syncs the log).
   virtual absl::Status Sync() = 0;
   // Writes a checkpoint: the data file holds every commit so far and the

@@ -32,6 +32,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -116,11 +117,13 @@ absl::Status DBImpl::Init() {
                                                     .segment_size = options_.log_segment_size}));
     LAURA_RETURN_IF_ERROR(log_->DropSegmentsThrough(tree_->committed_txn()));
   }
+  LAURA_RETURN_IF_ERROR(LoadDroppedSpaces());
   initialized_ = true;
   if (!options_.read_only && options_.durability == Durability::kSyncOnTimer) {
     syncer_ = std::thread([this] { RunSyncer(); });
   }
   if (!options_.read_only) StartCheckpointer();
+  if (dropped_count_.load() > 0) StartDropper();  // resumes drops a crash cut short
   return absl::OkStatus();
 }
 
@@ -323,7 +326,16 @@ absl::Status DBImpl::CommitWriter(absl::string_view payload, const WriteOptions&
 
 absl::Status DBImpl::Write(const WriteBatch& batch, const WriteOptions& options) {
   if (batch.empty()) return CheckOpen();
+  if (batch.has_reserved_key()) return ReservedKeyError();
   LAURA_RETURN_IF_ERROR(AcquireWriter(/*wait=*/true));
+  // In the writer role, so that no drop comes between the check and the
+  // commit.
+  for (uint64_t id : batch.spaces()) {
+    if (absl::Status s = CheckSpaceId(id); !s.ok()) {
+      LAURA_RETURN_IF_ERROR(AbortWriter());
+      return s;
+    }
+  }
   const std::string payload = batch.Encode();
   if (absl::Status s = Checked(ApplyBatch(payload)); !s.ok()) {
     LAURA_RETURN_IF_ERROR(AbortWriter());
@@ -412,6 +424,7 @@ absl::Status DBImpl::Close() {
   while (tree_ != nullptr && tree_->snapshot_count() > 0) {
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
+  StopDropper();
   StopSyncer();  // before write_mu_: these threads take it
   StopCheckpointer();
   StopServant();
@@ -477,9 +490,12 @@ class Handle {
 // An iterator over a borrowed snapshot (a transaction's), or over its own
 // snapshot of the latest commit, released at the end. Made after Close
 // began, it holds no snapshot and its status() says the database is closed.
+// In a named key space it walks the space's range and shows keys without
+// its prefix; in the default space it steps over the range reserved for
+// named spaces (engine/key_space.h).
 class IteratorImpl final : public Iterator {
  public:
-  IteratorImpl(DBImpl* db, std::optional<BTree::Snapshot> borrowed)
+  IteratorImpl(DBImpl* db, std::optional<BTree::Snapshot> borrowed, KeySpace space = KeySpace())
       : handle_(db),
         db_(db),
         owns_snapshot_(!borrowed.has_value() && handle_.status().ok()),
@@ -490,34 +506,98 @@ class IteratorImpl final : public Iterator {
         // A refused handle (the database is closing) must not reach the
         // disk manager Close is about to reset
         // (DBTest.CloseWhileConcurrentReadersAreInsideCalls, under TSan).
-        faults_(handle_.status().ok() ? db->fault_counter() : DBImpl::no_faults()) {}
+        faults_(handle_.status().ok() ? db->fault_counter() : DBImpl::no_faults()),
+        space_(std::move(space)),
+        space_end_(PrefixEnd(space_.prefix()).value_or("")),
+        space_status_(handle_.status().ok() ? db->CheckSpace(space_) : absl::OkStatus()) {}
   ~IteratorImpl() override {
     if (owns_snapshot_) db_->tree().ReleaseSnapshot(snapshot_);
   }
   // A fault on the mapping ends the iteration (status() says why).
   bool Valid() const override {
-    return cursor_.Valid() && faults_->load(std::memory_order_relaxed) == 0;
+    return !past_space_ && space_status_.ok() && cursor_.Valid() &&
+           faults_->load(std::memory_order_relaxed) == 0;
   }
-  void SeekToFirst() override { cursor_.SeekToFirst(); }
-  void SeekToLast() override { cursor_.SeekToLast(); }
-  void Seek(absl::string_view key) override { cursor_.Seek(key); }
-  void SeekForPrev(absl::string_view key) override { cursor_.SeekForPrev(key); }
-  void Next() override { cursor_.Next(); }
-  void Prev() override { cursor_.Prev(); }
-  absl::string_view key() const override { return cursor_.key(); }
+  void SeekToFirst() override {
+    if (space_.is_default()) {
+      cursor_.SeekToFirst();
+    } else {
+      cursor_.Seek(space_.prefix());
+    }
+    SettleForward();
+  }
+  void SeekToLast() override {
+    if (space_.is_default()) {
+      cursor_.SeekToLast();
+    } else {
+      cursor_.SeekForPrev(space_end_);
+      if (cursor_.Valid() && cursor_.key() == space_end_) cursor_.Prev();
+    }
+    SettleBackward();
+  }
+  void Seek(absl::string_view key) override {
+    cursor_.Seek(Stored(key));
+    SettleForward();
+  }
+  void SeekForPrev(absl::string_view key) override {
+    cursor_.SeekForPrev(Stored(key));
+    SettleBackward();
+  }
+  void Next() override {
+    cursor_.Next();
+    SettleForward();
+  }
+  void Prev() override {
+    cursor_.Prev();
+    SettleBackward();
+  }
+  absl::string_view key() const override { return cursor_.key().substr(space_.prefix().size()); }
   absl::string_view value() override { return cursor_.value(); }
   absl::Status status() const override {
     LAURA_RETURN_IF_ERROR(handle_.status());
+    LAURA_RETURN_IF_ERROR(space_status_);
     return db_->Checked(cursor_.status());
   }
 
  private:
+  absl::string_view Stored(absl::string_view key) {
+    if (space_.is_default()) return key;
+    stored_ = space_.StoredKey(key);
+    return stored_;
+  }
+  // After a move forward: past the reserved range (default space), or
+  // past the end of the space.
+  void SettleForward() {
+    past_space_ = false;
+    if (!cursor_.Valid()) return;
+    if (space_.is_default()) {
+      if (IsReservedKey(cursor_.key())) cursor_.Seek(kSpacePrefixEnd);
+    } else {
+      past_space_ = !absl::StartsWith(cursor_.key(), space_.prefix());
+    }
+  }
+  void SettleBackward() {
+    past_space_ = false;
+    if (!cursor_.Valid()) return;
+    if (space_.is_default()) {
+      // No stored key is kSpacePrefix itself: the last key before it.
+      if (IsReservedKey(cursor_.key())) cursor_.SeekForPrev(kSpacePrefix);
+    } else {
+      past_space_ = !absl::StartsWith(cursor_.key(), space_.prefix());
+    }
+  }
+
   const Handle handle_;
   DBImpl* const db_;
   const bool owns_snapshot_;
   const BTree::Snapshot snapshot_;
   Cursor cursor_;
   const std::atomic<uint64_t>* const faults_;  // DBImpl::fault_counter()
+  const KeySpace space_;
+  const std::string space_end_;  // the first stored key past the space
+  const absl::Status space_status_;  // FailedPrecondition for a dropped space
+  bool past_space_ = false;
+  std::string stored_;  // Seek's stored key
 };
 
 class ReadTransactionImpl final : public ReadTransaction {
@@ -531,10 +611,21 @@ class ReadTransactionImpl final : public ReadTransaction {
   }
   absl::StatusOr<std::string> Get(absl::string_view key) override {
     LAURA_RETURN_IF_ERROR(handle_.status());
+    if (IsReservedKey(key)) return absl::NotFoundError("key not found");
     return Checked(db_, db_->tree().Get(snapshot_.root, key));
+  }
+  absl::StatusOr<std::string> Get(const KeySpace& space, absl::string_view key) override {
+    if (space.is_default()) return Get(key);
+    LAURA_RETURN_IF_ERROR(handle_.status());
+    LAURA_RETURN_IF_ERROR(db_->CheckSpace(space));
+    return Checked(db_, db_->tree().Get(snapshot_.root, space.StoredKey(key)));
+  }
+  std::unique_ptr<Iterator> NewIterator(const KeySpace& space) override {
+    return std::make_unique<IteratorImpl>(db_, snapshot_, space);
   }
   absl::StatusOr<absl::string_view> GetView(absl::string_view key) override {
     LAURA_RETURN_IF_ERROR(handle_.status());
+    if (IsReservedKey(key)) return absl::NotFoundError("key not found");
     // Copies live as long as the transaction (a deque never moves them).
     if (copies_.empty() || !copies_.back().empty()) copies_.emplace_back();
     absl::StatusOr<absl::string_view> view =
@@ -560,19 +651,34 @@ class WriteTransactionImpl final : public WriteTransaction {
     if (!done_) Abort().IgnoreError();
   }
   absl::StatusOr<std::string> Get(absl::string_view key) override {
-    LAURA_RETURN_IF_ERROR(CheckActive());
-    return Checked(db_, db_->tree().Get(db_->tree().write_root(), key));
+    return Get(KeySpace(), key);
   }
   absl::Status Put(absl::string_view key, absl::string_view value) override {
-    LAURA_RETURN_IF_ERROR(CheckActive());
-    return Track(db_->Checked(db_->tree().Put(key, value)), [&] { batch_.Put(key, value); });
+    return Put(KeySpace(), key, value);
   }
-  absl::Status Delete(absl::string_view key) override {
+  absl::Status Delete(absl::string_view key) override { return Delete(KeySpace(), key); }
+  std::unique_ptr<Iterator> NewIterator() override { return NewIterator(KeySpace()); }
+  absl::StatusOr<std::string> Get(const KeySpace& space, absl::string_view key) override {
     LAURA_RETURN_IF_ERROR(CheckActive());
-    return Track(db_->Checked(db_->tree().Delete(key).status()), [&] { batch_.Delete(key); });
+    LAURA_ASSIGN_OR_RETURN(const std::string stored, StoredKey(space, key, /*reading=*/true));
+    return Checked(db_, db_->tree().Get(db_->tree().write_root(), stored));
   }
-  std::unique_ptr<Iterator> NewIterator() override {
-    return std::make_unique<IteratorImpl>(db_, BTree::Snapshot{db_->tree().write_root(), 0});
+  absl::Status Put(const KeySpace& space, absl::string_view key,
+                   absl::string_view value) override {
+    LAURA_RETURN_IF_ERROR(CheckActive());
+    LAURA_ASSIGN_OR_RETURN(const std::string stored, StoredKey(space, key, /*reading=*/false));
+    return Track(db_->Checked(db_->tree().Put(stored, value)),
+                 [&] { batch_.PutStored(stored, value); });
+  }
+  absl::Status Delete(const KeySpace& space, absl::string_view key) override {
+    LAURA_RETURN_IF_ERROR(CheckActive());
+    LAURA_ASSIGN_OR_RETURN(const std::string stored, StoredKey(space, key, /*reading=*/false));
+    return Track(db_->Checked(db_->tree().Delete(stored).status()),
+                 [&] { batch_.DeleteStored(stored); });
+  }
+  std::unique_ptr<Iterator> NewIterator(const KeySpace& space) override {
+    return std::make_unique<IteratorImpl>(db_, BTree::Snapshot{db_->tree().write_root(), 0},
+                                          space);
   }
   absl::Status Commit(const WriteOptions& options) override {
     LAURA_RETURN_IF_ERROR(CheckActive());
@@ -590,6 +696,19 @@ class WriteTransactionImpl final : public WriteTransaction {
   absl::Status CheckActive() const {
     if (done_) return absl::FailedPreconditionError("the write transaction has ended");
     return absl::OkStatus();
+  }
+  // The stored key of key in space: NotFound (reading) or InvalidArgument
+  // (writing) for a default-space key in the reserved range,
+  // FailedPrecondition for a dropped space.
+  absl::StatusOr<std::string> StoredKey(const KeySpace& space, absl::string_view key,
+                                        bool reading) const {
+    if (space.is_default()) {
+      if (!IsReservedKey(key)) return std::string(key);
+      if (reading) return absl::NotFoundError("key not found");
+      return ReservedKeyError();
+    }
+    LAURA_RETURN_IF_ERROR(db_->CheckSpace(space));
+    return space.StoredKey(key);
   }
   // An invalid argument changed nothing; any other error may have left the
   // operation half done, so the transaction can only be aborted.
@@ -628,6 +747,10 @@ DBStats DBImpl::Stats() {
   st.snapshots = tree_->snapshot_count() - 1;  // not this call's own
   if (prefetcher_ != nullptr) st.prefetched_keys = prefetcher_->keys_warmed();
   st.disk = dm_->Stats();
+  if (absl::StatusOr<std::vector<std::string>> spaces = ListKeySpaces(); spaces.ok()) {
+    st.key_spaces = spaces->size();
+  }
+  st.dropping_spaces = CountDroppingSpaces(call.root());
   st.compactable_pages = st.disk.page_count - std::min(st.disk.page_count,
                                                        dm_->CompactionThreshold());
   // Open snapshots but this call's own, oldest first, with what each
@@ -685,6 +808,10 @@ std::unique_ptr<ReadTransaction> DBImpl::BeginRead() {
 absl::StatusOr<std::unique_ptr<WriteTransaction>> DBImpl::BeginWrite(bool wait) {
   LAURA_RETURN_IF_ERROR(AcquireWriter(wait));
   return std::unique_ptr<WriteTransaction>(std::make_unique<WriteTransactionImpl>(this));
+}
+
+std::unique_ptr<Iterator> DBImpl::NewIterator(const KeySpace& space) {
+  return std::make_unique<IteratorImpl>(this, std::nullopt, space);
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator() {

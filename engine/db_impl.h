@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "btree/btree.h"
@@ -23,6 +24,10 @@
 
 namespace laura {
 namespace engine_internal {
+
+// InvalidArgument for a default-space key in the range reserved for named
+// key spaces (engine/key_space.h).
+absl::Status ReservedKeyError();
 
 class DBImpl final : public DB {
  public:
@@ -59,6 +64,7 @@ class DBImpl final : public DB {
   absl::Status Get(absl::string_view key, std::string* value) override {
     const Call call(this);
     LAURA_RETURN_IF_ERROR(call.status());
+    if (ABSL_PREDICT_FALSE(IsReservedKey(key))) return absl::NotFoundError("key not found");
     return Checked(tree_->Get(call.root(), key, value));
   }
 
@@ -76,6 +82,42 @@ class DBImpl final : public DB {
 
   using DB::Write;
   absl::Status Write(const WriteBatch& batch, const WriteOptions& options) override;
+
+  // Key spaces (key_spaces.cc).
+  absl::StatusOr<KeySpace> CreateKeySpace(absl::string_view name) override;
+  absl::StatusOr<KeySpace> GetKeySpace(absl::string_view name) override;
+  absl::Status DropKeySpace(absl::string_view name) override;
+  absl::StatusOr<std::vector<std::string>> ListKeySpaces() override;
+  absl::StatusOr<std::string> Get(const KeySpace& space, absl::string_view key) override {
+    if (space.is_default()) return Get(key);
+    const Call call(this);
+    LAURA_RETURN_IF_ERROR(call.status());
+    LAURA_RETURN_IF_ERROR(CheckSpace(space));
+    absl::StatusOr<std::string> value = tree_->Get(call.root(), space.StoredKey(key));
+    LAURA_RETURN_IF_ERROR(Checked(value.status()));
+    return value;
+  }
+  absl::Status Put(const KeySpace& space, absl::string_view key,
+                   absl::string_view value) override {
+    WriteBatch batch;
+    batch.Put(space, key, value);
+    return Write(batch);
+  }
+  absl::Status Delete(const KeySpace& space, absl::string_view key) override {
+    WriteBatch batch;
+    batch.Delete(space, key);
+    return Write(batch);
+  }
+  std::unique_ptr<Iterator> NewIterator(const KeySpace& space) override;
+  // FailedPrecondition if the space was dropped (by this process). Any
+  // thread; one atomic load unless a space was ever dropped.
+  absl::Status CheckSpace(const KeySpace& space) const {
+    if (space.is_default() || dropped_count_.load(std::memory_order_acquire) == 0) {
+      return absl::OkStatus();
+    }
+    return CheckSpaceId(space.id());
+  }
+  absl::Status CheckSpaceId(uint64_t id) const;
 
   absl::Status Sync() override {
     const Call call(this);
@@ -187,6 +229,25 @@ class DBImpl final : public DB {
   absl::Status CheckWritable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Fail(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status Recover(uint64_t* next_segment, std::vector<SegmentInfo>* segments);
+  // Key spaces (key_spaces.cc). At open: the spaces being dropped, and
+  // (writable) the dropper for them. The dropper deletes a dropped space's
+  // keys in batches as the writer, then its entry in the drop queue.
+  absl::Status LoadDroppedSpaces();
+  // Spaces in the drop queue under root.
+  uint64_t CountDroppingSpaces(PageId root);
+  void StartDropper();
+  void StopDropper();
+  void RunDropper();
+  // Deletes up to `limit` keys of space id under the write root in the
+  // writer's transaction, recording them in *batch; returns how many.
+  absl::StatusOr<uint64_t> DeleteSpaceKeys(uint64_t id, uint64_t limit, WriteBatch* batch);
+  mutable Mutex spaces_mu_;
+  absl::flat_hash_set<uint64_t> dropped_ ABSL_GUARDED_BY(spaces_mu_);
+  std::atomic<uint64_t> dropped_count_{0};  // dropped_.size()
+  std::thread dropper_;
+  std::atomic<bool> dropper_stop_{false};
+  std::atomic<bool> dropper_done_{true};
+  Mutex dropper_mu_;  // starting and stopping the dropper
   // Reader processes beside a writer process (engine/processes.cc). Before
   // the disk manager opens: the coordination file, and for a reader the
   // writer's latest version (*following: skip the log, read that).

@@ -30,6 +30,13 @@ class LoaderImpl final : public Loader {
 
   absl::Status Put(absl::string_view key, absl::string_view value) override {
     LAURA_RETURN_IF_ERROR(CheckActive());
+    if (!options_.space.is_default()) {
+      LAURA_RETURN_IF_ERROR(db_->CheckSpace(options_.space));
+      stored_key_ = options_.space.StoredKey(key);
+      key = stored_key_;
+    } else if (IsReservedKey(key)) {
+      return ReservedKeyError();
+    }
     LAURA_RETURN_IF_ERROR(CheckEntrySize(db_->pager()->page_size(), key, value));
     if (bulk_ != nullptr) {
       if (!has_pending_) return HoldBack(key, value);
@@ -77,6 +84,7 @@ class LoaderImpl final : public Loader {
   bool bulk() const override { return bulk_ != nullptr; }
 
  private:
+  std::string stored_key_;  // the key in a named space
   absl::Status CheckActive() const {
     if (done_) return absl::FailedPreconditionError("the load has ended");
     return absl::OkStatus();

@@ -1,6 +1,8 @@
 // WriteBatch encoding and decoding (see write_batch.h).
 #include "engine/write_batch.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
 #include "storage/status_macros.h"
@@ -9,6 +11,34 @@
 namespace laura {
 
 void WriteBatch::Put(absl::string_view key, absl::string_view value) {
+  has_reserved_key_ |= IsReservedKey(key);
+  PutStored(key, value);
+}
+
+void WriteBatch::Delete(absl::string_view key) {
+  has_reserved_key_ |= IsReservedKey(key);
+  DeleteStored(key);
+}
+
+void WriteBatch::NoteSpace(const KeySpace& space) {
+  if (std::find(spaces_.begin(), spaces_.end(), space.id()) == spaces_.end()) {
+    spaces_.push_back(space.id());
+  }
+}
+
+void WriteBatch::Put(const KeySpace& space, absl::string_view key, absl::string_view value) {
+  if (space.is_default()) return Put(key, value);
+  NoteSpace(space);
+  PutStored(space.StoredKey(key), value);
+}
+
+void WriteBatch::Delete(const KeySpace& space, absl::string_view key) {
+  if (space.is_default()) return Delete(key);
+  NoteSpace(space);
+  DeleteStored(space.StoredKey(key));
+}
+
+void WriteBatch::PutStored(absl::string_view key, absl::string_view value) {
   ops_.push_back(static_cast<char>(kBatchPut));
   PutVarint64(&ops_, key.size());
   ops_.append(key.data(), key.size());
@@ -17,7 +47,7 @@ void WriteBatch::Put(absl::string_view key, absl::string_view value) {
   ++count_;
 }
 
-void WriteBatch::Delete(absl::string_view key) {
+void WriteBatch::DeleteStored(absl::string_view key) {
   ops_.push_back(static_cast<char>(kBatchDelete));
   PutVarint64(&ops_, key.size());
   ops_.append(key.data(), key.size());
@@ -27,6 +57,8 @@ void WriteBatch::Delete(absl::string_view key) {
 void WriteBatch::Clear() {
   ops_.clear();
   count_ = 0;
+  spaces_.clear();
+  has_reserved_key_ = false;
 }
 
 std::string WriteBatch::Encode() const {

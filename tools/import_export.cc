@@ -40,7 +40,7 @@ absl::StatusOr<ImportResult> ImportFiles(DB& db, const std::vector<std::string>&
     readers.push_back(std::move(*reader));
   }
   absl::StatusOr<std::unique_ptr<Loader>> loader =
-      db.BeginLoad({.overwrite = options.last_wins});
+      db.BeginLoad({.space = options.space, .overwrite = options.last_wins});
   if (!loader.ok()) return loader.status();
   Progress progress(options.progress, "import", total);
   ImportResult result;

@@ -34,6 +34,8 @@ struct ImportOptions {
   bool skip_bad = false;
   // Draw a progress line on standard error.
   bool progress = false;
+  // The key space loaded into (default: the default space).
+  KeySpace space;
 };
 
 struct ImportResult {

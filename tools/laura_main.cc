@@ -70,12 +70,14 @@ import:
   --header              csv: the first record is a header
   --last-wins           a repeated key takes its last value (default: error)
   --skip-bad            skip and count malformed records instead of failing
+  --space NAME          into key space NAME (created if missing)
   --quiet               no progress line
 export:
   --from A, --to B      only keys in [A, B)
   --format F            tsv, csv, jsonl or laura (default: -o's extension, else laura)
   --header              csv: write a header record
   -o FILE               write to FILE instead of standard output
+  --space NAME          the keys of key space NAME
   --quiet               no progress line
 backup:
   --compact             copy only the pages in use, renumbered and packed
@@ -95,6 +97,7 @@ struct Flags {
   std::string output = "-";
   bool format_given = false;
   bool compact_backup = false;  // backup --compact
+  std::optional<std::string> space;  // import/export --space
 };
 
 int UsageError(const std::string& message) {
@@ -162,6 +165,9 @@ std::string ParseFlags(int argc, char** argv, Flags* f) {
       f->commands = *v;
     } else if (arg == "--keep-going" && f->command.empty()) {
       f->keep_going = true;
+    } else if (arg == "--space" && (f->command == "import" || f->command == "export")) {
+      if (!(v = value(arg))) return "--space needs the name of a key space";
+      f->space = *v;
     } else if (arg == "--quiet" && (f->command == "import" || f->command == "export")) {
       f->quiet = true;
     } else if (arg == "--format" && (f->command == "import" || f->command == "export")) {
@@ -282,6 +288,15 @@ int RunImport(Flags& f) {
   std::unique_ptr<DB> db = OpenOrReport(f, f.positional[0], /*create=*/true);
   if (db == nullptr) return 1;
   f.import.progress = !f.quiet && Progress::StderrIsTerminal();
+  if (f.space.has_value()) {
+    absl::StatusOr<KeySpace> space = db->GetKeySpace(*f.space);
+    if (absl::IsNotFound(space.status())) space = db->CreateKeySpace(*f.space);
+    if (!space.ok()) {
+      std::cerr << "laura: " << space.status().message() << "\n";
+      return CloseAndReport(*db, 1);
+    }
+    f.import.space = *space;
+  }
   const std::vector<std::string> files(f.positional.begin() + 1, f.positional.end());
   absl::StatusOr<ImportResult> result = ImportFiles(*db, files, f.import);
   if (!result.ok()) {
@@ -298,7 +313,16 @@ int RunExport(Flags& f) {
   if (db == nullptr) return 1;
   if (!f.format_given && f.output != "-") f.exported.format = FormatForPath(f.output);
   f.exported.progress = !f.quiet && f.output != "-" && Progress::StderrIsTerminal();
-  std::unique_ptr<Iterator> it = db->NewIterator();
+  KeySpace space;
+  if (f.space.has_value()) {
+    absl::StatusOr<KeySpace> named = db->GetKeySpace(*f.space);
+    if (!named.ok()) {
+      std::cerr << "laura: " << named.status().message() << "\n";
+      return CloseAndReport(*db, 1);
+    }
+    space = *named;
+  }
+  std::unique_ptr<Iterator> it = db->NewIterator(space);
   db->AdviseSequential().IgnoreError();  // a hint only
   absl::StatusOr<uint64_t> records = ExportRecords(*it, f.output, f.exported);
   it.reset();

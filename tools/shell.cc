@@ -68,6 +68,14 @@ const std::vector<Shell::Command>& Shell::Commands() {
        "write the keys (in [--from, --to)) to FILE (- for the screen); default format laura", 1, 1,
        {{"--from", true}, {"--to", true}, {"--format", true}, {"--header", false}},
        &Shell::Export},
+      {"use", "use [NAME]",
+       "work in key space NAME from now on (no NAME: the default space)", 0, 1, {}, &Shell::Use},
+      {"spaces", "spaces", "list the named key spaces and their key counts", 0, 0, {},
+       &Shell::Spaces},
+      {"create-space", "create-space NAME", "create a named key space", 1, 1, {},
+       &Shell::CreateSpace},
+      {"drop-space", "drop-space NAME", "drop a named key space and all its keys", 1, 1, {},
+       &Shell::DropSpace},
       {"timer", "timer on|off", "print how long each command takes", 1, 1, {}, &Shell::Timer},
       {"help", "help [COMMAND]", "list the commands, or explain one", 0, 1, {}, &Shell::Help},
       {"quit", "quit", "leave the shell (also: exit, Ctrl-D)", 0, 0, {}, &Shell::Quit},
@@ -217,12 +225,13 @@ absl::Status Shell::NotInTransaction(absl::string_view command) const {
 }
 
 std::unique_ptr<Iterator> Shell::NewIterator() {
-  return txn_ != nullptr ? txn_->NewIterator() : db_->NewIterator();
+  return txn_ != nullptr ? txn_->NewIterator(space_) : db_->NewIterator(space_);
 }
 
 absl::Status Shell::Get(const Args& a) {
   const std::string& key = a.positional[0];
-  absl::StatusOr<std::string> value = txn_ != nullptr ? txn_->Get(key) : db_->Get(key);
+  absl::StatusOr<std::string> value =
+      txn_ != nullptr ? txn_->Get(space_, key) : db_->Get(space_, key);
   if (absl::IsNotFound(value.status())) {
     return absl::NotFoundError(absl::StrCat("key ", ShellQuote(key), " not found"));
   }
@@ -233,12 +242,12 @@ absl::Status Shell::Get(const Args& a) {
 
 absl::Status Shell::Put(const Args& a) {
   const std::string &key = a.positional[0], &value = a.positional[1];
-  return txn_ != nullptr ? txn_->Put(key, value) : db_->Put(key, value);
+  return txn_ != nullptr ? txn_->Put(space_, key, value) : db_->Put(space_, key, value);
 }
 
 absl::Status Shell::Del(const Args& a) {
   const std::string& key = a.positional[0];
-  return txn_ != nullptr ? txn_->Delete(key) : db_->Delete(key);
+  return txn_ != nullptr ? txn_->Delete(space_, key) : db_->Delete(space_, key);
 }
 
 absl::Status Shell::PrintRange(const std::string& from, const std::string& to,
@@ -289,6 +298,41 @@ absl::Status Shell::Count(const Args& a) {
   for (it->Seek(from); it->Valid() && (to.empty() || it->key() < to); it->Next()) ++n;
   LAURA_RETURN_IF_ERROR(it->status());
   out_ << n << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status Shell::Use(const Args& a) {
+  if (a.positional.empty()) {
+    space_ = KeySpace();
+    return absl::OkStatus();
+  }
+  LAURA_ASSIGN_OR_RETURN(space_, db_->GetKeySpace(a.positional[0]));
+  return absl::OkStatus();
+}
+
+absl::Status Shell::Spaces(const Args&) {
+  LAURA_ASSIGN_OR_RETURN(const std::vector<std::string> names, db_->ListKeySpaces());
+  for (const std::string& name : names) {
+    LAURA_ASSIGN_OR_RETURN(const KeySpace space, db_->GetKeySpace(name));
+    std::unique_ptr<Iterator> it = db_->NewIterator(space);
+    uint64_t keys = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++keys;
+    LAURA_RETURN_IF_ERROR(it->status());
+    out_ << ShellQuote(name) << " " << keys << " keys" << (name == space_.name() ? " (in use)" : "")
+         << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Shell::CreateSpace(const Args& a) {
+  LAURA_RETURN_IF_ERROR(NotInTransaction("create-space"));
+  return db_->CreateKeySpace(a.positional[0]).status();
+}
+
+absl::Status Shell::DropSpace(const Args& a) {
+  LAURA_RETURN_IF_ERROR(NotInTransaction("drop-space"));
+  LAURA_RETURN_IF_ERROR(db_->DropKeySpace(a.positional[0]));
+  if (space_.name() == a.positional[0]) space_ = KeySpace();  // back to the default
   return absl::OkStatus();
 }
 
@@ -365,6 +409,7 @@ absl::Status Shell::Import(const Args& a) {
   options.last_wins = a.has("--last-wins");
   options.skip_bad = a.has("--skip-bad");
   options.progress = progress_;
+  options.space = space_;
   LAURA_ASSIGN_OR_RETURN(ImportResult result, ImportFiles(*db_, a.positional, options));
   out_ << result.ToString() << "\n";
   return absl::OkStatus();

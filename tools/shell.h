@@ -36,6 +36,9 @@ class Shell {
   // the end of input.
   void End();
 
+  // The key space in use ("" for the default).
+  const std::string& space() const { return space_.name(); }
+
   // Draw a progress line during import and export (on a terminal).
   void set_progress(bool on) { progress_ = on; }
 
@@ -67,6 +70,10 @@ class Shell {
   absl::Status Import(const Args& a);
   absl::Status Export(const Args& a);
   absl::Status Timer(const Args& a);
+  absl::Status Use(const Args& a);
+  absl::Status Spaces(const Args& a);
+  absl::Status CreateSpace(const Args& a);
+  absl::Status DropSpace(const Args& a);
   absl::Status Help(const Args& a);
   absl::Status Quit(const Args& a);
 
@@ -83,6 +90,7 @@ class Shell {
   std::ostream& out_;
   std::ostream& err_;
   std::unique_ptr<WriteTransaction> txn_;
+  KeySpace space_;  // the key space commands use (use NAME)
   bool timer_ = false;
   bool quit_ = false;
   bool progress_ = false;

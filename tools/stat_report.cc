@@ -45,6 +45,26 @@ std::string StatReport(DB& db, const std::string& path, bool* sound) {
                         stats.disk.page_count > in_use ? stats.disk.page_count - in_use : 0);
   absl::StrAppendFormat(&s, "  Fill factor: %.1f%% of leaf and branch page space\n", fill);
   absl::StrAppendFormat(&s, "  Log: %d segments, %d bytes\n", log_files, log_bytes);
+  // Per key space: its keys (counted by a scan).
+  if (absl::StatusOr<std::vector<std::string>> names = db.ListKeySpaces(); names.ok()) {
+    absl::StrAppendFormat(&s, "  Key spaces: %d named", names->size());
+    if (stats.dropping_spaces > 0) {
+      absl::StrAppendFormat(&s, ", %d dropped and being deleted", stats.dropping_spaces);
+    }
+    s += "\n";
+    auto count = [&db](const KeySpace& space) {
+      std::unique_ptr<Iterator> it = db.NewIterator(space);
+      uint64_t n = 0;
+      for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+      return n;
+    };
+    absl::StrAppendFormat(&s, "    (default): %d keys\n", count(KeySpace()));
+    for (const std::string& name : *names) {
+      if (absl::StatusOr<KeySpace> space = db.GetKeySpace(name); space.ok()) {
+        absl::StrAppendFormat(&s, "    %s: %d keys\n", name, count(*space));
+      }
+    }
+  }
   absl::StrAppendFormat(&s, "  Open read snapshots: %d\n", stats.open_snapshots.size());
   for (const SnapshotStats& snap : stats.open_snapshots) {
     absl::StrAppendFormat(&s, "    commit %d, %.1f s old, holding %d replaced pages (pid %d)\n",

@@ -28,7 +28,7 @@ import ctypes.util
 import os
 
 __all__ = [
-    "open", "DB", "Snapshot", "Transaction", "Batch", "version",
+    "open", "DB", "Space", "Snapshot", "Transaction", "Batch", "version",
     "LauraError", "NotFoundError", "InvalidArgumentError", "AlreadyExistsError",
     "FailedPreconditionError", "DataLossError", "ResourceExhaustedError",
     "UnavailableError",
@@ -164,6 +164,31 @@ _it_prev = _fn("laura_iterator_prev", None, _p)
 _it_key = _fn("laura_iterator_key", _p, _p, _c.POINTER(_size))
 _it_value = _fn("laura_iterator_value", _p, _p, _c.POINTER(_size))
 _it_status = _fn("laura_iterator_status", _c.c_int, _p, _errp)
+_space_create = _fn("laura_space_create", _c.c_int, _p, _c.c_char_p, _c.POINTER(_p), _errp)
+_space_open = _fn("laura_space_open", _c.c_int, _p, _c.c_char_p, _c.POINTER(_p), _errp)
+_space_drop = _fn("laura_space_drop", _c.c_int, _p, _c.c_char_p, _errp)
+_space_list = _fn("laura_space_list", _c.c_int, _p, _c.POINTER(_c.POINTER(_c.c_void_p)),
+                  _c.POINTER(_size), _errp)
+_space_destroy = _fn("laura_space_destroy", None, _p)
+_space_get = _fn("laura_space_get", _c.c_int, _p, _p, _c.c_char_p, _size, _c.POINTER(_p),
+                 _c.POINTER(_size), _errp)
+_space_put = _fn("laura_space_put", _c.c_int, _p, _p, _c.c_char_p, _size, _c.c_char_p, _size,
+                 _errp)
+_space_delete = _fn("laura_space_delete", _c.c_int, _p, _p, _c.c_char_p, _size, _errp)
+_space_iterator = _fn("laura_space_iterator", _p, _p, _p)
+_batch_space_put = _fn("laura_writebatch_space_put", None, _p, _p, _c.c_char_p, _size,
+                       _c.c_char_p, _size)
+_batch_space_delete = _fn("laura_writebatch_space_delete", None, _p, _p, _c.c_char_p, _size)
+_read_space_get = _fn("laura_readtxn_space_get", _c.c_int, _p, _p, _c.c_char_p, _size,
+                      _c.POINTER(_p), _c.POINTER(_size), _errp)
+_read_space_iterator = _fn("laura_readtxn_space_iterator", _p, _p, _p)
+_txn_space_get = _fn("laura_writetxn_space_get", _c.c_int, _p, _p, _c.c_char_p, _size,
+                     _c.POINTER(_p), _c.POINTER(_size), _errp)
+_txn_space_put = _fn("laura_writetxn_space_put", _c.c_int, _p, _p, _c.c_char_p, _size,
+                     _c.c_char_p, _size, _errp)
+_txn_space_delete = _fn("laura_writetxn_space_delete", _c.c_int, _p, _p, _c.c_char_p, _size,
+                        _errp)
+_txn_space_iterator = _fn("laura_writetxn_space_iterator", _p, _p, _p)
 
 
 def version():
@@ -195,11 +220,13 @@ def _call(fn, *args):
     _check(fn(*args, _c.byref(err)), err)
 
 
-def _fetch(fn, handle, key):
-    """The value of key through a get call, or None if absent."""
+def _fetch(fn, handle, key, space=None):
+    """The value of key through a get call (with space's handle first when
+    given), or None if absent."""
     key = _bytes(key)
     value, length, err = _c.c_void_p(), _size(), _c.c_void_p()
-    code = fn(handle, key, len(key), _c.byref(value), _c.byref(length), _c.byref(err))
+    lead = (handle,) if space is None else (handle, space._live())
+    code = fn(*lead, key, len(key), _c.byref(value), _c.byref(length), _c.byref(err))
     if code == 1:
         if err.value:
             _free(err.value)
@@ -271,13 +298,19 @@ class Batch:
         self._handle = _batch_create()
         self._db = db
 
-    def put(self, key, value):
+    def put(self, key, value, space=None):
         key, value = _bytes(key), _bytes(value, "value")
-        _batch_put(self._handle, key, len(key), value, len(value))
+        if space is None:
+            _batch_put(self._handle, key, len(key), value, len(value))
+        else:
+            _batch_space_put(self._handle, space._live(), key, len(key), value, len(value))
 
-    def delete(self, key):
+    def delete(self, key, space=None):
         key = _bytes(key)
-        _batch_delete(self._handle, key, len(key))
+        if space is None:
+            _batch_delete(self._handle, key, len(key))
+        else:
+            _batch_space_delete(self._handle, space._live(), key, len(key))
 
     def __len__(self):
         return _batch_count(self._handle)
@@ -297,33 +330,44 @@ class Batch:
 
 
 class _Reads:
-    """Reading calls shared by DB, Snapshot and Transaction."""
+    """Reading calls shared by DB, Space, Snapshot and Transaction. Where a
+    space= argument is taken, None is the default key space."""
 
-    def get(self, key, default=None):
+    def _read(self, key, space):
+        if space is None:
+            return _fetch(self._get_fn, self._live(), key)
+        return _fetch(self._space_get_fn, self._live(), key, space)
+
+    def get(self, key, default=None, space=None):
         """The value of key, or default if absent."""
-        value = _fetch(self._get_fn, self._live(), key)
+        value = self._read(key, space)
         return default if value is None else value
 
     def __getitem__(self, key):
-        value = _fetch(self._get_fn, self._live(), key)
+        value = self._read(key, None)
         if value is None:
             raise KeyError(key)
         return value
 
     def __contains__(self, key):
-        return _fetch(self._get_fn, self._live(), key) is not None
+        return self._read(key, None) is not None
 
-    def items(self, start=None, stop=None, prefix=None, reverse=False):
+    def items(self, start=None, stop=None, prefix=None, reverse=False, space=None):
         """(key, value) pairs in key order over [start, stop), or of the
         keys that start with prefix; descending with reverse."""
         handle = self._live()
-        return _iterate(self, lambda: self._iter_fn(handle), start, stop, prefix, reverse)
+        if space is None:
+            make = lambda: self._iter_fn(handle)
+        else:
+            space_handle = space._live()
+            make = lambda: self._space_iter_fn(handle, space_handle)
+        return _iterate((self, space), make, start, stop, prefix, reverse)
 
-    def keys(self, start=None, stop=None, prefix=None, reverse=False):
-        return (k for k, _ in self.items(start, stop, prefix, reverse))
+    def keys(self, start=None, stop=None, prefix=None, reverse=False, space=None):
+        return (k for k, _ in self.items(start, stop, prefix, reverse, space))
 
-    def values(self, start=None, stop=None, prefix=None, reverse=False):
-        return (v for _, v in self.items(start, stop, prefix, reverse))
+    def values(self, start=None, stop=None, prefix=None, reverse=False, space=None):
+        return (v for _, v in self.items(start, stop, prefix, reverse, space))
 
     def __iter__(self):
         return self.keys()
@@ -338,6 +382,8 @@ class Snapshot(_Reads):
     began, never blocked by writers. End it with end() or a with block."""
     _get_fn = staticmethod(_read_get)
     _iter_fn = staticmethod(_it_read)
+    _space_get_fn = staticmethod(_read_space_get)
+    _space_iter_fn = staticmethod(_read_space_iterator)
 
     def __init__(self, db):
         self._handle = None
@@ -371,6 +417,8 @@ class Transaction(_Reads):
     context manager it commits on a clean exit and aborts on an exception."""
     _get_fn = staticmethod(_txn_get)
     _iter_fn = staticmethod(_it_write)
+    _space_get_fn = staticmethod(_txn_space_get)
+    _space_iter_fn = staticmethod(_txn_space_iterator)
 
     def __init__(self, db, wait=True, sync=None):
         self._handle = None
@@ -385,16 +433,22 @@ class Transaction(_Reads):
             raise FailedPreconditionError("the transaction has ended")
         return self._handle
 
-    def put(self, key, value):
+    def put(self, key, value, space=None):
         key, value = _bytes(key), _bytes(value, "value")
-        _call(_txn_put, self._live(), key, len(key), value, len(value))
+        if space is None:
+            _call(_txn_put, self._live(), key, len(key), value, len(value))
+        else:
+            _call(_txn_space_put, self._live(), space._live(), key, len(key), value, len(value))
 
     def __setitem__(self, key, value):
         self.put(key, value)
 
-    def delete(self, key):
+    def delete(self, key, space=None):
         key = _bytes(key)
-        _call(_txn_delete, self._live(), key, len(key))
+        if space is None:
+            _call(_txn_delete, self._live(), key, len(key))
+        else:
+            _call(_txn_space_delete, self._live(), space._live(), key, len(key))
 
     def __delitem__(self, key):
         self.delete(key)
@@ -422,10 +476,90 @@ class Transaction(_Reads):
         self.abort()
 
 
+class Space(_Reads):
+    """A named key space of a database (DB.space): a separate, ordered set
+    of keys, read and written like the DB itself (space[key] = value,
+    space.items(prefix=...)); pass it as space= to a transaction, a
+    snapshot or a batch to work in it there."""
+
+    def __init__(self, db, handle, name):
+        self._db = db
+        self._handle = handle
+        self.name = name
+
+    def _live(self):
+        self._db._live()
+        if not self._handle:
+            raise FailedPreconditionError(f"key space {self.name} is closed")
+        return self._handle
+
+    def _read(self, key, space):
+        return _fetch(_space_get, self._db._live(), key, space or self)
+
+    def items(self, start=None, stop=None, prefix=None, reverse=False, space=None):
+        db, mine = self._db._live(), self._live()
+        return _iterate((self, self._db), lambda: _space_iterator(db, mine), start, stop,
+                        prefix, reverse)
+
+    def put(self, key, value):
+        key, value = _bytes(key), _bytes(value, "value")
+        _call(_space_put, self._db._live(), self._live(), key, len(key), value, len(value))
+
+    def __setitem__(self, key, value):
+        self.put(key, value)
+
+    def delete(self, key):
+        key = _bytes(key)
+        _call(_space_delete, self._db._live(), self._live(), key, len(key))
+
+    def __delitem__(self, key):
+        if key not in self:
+            raise KeyError(key)
+        self.delete(key)
+
+    def __del__(self):
+        if getattr(self, "_handle", None):
+            _space_destroy(self._handle)
+            self._handle = None
+
+
 class DB(_Reads):
     """An open database (see open()). Safe to share between threads."""
     _get_fn = staticmethod(_get)
     _iter_fn = staticmethod(_it_create)
+    _space_get_fn = staticmethod(_space_get)
+    _space_iter_fn = staticmethod(_space_iterator)
+
+    def space(self, name, create=True):
+        """The named key space name (created if missing, unless create is
+        False: then NotFoundError)."""
+        handle = _c.c_void_p()
+        encoded = name.encode() if isinstance(name, str) else _bytes(name, "name")
+        err = _c.c_void_p()
+        code = _space_open(self._live(), encoded, _c.byref(handle), _c.byref(err))
+        if code == 1 and create:
+            if err.value:
+                _free(err.value)
+            err = _c.c_void_p()
+            code = _space_create(self._live(), encoded, _c.byref(handle), _c.byref(err))
+        _check(code, err)
+        return Space(self, handle.value, name)
+
+    def spaces(self):
+        """The names of the named key spaces, sorted."""
+        names, count = _c.POINTER(_c.c_void_p)(), _size()
+        _call(_space_list, self._live(), _c.byref(names), _c.byref(count))
+        try:
+            return [_c.string_at(names[i]).decode() for i in range(count.value)]
+        finally:
+            for i in range(count.value):
+                _free(names[i])
+            _free(_c.cast(names, _c.c_void_p))
+
+    def drop_space(self, name):
+        """Drops a key space and all its keys."""
+        encoded = name.encode() if isinstance(name, str) else _bytes(name, "name")
+        _call(_space_drop, self._live(), encoded)
 
     def __init__(self, path, **options):
         opts = _opts_create()

@@ -138,3 +138,32 @@ def test_threads_share_a_database(db):
 
 def test_version():
     assert laura.version().count(".") == 2
+
+
+def test_key_spaces(db):
+    users = db.space("users")  # created
+    orders = db.space("orders")
+    with pytest.raises(laura.NotFoundError):
+        db.space("nobody", create=False)
+    users[b"k"] = b"in users"
+    db[b"k"] = b"in default"
+    assert users[b"k"] == b"in users" and db[b"k"] == b"in default"
+    assert b"k" not in orders
+    with db.write() as txn:  # one commit over two spaces
+        txn.put(b"o1", b"order", space=orders)
+        txn.delete(b"k", space=users)
+        assert txn.get(b"o1", space=orders) == b"order"
+    assert b"k" not in users and orders[b"o1"] == b"order"
+    with db.batch() as b:
+        b.put(b"u1", b"1", space=users)
+        b.put(b"u2", b"2", space=users)
+    with db.read() as snap:
+        assert list(snap.keys(space=users)) == [b"u1", b"u2"]
+        assert snap.get(b"o1", space=orders) == b"order"
+    assert list(users.items(prefix=b"u", reverse=True)) == [(b"u2", b"2"), (b"u1", b"1")]
+    assert len(users) == 2 and list(db.keys()) == [b"k"]
+    assert db.spaces() == ["orders", "users"]
+    db.drop_space("users")
+    assert db.spaces() == ["orders"]
+    with pytest.raises(laura.FailedPreconditionError):
+        users.get(b"u1")

@@ -152,6 +152,64 @@ int main(int argc, char** argv) {
   CHECK(Is(Get(db, "t"), "2"));
   CHECK(Get(db, "k000") == NULL);
 
+  /* Key spaces: separate keys, written together by a batch. */
+  laura_space_t* users = NULL;
+  laura_space_t* again = NULL;
+  CHECK(laura_space_create(db, "users", &users, &err) == LAURA_OK);
+  CHECK(strcmp(laura_space_name(users), "users") == 0);
+  CHECK(laura_space_create(db, "users", &again, &err) == LAURA_ALREADY_EXISTS);
+  laura_free(err);
+  err = NULL;
+  CHECK(laura_space_open(db, "nobody", &again, NULL) == LAURA_NOT_FOUND);
+  CHECK(laura_space_put(db, users, "t", 1, "in users", 8, &err) == LAURA_OK);
+  CHECK(laura_space_get(db, users, "t", 1, &value, &len, &err) == LAURA_OK);
+  CHECK(len == 8 && memcmp(value, "in users", 8) == 0);
+  laura_free(value);
+  CHECK(Is(Get(db, "t"), "2")); /* the default space's t is another key */
+  batch = laura_writebatch_create();
+  laura_writebatch_space_put(batch, users, "u", 1, "1", 1);
+  laura_writebatch_space_delete(batch, users, "t", 1);
+  laura_writebatch_put(batch, "u", 1, "default", 7);
+  CHECK(laura_write(db, batch, 0, &err) == LAURA_OK);
+  laura_writebatch_destroy(batch);
+  CHECK(laura_space_get(db, users, "t", 1, &value, &len, NULL) == LAURA_NOT_FOUND);
+  CHECK(laura_begin_write(db, 1, &txn, &err) == LAURA_OK);
+  CHECK(laura_writetxn_space_put(txn, users, "w", 1, "x", 1, &err) == LAURA_OK);
+  CHECK(laura_writetxn_space_get(txn, users, "w", 1, &value, &len, &err) == LAURA_OK);
+  laura_free(value);
+  CHECK(laura_writetxn_space_delete(txn, users, "u", 1, &err) == LAURA_OK);
+  it = laura_writetxn_space_iterator(txn, users);
+  count = 0;
+  for (laura_iterator_seek_to_first(it); laura_iterator_valid(it); laura_iterator_next(it)) ++count;
+  CHECK(count == 1);
+  laura_iterator_destroy(it);
+  CHECK(laura_writetxn_commit(txn, -1, &err) == LAURA_OK);
+  snap = laura_begin_read(db);
+  CHECK(laura_readtxn_space_get(snap, users, "w", 1, &value, &len, &err) == LAURA_OK);
+  laura_free(value);
+  it = laura_readtxn_space_iterator(snap, users);
+  laura_iterator_seek_to_first(it);
+  CHECK(laura_iterator_valid(it) && memcmp(laura_iterator_key(it, &len), "w", 1) == 0 && len == 1);
+  laura_iterator_destroy(it);
+  laura_readtxn_end(snap);
+  it = laura_space_iterator(db, users);
+  laura_iterator_seek_to_last(it);
+  CHECK(laura_iterator_valid(it));
+  laura_iterator_destroy(it);
+  CHECK(laura_space_create(db, "orders", &again, &err) == LAURA_OK);
+  laura_space_destroy(again);
+  char** names = NULL;
+  size_t n = 0;
+  CHECK(laura_space_list(db, &names, &n, &err) == LAURA_OK);
+  CHECK(n == 2 && strcmp(names[0], "orders") == 0 && strcmp(names[1], "users") == 0);
+  for (size_t i = 0; i < n; ++i) laura_free(names[i]);
+  laura_free(names);
+  CHECK(laura_space_drop(db, "users", &err) == LAURA_OK);
+  CHECK(laura_space_get(db, users, "w", 1, &value, &len, &err) == LAURA_FAILED_PRECONDITION);
+  laura_free(err);
+  err = NULL;
+  laura_space_destroy(users);
+
   /* Maintenance calls and stats. */
   CHECK(laura_sync(db, &err) == LAURA_OK);
   CHECK(laura_checkpoint(db, &err) == LAURA_OK);
@@ -178,7 +236,7 @@ int main(int argc, char** argv) {
   for (laura_iterator_seek_to_first(it); laura_iterator_valid(it); laura_iterator_next(it)) {
     ++count;
   }
-  CHECK(count == 100); /* k001..k099 but k050, then t and z\0z */
+  CHECK(count == 101); /* k001..k099 but k050, then t, u and z\0z */
   laura_iterator_destroy(it);
   CHECK(laura_close(db, NULL) == LAURA_OK);
   CHECK(laura_close(NULL, NULL) == LAURA_OK);

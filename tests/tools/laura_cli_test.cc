@@ -548,6 +548,36 @@ TEST_F(LauraCliTest, ReadingToolsRunBesideALiveWriterAndSeeItsLatestCommit) {
   ASSERT_TRUE((*writer)->Close().ok());
 }
 
+TEST_F(LauraCliTest, KeySpacesInTheShellAndInImportAndExport) {
+  EXPECT_EQ(Commands("create-space users; use users; put k in-users; use; put k in-default; "
+                     "get k; use users; get k; count; spaces"),
+            "in-default\nin-users\n1\nusers 1 keys (in use)\n");
+  ProgramResult r = Laura({db_, "-c", "use nobody"});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_NE(r.err.find("no key space named 'nobody'"), std::string::npos) << r.err;
+  // Import into a space (created if missing), export it back.
+  const std::string input = dir_.File("orders.tsv");
+  WriteFile(input, "o1\tfirst\no2\tsecond\n");
+  r = Laura({"import", db_, input, "--space", "orders", "--quiet"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  r = Laura({"export", db_, "--space", "orders", "--format", "tsv"});
+  EXPECT_EQ(r.exit_status, 0) << r.err;
+  EXPECT_EQ(r.out, "o1\tfirst\no2\tsecond\n");
+  r = Laura({"export", db_, "--format", "tsv"});  // the default space alone
+  EXPECT_EQ(r.out, "k\tin-default\n");
+  r = Laura({"export", db_, "--space", "nobody"});
+  EXPECT_EQ(r.exit_status, 1);
+  r = Laura({"stat", db_});
+  EXPECT_NE(r.out.find("Key spaces: 2 named"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    orders: 2 keys\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    (default): 1 keys\n"), std::string::npos) << r.out;
+  EXPECT_EQ(Commands("drop-space users; spaces"), "orders 2 keys\n");
+  // The reserved range is refused in the default space.
+  r = Laura({db_, "-c", "put \"\\xff\\xff\\xffspace\\x00k\" v"});
+  EXPECT_EQ(r.exit_status, 1);
+  EXPECT_NE(r.err.find("reserved for named key spaces"), std::string::npos) << r.err;
+}
+
 TEST_F(LauraCliTest, CompactAndBackupKeepTheContentsAndStatShowsTheSpace) {
   const std::string source = dir_.File("source.laura");
   WriteFile(source, AwkwardExport(3000));

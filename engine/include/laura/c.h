@@ -60,6 +60,7 @@ typedef struct laura_writebatch_t laura_writebatch_t;
 typedef struct laura_iterator_t laura_iterator_t;
 typedef struct laura_readtxn_t laura_readtxn_t;
 typedef struct laura_writetxn_t laura_writetxn_t;
+typedef struct laura_space_t laura_space_t;
 
 /* "MAJOR.MINOR.PATCH" of the library (static storage). */
 LAURA_EXPORT const char* laura_version(void);
@@ -174,6 +175,56 @@ LAURA_EXPORT const char* laura_iterator_key(const laura_iterator_t* it, size_t* 
 LAURA_EXPORT const char* laura_iterator_value(laura_iterator_t* it, size_t* len);
 /* LAURA_OK, or why the iteration stopped early (a damaged page). */
 LAURA_EXPORT int laura_iterator_status(const laura_iterator_t* it, char** errmsg);
+
+/* ---- Named key spaces (engine/key_space.h) ----
+ * Separate ordered sets of keys in one database; a batch or a transaction
+ * writes several atomically. The calls above use the default space; these
+ * take a space handle, which the caller destroys (the space stays). Names
+ * are 1 to 255 bytes. */
+/* Creates a space (LAURA_ALREADY_EXISTS if the name is taken). */
+LAURA_EXPORT int laura_space_create(laura_db_t* db, const char* name, laura_space_t** space,
+                                    char** errmsg);
+/* An existing space's handle (LAURA_NOT_FOUND if there is none). */
+LAURA_EXPORT int laura_space_open(laura_db_t* db, const char* name, laura_space_t** space,
+                                  char** errmsg);
+/* Drops a space and its keys; its handles then fail with
+ * LAURA_FAILED_PRECONDITION. */
+LAURA_EXPORT int laura_space_drop(laura_db_t* db, const char* name, char** errmsg);
+/* The names, sorted, into *names (an array of *count NUL-terminated
+ * strings; the caller frees each and the array with laura_free). */
+LAURA_EXPORT int laura_space_list(laura_db_t* db, char*** names, size_t* count, char** errmsg);
+/* The space's name (owned by the handle). */
+LAURA_EXPORT const char* laura_space_name(const laura_space_t* space);
+LAURA_EXPORT void laura_space_destroy(laura_space_t* space);
+LAURA_EXPORT int laura_space_get(laura_db_t* db, const laura_space_t* space, const char* key,
+                                 size_t key_len, char** value, size_t* value_len, char** errmsg);
+LAURA_EXPORT int laura_space_put(laura_db_t* db, const laura_space_t* space, const char* key,
+                                 size_t key_len, const char* value, size_t value_len,
+                                 char** errmsg);
+LAURA_EXPORT int laura_space_delete(laura_db_t* db, const laura_space_t* space, const char* key,
+                                    size_t key_len, char** errmsg);
+LAURA_EXPORT laura_iterator_t* laura_space_iterator(laura_db_t* db, const laura_space_t* space);
+LAURA_EXPORT void laura_writebatch_space_put(laura_writebatch_t* batch, const laura_space_t* space,
+                                             const char* key, size_t key_len, const char* value,
+                                             size_t value_len);
+LAURA_EXPORT void laura_writebatch_space_delete(laura_writebatch_t* batch,
+                                                const laura_space_t* space, const char* key,
+                                                size_t key_len);
+LAURA_EXPORT int laura_readtxn_space_get(laura_readtxn_t* txn, const laura_space_t* space,
+                                         const char* key, size_t key_len, char** value,
+                                         size_t* value_len, char** errmsg);
+LAURA_EXPORT laura_iterator_t* laura_readtxn_space_iterator(laura_readtxn_t* txn,
+                                                            const laura_space_t* space);
+LAURA_EXPORT int laura_writetxn_space_get(laura_writetxn_t* txn, const laura_space_t* space,
+                                          const char* key, size_t key_len, char** value,
+                                          size_t* value_len, char** errmsg);
+LAURA_EXPORT int laura_writetxn_space_put(laura_writetxn_t* txn, const laura_space_t* space,
+                                          const char* key, size_t key_len, const char* value,
+                                          size_t value_len, char** errmsg);
+LAURA_EXPORT int laura_writetxn_space_delete(laura_writetxn_t* txn, const laura_space_t* space,
+                                             const char* key, size_t key_len, char** errmsg);
+LAURA_EXPORT laura_iterator_t* laura_writetxn_space_iterator(laura_writetxn_t* txn,
+                                                             const laura_space_t* space);
 
 #ifdef __cplusplus
 } /* extern "C" */
