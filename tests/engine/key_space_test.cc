@@ -263,7 +263,7 @@ TEST_P(KeySpaceTest, DroppedSpacesGoWithTheirKeysAndTheirHandlesFail) {
 // with each other (each batch whole or not at all), a space exists only
 // whole, and a drop the crash cut short goes on to the end.
 TEST_P(KeySpaceTest, PowerLossKeepsBatchesAcrossSpacesWholeAndDropsGoOn) {
-  const uint64_t stride = kSanitized ? 5 : 2;
+  const uint64_t stride = kSanitized ? 3 : 2;
   uint64_t crash_points = 0, drops_resumed = 0;
   for (uint64_t n = 1;; n += stride) {
     SCOPED_TRACE(absl::StrFormat("crash at operation %d", n));
@@ -336,7 +336,9 @@ TEST_P(KeySpaceTest, PowerLossKeepsBatchesAcrossSpacesWholeAndDropsGoOn) {
   // asserts the resumption).
   std::cout << crash_points << " crash points, " << drops_resumed
             << " of them with a drop to resume (stride " << stride << ")" << std::endl;
-  EXPECT_GT(crash_points, 20u);
+  // The script alone has some 90 operations; the dropper thread adds a
+  // varying number.
+  EXPECT_GT(crash_points, 10u);
 }
 
 TEST_P(KeySpaceTest, ALargeDropCutShortGoesOnAfterReopen) {
