@@ -117,10 +117,14 @@ BTree::Snapshot BTree::AcquireSnapshot() {
   if (shared_reader_) {
     absl::StatusOr<SharedRegistry::Entry> e = shared_->Acquire(shared_fallback_);
     while (!e.ok()) {
-      if (absl::IsUnavailable(e.status())) {
-        shared_->RequestPublication(absl::Seconds(1));  // a writer is running
-      } else {
+      if (!absl::IsUnavailable(e.status())) {
         absl::SleepFor(absl::Milliseconds(1));  // every slot taken: wait for one
+      } else if (shared_->WriterAlive()) {
+        shared_->RequestPublication(absl::Seconds(1));
+      } else {
+        // The writer that started since the fallback was read is gone
+        // without publishing: its checkpoint, if any, is the state now.
+        RefreshFallback();
       }
       e = shared_->Acquire(shared_fallback_);
     }
@@ -146,6 +150,19 @@ void BTree::FollowShared(SharedRegistry* shared, SharedRegistry::Version fallbac
   shared_ = shared;
   shared_reader_ = true;
   shared_fallback_ = fallback;
+}
+
+void BTree::RefreshFallback() {
+  // The generation first: a writer that starts after this read makes the
+  // new fallback stale again (and fences what it reaches).
+  const uint64_t generation = shared_->writer_generation();
+  absl::StatusOr<Meta> meta = pager_->disk()->ReadDurableMeta();
+  if (!meta.ok()) return;  // tried again on the next attempt
+  shared_fallback_ = {.generation = generation,
+                      .root = meta->root,
+                      .txn = meta->checkpoint_lsn,
+                      .page_count = meta->page_count,
+                      .valid = true};
 }
 
 void BTree::ShareAsWriter(SharedRegistry* shared, uint64_t generation) {
@@ -699,9 +716,25 @@ absl::Status BTree::ReleaseFrees() {
     // may reach any fenced page, and any page this writer frees.
     const bool foreign =
         shared_->attached() > 0 && shared_->Live(shared_generation_, &live_snapshots_);
-    if (foreign) {
+    const bool fenced = pager_->disk()->fenced();
+    bool hold = foreign;
+    if (!hold && fenced) {
+      // Until this writer publishes, a reader process may take a new
+      // snapshot of the version an earlier writer published (step 3):
+      // hold everything, unless no reader process is attached, and then
+      // first make that version invalid for any that attaches later.
+      MutexLock lock(&mu_);
+      if (!sharing_) {
+        hold = shared_->attached() > 0;
+        if (!hold) {
+          shared_->Invalidate();
+          hold = shared_->attached() > 0;  // attached meanwhile: it may have read it
+        }
+      }
+    }
+    if (hold) {
       published = 0;  // frees nothing
-    } else if (pager_->disk()->fenced()) {
+    } else if (fenced) {
       pager_->disk()->LiftFence();
     }
     std::sort(live_snapshots_.begin(), live_snapshots_.end());

@@ -240,6 +240,8 @@ class BTree {
 
   std::vector<uint64_t> live_snapshots_;  // ReleaseFrees' scratch
 
+  // A reader process's fallback: the data file's meta page, read again.
+  void RefreshFallback();
   SharedRegistry* shared_ = nullptr;
   bool shared_reader_ = false;
   SharedRegistry::Version shared_fallback_;

@@ -80,6 +80,7 @@ struct SharedRegistry::Layout {
     A64 generation;
     A64 value;  // kFree, kReserved or txn + 1
     std::atomic<int64_t> since_us;
+    A64 owner_start;  // the owner's start time (0: not stored yet)
   } slots[kSlots];
 };
 static_assert(offsetof(SharedRegistry::Layout, seq) == 64);
@@ -146,6 +147,7 @@ SharedRegistry::~SharedRegistry() {
     MutexLock lock(&mu_);
     for (const auto& [key, held] : held_) {
       layout_->slots[held.slot].value.store(kFree);
+      layout_->slots[held.slot].owner_start.store(0);
       layout_->slots[held.slot].owner.store(0);
     }
     held_.clear();
@@ -222,6 +224,7 @@ SharedRegistry::Version SharedRegistry::published() const {
     v.txn = layout_->txn.load();
     v.page_count = layout_->page_count.load();
     v.valid = layout_->valid.load() != 0;
+    v.published = true;
     if (layout_->seq.load() == seq) return v;
   }
 }
@@ -261,13 +264,17 @@ bool SharedRegistry::ProcessAlive(uint64_t pid, uint64_t start_ticks) {
   return start_ticks == 0 || ProcessStartTicks(pid) == start_ticks;
 }
 
-void SharedRegistry::ClearSlotsOf(uint64_t pid) {
+void SharedRegistry::ClearSlotsOf(uint64_t pid, uint64_t start) {
   for (Layout::Slot& slot : layout_->slots) {
+    // A process that reused the pid keeps its own slots.
+    const uint64_t owner_start = slot.owner_start.load();
+    if (start != 0 && owner_start != 0 && owner_start != start) continue;
     uint64_t owner = pid;
     // Claimed by one reaper at a time, so a slot a live process takes
     // after the clear is never cleared again.
     if (!slot.owner.compare_exchange_strong(owner, kReaping)) continue;
     slot.value.store(kFree);
+    slot.owner_start.store(0);
     slot.owner.store(0);
   }
 }
@@ -276,8 +283,9 @@ int SharedRegistry::ReapDeadProcesses() {
   int reaped = 0;
   for (Layout::Process& entry : layout_->processes) {
     uint64_t pid = entry.pid.load();
-    if (pid == 0 || ProcessAlive(pid, entry.start.load())) continue;
-    ClearSlotsOf(pid);
+    const uint64_t start = entry.start.load();
+    if (pid == 0 || ProcessAlive(pid, start)) continue;
+    ClearSlotsOf(pid, start);
     if (entry.pid.compare_exchange_strong(pid, 0)) {
       layout_->attached.fetch_sub(1);
       ++reaped;
@@ -287,7 +295,10 @@ int SharedRegistry::ReapDeadProcesses() {
   // its entry being cleared) and is gone.
   for (Layout::Slot& slot : layout_->slots) {
     const uint64_t owner = slot.owner.load();
-    if (owner != 0 && owner != kReaping && !ProcessAlive(owner, 0)) ClearSlotsOf(owner);
+    const uint64_t start = slot.owner_start.load();
+    if (owner != 0 && owner != kReaping && !ProcessAlive(owner, start)) {
+      ClearSlotsOf(owner, start);
+    }
   }
   return reaped;
 }
@@ -322,6 +333,7 @@ absl::StatusOr<SharedRegistry::Entry> SharedRegistry::Acquire(const Version& fal
     if (auto it = held_.find(key); it != held_.end()) {
       if (slot >= 0) {  // taken for a version that moved on meanwhile
         layout_->slots[slot].value.store(kFree);
+        layout_->slots[slot].owner_start.store(0);
         layout_->slots[slot].owner.store(0);
       }
       ++it->second.refs;
@@ -330,6 +342,7 @@ absl::StatusOr<SharedRegistry::Entry> SharedRegistry::Acquire(const Version& fal
     for (int i = 0; slot < 0 && i < kSlots; ++i) {
       uint64_t expected = 0;
       if (layout_->slots[i].owner.compare_exchange_strong(expected, pid)) {
+        layout_->slots[i].owner_start.store(start_ticks_);
         layout_->slots[i].value.store(kReserved);
         layout_->slots[i].since_us.store(absl::GetCurrentTimeNanos() / 1000);
         slot = i;
@@ -348,9 +361,10 @@ absl::StatusOr<SharedRegistry::Entry> SharedRegistry::Acquire(const Version& fal
     if (now.generation == v.generation && now.txn == v.txn) {
       if (!ProtectedByAWriter(v)) {
         s.value.store(kFree);
+        s.owner_start.store(0);
         s.owner.store(0);
         return absl::UnavailableError(
-            "a writer process is starting or has not published its latest version yet");
+            "a writer process started since this version was read and has not published one");
       }
       held_.emplace(key, Held{slot, 1});
       return Entry{v, slot};
@@ -360,14 +374,22 @@ absl::StatusOr<SharedRegistry::Entry> SharedRegistry::Acquire(const Version& fal
 }
 
 bool SharedRegistry::ProtectedByAWriter(const Version& v) const {
-  // After the slot's store: a version the live writer published is
-  // protected by it (step 2). Any other (the fallback, or a version of a
-  // writer that is gone) only if no other writer is running, or if one
-  // that starts later sees the slot: a writer stores its pid before its
-  // generation and scans slots after both.
-  if (v.valid && layout_->writer_generation.load() == v.generation) return true;
+  // After the slot's store. A valid published version is intact until a
+  // newer one is published: a writer that opens with a reader process
+  // attached fences every free page and frees nothing until it has
+  // published, and one that opens with none invalidates the version first
+  // (step 3). Any other version (the data file's checkpoint) only if no
+  // writer has started since it was read and none runs: a writer that
+  // starts later stores its pid before its generation, and then sees this
+  // process attached and fences.
+  if (v.valid && v.published) return true;
+  if (layout_->writer_generation.load() != v.generation) return false;
   const uint64_t pid = layout_->writer_pid.load();
   return pid == 0 || !ProcessAlive(pid, layout_->writer_start.load());
+}
+
+uint64_t SharedRegistry::writer_generation() const {
+  return layout_->writer_generation.load();
 }
 
 void SharedRegistry::Release(const Entry& entry) {
@@ -376,6 +398,7 @@ void SharedRegistry::Release(const Entry& entry) {
   if (it == held_.end() || --it->second.refs > 0) return;
   Layout::Slot& s = layout_->slots[it->second.slot];
   s.value.store(kFree);
+  s.owner_start.store(0);
   s.owner.store(0);
   held_.erase(it);
 }

@@ -36,18 +36,27 @@
 //     scans these slots as it scans its own (the store-then-recheck
 //     argument of btree/snapshot_registry.h holds across processes: the
 //     slots and the sequence counter are atomics in one shared mapping).
-//  3. A slot of an earlier generation (its writer died or closed while the
-//     reader held it) may reach any page that was free at the new writer's
-//     checkpoint or past its page count: the new writer fences those pages
-//     (DiskManager::Fence) and frees nothing until such slots are gone.
+//  3. A writer that opens while a reader process is attached fences every
+//     page that was free at its checkpoint or past its page count
+//     (DiskManager::Fence): a version of an earlier writer process may reach
+//     them. It frees nothing until it has published its own version and no
+//     slot of another generation is left. So a valid published version
+//     stays intact until a newer one is published, also when the writer that
+//     published it died, and when the next one dies before publishing. A
+//     writer that opens with no reader process attached invalidates the
+//     published version first. A reader that finds the latest writer gone
+//     without a valid version reads the data file's meta page again.
 //  4. Entries and slots of dead processes (pid gone, or reused by a process
-//     started at another time) are cleared by ReapDeadProcesses, which the
-//     writer runs when it opens and whenever it wakes.
+//     started at another time: entries and slots record their process's
+//     start time) are cleared by ReapDeadProcesses, which every opener and
+//     the writer's servant (once a second) run.
 //
 // Proven by SharedRegistryTest and MultiProcessTest
 // (tests/engine/multi_process_test.cc).
 #ifndef LAURA_BTREE_SHARED_REGISTRY_H_
 #define LAURA_BTREE_SHARED_REGISTRY_H_
+
+#include <unistd.h>
 
 #include <atomic>
 #include <cstddef>
@@ -67,6 +76,10 @@
 
 namespace laura {
 
+// Process pid's start time in clock ticks since boot (/proc/PID/stat), 0
+// if unknown.
+uint64_t ProcessStartTicks(uint64_t pid);
+
 class SharedRegistry {
  public:
   // File layout (native byte order: it is never moved between machines).
@@ -76,9 +89,10 @@ class SharedRegistry {
   //   64      64            published version (Published)
   //   128     64            writer: pid, start, generation; futex words
   //   192     16 x 128      process table (pid, start ticks)
-  //   2240    64 x kSlots   snapshot slots (owner, generation, txn+1, since)
+  //   2240    64 x kSlots   snapshot slots (owner pid, generation, txn+1,
+  //                         since, owner's start time)
   static constexpr uint64_t kMagic = 0x5248534152554141ull;  // "AAURASHR"
-  static constexpr uint32_t kLayoutVersion = 1;
+  static constexpr uint32_t kLayoutVersion = 2;
   static constexpr int kProcesses = 128;
   static constexpr int kSlots = 256;
 
@@ -88,6 +102,7 @@ class SharedRegistry {
     uint64_t txn = 0;
     uint64_t page_count = 0;
     bool valid = false;
+    bool published = false;  // read from the file (not a reader's fallback)
   };
   // A snapshot registered here.
   struct Entry {
@@ -141,15 +156,19 @@ class SharedRegistry {
   // --- Reader processes ---
   // True if the recorded writer process is running.
   bool WriterAlive() const;
+  // The generation of the writer process that opened last.
+  uint64_t writer_generation() const;
   // Asks the writer to publish its latest version and waits until it has
   // (true), the writer is gone or the timeout passed (false).
   bool RequestPublication(absl::Duration timeout);
   Version published() const;
   // Registers a snapshot of the published version, or, while that is
-  // invalid, of `fallback` (the durable meta page's version). Snapshots of
-  // one txn in this process share one slot. ResourceExhausted when every
-  // slot is taken; Unavailable when a writer process runs that has not
-  // published (RequestPublication, then retry).
+  // invalid, of `fallback` (the data file's meta page as read while no
+  // writer ran, with writer_generation() then). Snapshots of one txn in
+  // this process share one slot. ResourceExhausted when every slot is
+  // taken; Unavailable when the fallback is stale: a writer process
+  // started since (RequestPublication if it runs, else read the meta page
+  // again, then retry).
   absl::StatusOr<Entry> Acquire(const Version& fallback);
   void Release(const Entry& entry);
   // Every live slot (any process).
@@ -158,13 +177,16 @@ class SharedRegistry {
   struct Layout;  // shared_registry.cc
 
  private:
-  SharedRegistry(int fd, Layout* layout) : fd_(fd), layout_(layout) {}
+  SharedRegistry(int fd, Layout* layout)
+      : fd_(fd), layout_(layout), start_ticks_(ProcessStartTicks(::getpid())) {}
   static bool ProcessAlive(uint64_t pid, uint64_t start_ticks);
   bool ProtectedByAWriter(const Version& v) const;
-  void ClearSlotsOf(uint64_t pid);
+  // Clears the slots of process pid started at `start` (0: any).
+  void ClearSlotsOf(uint64_t pid, uint64_t start);
 
   const int fd_;
   Layout* const layout_;
+  const uint64_t start_ticks_;  // this process's start time
   int process_entry_ = -1;  // this object's entry, when attached
 
   Mutex mu_;  // this process's slots
@@ -175,9 +197,6 @@ class SharedRegistry {
   std::map<std::pair<uint64_t, uint64_t>, Held> held_ ABSL_GUARDED_BY(mu_);
 };
 
-// This process's start time in clock ticks since boot (/proc/PID/stat),
-// 0 if unknown.
-uint64_t ProcessStartTicks(uint64_t pid);
 
 }  // namespace laura
 

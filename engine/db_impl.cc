@@ -91,16 +91,23 @@ absl::Status DBImpl::Init() {
   }
 
   if (options_.read_only) {
-    tree_->FollowShared(shared_.get(), {.generation = shared_->published().generation,
+    tree_->FollowShared(shared_.get(), {.generation = fallback_generation_,
                                         .root = meta.root,
                                         .txn = meta.checkpoint_lsn,
                                         .page_count = dm_->page_count(),
                                         .valid = true});
   } else {
     tree_->ShareAsWriter(shared_.get(), generation_);
-    // Readers of an earlier writer process may hold any free page.
-    std::vector<uint64_t> txns;
-    if (shared_->attached() > 0 && shared_->Live(generation_, &txns)) dm_->Fence();
+    // Reader processes may read the version an earlier writer published,
+    // which may reach any free page: fence them all. With none attached,
+    // no one may use that version any more; one that attaches meanwhile
+    // finds it invalid (btree/shared_registry.h, step 3).
+    if (shared_->attached() == 0) {
+      shared_->Invalidate();
+      if (shared_->attached() > 0) dm_->Fence();
+    } else {
+      dm_->Fence();
+    }
   }
 
   uint64_t next_segment = 1;

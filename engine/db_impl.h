@@ -308,6 +308,8 @@ class DBImpl final : public DB {
   // The coordination file (btree/shared_registry.h); outlives the tree.
   std::unique_ptr<SharedRegistry> shared_;
   uint64_t generation_ = 0;  // the writer's, in shared_
+  // A reader's: the writer generation when it read the data file's meta.
+  uint64_t fallback_generation_ = 0;
   std::unique_ptr<DiskManager> dm_;
   std::unique_ptr<Pager> pager_;
   std::unique_ptr<BTree> tree_;

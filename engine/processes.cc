@@ -48,6 +48,9 @@ absl::Status DBImpl::OpenShared(bool* following) {
         absl::FormatDuration(kPublicationTimeout)));
   }
   *following = shared_->published().valid;
+  // Read before the data file's meta page (DiskManager::Open, next): a
+  // writer that starts after makes that fallback stale.
+  fallback_generation_ = shared_->writer_generation();
   return absl::OkStatus();
 }
 

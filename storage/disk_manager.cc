@@ -322,6 +322,13 @@ absl::Status DiskManager::FollowWriter(uint64_t pages) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<Meta> DiskManager::ReadDurableMeta() {
+  LAURA_ASSIGN_OR_RETURN(const uint64_t size, file_->Size());
+  File* file = file_.get();
+  return LoadMeta([file](uint64_t off, size_t n, char* dst) { return file->Read(off, n, dst); },
+                  size);
+}
+
 void DiskManager::PublishCounts() {
   pinned_pages_.store(allocator_.pinned_count(), std::memory_order_relaxed);
   live_pages_.store(allocator_.page_count() - allocator_.free_count(), std::memory_order_relaxed);

@@ -238,6 +238,9 @@ class DiskManager {
   // page count (and the mapping) to cover them, up to the file's end.
   // Any thread.
   absl::Status FollowWriter(uint64_t pages);
+  // Read-only: the file's current meta page, read again (a writer process
+  // may have checkpointed since this manager opened). Any thread.
+  absl::StatusOr<Meta> ReadDurableMeta();
 
   // For the structural checker: every free page id (sorted), and the pages
   // that hold the durable free list.
