@@ -53,15 +53,21 @@ struct SharedRegistry::Layout {
   uint64_t magic;
   uint32_t layout_version;
   char pad0[64 - 12];
-  // Published version (offset 64).
-  A64 seq;
-  A64 generation;
-  A64 root;
-  A64 txn;
-  A64 page_count;
-  A64 valid;
-  char pad1[64 - 48];
-  // Writer (offset 128).
+  // The published version: two records, each under its own sequence
+  // counter, and which of them is current (offsets 64, 128, 192). A
+  // writer fills the other record, then makes it current, so one that
+  // dies halfway leaves the current record whole.
+  struct alignas(64) Record {
+    A64 seq;  // odd while being written
+    A64 generation;
+    A64 root;
+    A64 txn;
+    A64 page_count;
+    A64 valid;
+  } records[2];
+  A64 current;
+  char pad1[64 - 8];
+  // Writer (offset 256).
   A64 writer_pid;
   A64 writer_start;
   A64 writer_generation;
@@ -69,12 +75,12 @@ struct SharedRegistry::Layout {
   A32 ack_epoch;
   A64 attached;
   char pad2[64 - 40];
-  // Process table (offset 192).
+  // Process table (offset 320).
   struct Process {
     A64 pid;
     A64 start;
   } processes[kProcesses];
-  // Snapshot slots (offset 2240).
+  // Snapshot slots (offset 2368).
   struct alignas(64) Slot {
     A64 owner;  // pid, 0 when free, kReaping while a reaper clears it
     A64 generation;
@@ -83,10 +89,11 @@ struct SharedRegistry::Layout {
     A64 owner_start;  // the owner's start time (0: not stored yet)
   } slots[kSlots];
 };
-static_assert(offsetof(SharedRegistry::Layout, seq) == 64);
-static_assert(offsetof(SharedRegistry::Layout, writer_pid) == 128);
-static_assert(offsetof(SharedRegistry::Layout, processes) == 192);
-static_assert(offsetof(SharedRegistry::Layout, slots) == 2240);
+static_assert(offsetof(SharedRegistry::Layout, records) == 64);
+static_assert(offsetof(SharedRegistry::Layout, current) == 192);
+static_assert(offsetof(SharedRegistry::Layout, writer_pid) == 256);
+static_assert(offsetof(SharedRegistry::Layout, processes) == 320);
+static_assert(offsetof(SharedRegistry::Layout, slots) == 2368);
 
 uint64_t ProcessStartTicks(uint64_t pid) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
@@ -199,33 +206,41 @@ void SharedRegistry::EndWriter() {
 }
 
 void SharedRegistry::Publish(const Version& v) {
-  layout_->seq.fetch_add(1);  // odd: being written
-  layout_->generation.store(v.generation);
-  layout_->root.store(v.root);
-  layout_->txn.store(v.txn);
-  layout_->page_count.store(v.page_count);
-  layout_->valid.store(1);
-  layout_->seq.fetch_add(1);
+  const uint64_t next = 1 - layout_->current.load();
+  Layout::Record& r = layout_->records[next];
+  // Odd: a writer died while filling it. Even it out, so that the
+  // counter is odd while this one writes.
+  if (r.seq.load() & 1) r.seq.fetch_add(1);
+  r.seq.fetch_add(1);  // odd: being written
+  r.generation.store(v.generation);
+  r.root.store(v.root);
+  r.txn.store(v.txn);
+  r.page_count.store(v.page_count);
+  r.valid.store(v.valid ? 1 : 0);
+  r.seq.fetch_add(1);
+  layout_->current.store(next);
 }
 
 void SharedRegistry::Invalidate() {
-  layout_->seq.fetch_add(1);
-  layout_->valid.store(0);
-  layout_->seq.fetch_add(1);
+  Version v = published();
+  v.valid = false;
+  Publish(v);
 }
 
 SharedRegistry::Version SharedRegistry::published() const {
   while (true) {
-    const uint64_t seq = layout_->seq.load();
-    if (seq & 1) continue;
+    const uint64_t current = layout_->current.load();
+    const Layout::Record& r = layout_->records[current & 1];
+    const uint64_t seq = r.seq.load();
+    if (seq & 1) continue;  // being written: current moved on meanwhile
     Version v;
-    v.generation = layout_->generation.load();
-    v.root = layout_->root.load();
-    v.txn = layout_->txn.load();
-    v.page_count = layout_->page_count.load();
-    v.valid = layout_->valid.load() != 0;
+    v.generation = r.generation.load();
+    v.root = r.root.load();
+    v.txn = r.txn.load();
+    v.page_count = r.page_count.load();
+    v.valid = r.valid.load() != 0;
     v.published = true;
-    if (layout_->seq.load() == seq) return v;
+    if (r.seq.load() == seq && layout_->current.load() == current) return v;
   }
 }
 

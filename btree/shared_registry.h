@@ -11,8 +11,10 @@
 // What it holds:
 //  - the published version: generation of the writer process that
 //    published it, root, txn, page count, and whether it is valid (its
-//    pages are in the file, readable through the page cache). Read whole
-//    through a sequence counter, as SnapshotRegistry does.
+//    pages are in the file, readable through the page cache). Two records,
+//    each read whole through its own sequence counter; a writer fills the
+//    one that is not current and then switches, so a writer killed halfway
+//    through leaves the current one whole.
 //  - the writer: pid, its process start time, and its generation (each
 //    writer open takes a new one).
 //  - a process table: one entry per attached process (pid, start time);
@@ -86,13 +88,15 @@ class SharedRegistry {
   //   offset  size          field
   //   0       8             magic kMagic
   //   8       4             layout version kLayoutVersion
-  //   64      64            published version (Published)
-  //   128     64            writer: pid, start, generation; futex words
-  //   192     16 x 128      process table (pid, start ticks)
-  //   2240    64 x kSlots   snapshot slots (owner pid, generation, txn+1,
+  //   64      2 x 64        published version records (seq, generation,
+  //                         root, txn, page count, valid)
+  //   192     8             which record is current
+  //   256     64            writer: pid, start, generation; futex words
+  //   320     16 x 128      process table (pid, start ticks)
+  //   2368    64 x kSlots   snapshot slots (owner pid, generation, txn+1,
   //                         since, owner's start time)
   static constexpr uint64_t kMagic = 0x5248534152554141ull;  // "AAURASHR"
-  static constexpr uint32_t kLayoutVersion = 2;
+  static constexpr uint32_t kLayoutVersion = 3;
   static constexpr int kProcesses = 128;
   static constexpr int kSlots = 256;
 
@@ -135,7 +139,8 @@ class SharedRegistry {
   uint64_t BeginWriter();
   // The writer closed: no writer is present.
   void EndWriter();
-  // Publishes v (valid). One thread at a time.
+  // Publishes v (v.valid says whether readers may use it). One thread of
+  // one process at a time.
   void Publish(const Version& v);
   // The published version is no longer kept current. One thread at a time.
   void Invalidate();
