@@ -174,7 +174,10 @@ TEST_P(KillTest, SigkillAtRandomMomentsLosesNoCommitAndNoAtomicity) {
           << (pending == kNone ? std::string("none") : std::to_string(pending));
       if (pending != kNone && pending != kAbsent) {
         auto& [shown, total] = pending_shown[pending];
-        shown += actual == pending && actual != committed;
+        // Ids are unique, so a key shows the transaction iff it holds its
+        // id, also when the kill fell between the child's recording of
+        // `committed` and its clearing of `pending` for that key.
+        shown += actual == pending;
         ++total;
       }
       expected[k].committed = actual;  // reconcile for the next round
