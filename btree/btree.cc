@@ -714,32 +714,30 @@ absl::Status BTree::ReleaseFrees() {
   if (shared_ != nullptr && !shared_reader_) {
     // Reader processes' snapshots too; one of an earlier writer process
     // may reach any fenced page, and any page this writer frees.
-    const bool foreign =
-        shared_->attached() > 0 && shared_->Live(shared_generation_, &live_snapshots_);
+    bool hold = false;
+    if (shared_->attached() > 0) {
+      const size_t own = live_snapshots_.size();
+      hold = shared_->Live(shared_generation_, &live_snapshots_);
+      if (live_snapshots_.size() > own) {  // ascending, without repeats again
+        std::sort(live_snapshots_.begin(), live_snapshots_.end());
+        live_snapshots_.erase(std::unique(live_snapshots_.begin(), live_snapshots_.end()),
+                              live_snapshots_.end());
+      }
+    }
     const bool fenced = pager_->disk()->fenced();
-    bool hold = foreign;
     if (!hold && fenced) {
       // Until this writer publishes, a reader process may take a new
       // snapshot of the version an earlier writer published (step 3):
-      // hold everything, unless no reader process is attached, and then
-      // first make that version invalid for any that attaches later.
+      // hold everything unless that version is invalid and no reader
+      // process can be using it.
       MutexLock lock(&mu_);
-      if (!sharing_) {
-        hold = shared_->attached() > 0;
-        if (!hold) {
-          shared_->Invalidate();
-          hold = shared_->attached() > 0;  // attached meanwhile: it may have read it
-        }
-      }
+      if (!sharing_) hold = !shared_->InvalidateUnlessAttached();
     }
     if (hold) {
       published = 0;  // frees nothing
     } else if (fenced) {
       pager_->disk()->LiftFence();
     }
-    std::sort(live_snapshots_.begin(), live_snapshots_.end());
-    live_snapshots_.erase(std::unique(live_snapshots_.begin(), live_snapshots_.end()),
-                          live_snapshots_.end());
   }
   return pager_->ReleaseFrees(published, live_snapshots_);
 }

@@ -95,6 +95,16 @@ static_assert(offsetof(SharedRegistry::Layout, writer_pid) == 256);
 static_assert(offsetof(SharedRegistry::Layout, processes) == 320);
 static_assert(offsetof(SharedRegistry::Layout, slots) == 2368);
 
+namespace {
+// Gives a slot back: its snapshot first, then its owner, so that a slot
+// that is taken again never shows the old snapshot.
+void FreeSlot(SharedRegistry::Layout::Slot& slot) {
+  slot.value.store(kFree);
+  slot.owner_start.store(0);
+  slot.owner.store(0);
+}
+}  // namespace
+
 uint64_t ProcessStartTicks(uint64_t pid) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -153,9 +163,7 @@ SharedRegistry::~SharedRegistry() {
   {
     MutexLock lock(&mu_);
     for (const auto& [key, held] : held_) {
-      layout_->slots[held.slot].value.store(kFree);
-      layout_->slots[held.slot].owner_start.store(0);
-      layout_->slots[held.slot].owner.store(0);
+      FreeSlot(layout_->slots[held.slot]);
     }
     held_.clear();
   }
@@ -170,7 +178,7 @@ absl::Status SharedRegistry::Attach() {
   for (int i = 0; i < kProcesses; ++i) {
     uint64_t expected = 0;
     if (layout_->processes[i].pid.compare_exchange_strong(expected, pid)) {
-      layout_->processes[i].start.store(ProcessStartTicks(pid));
+      layout_->processes[i].start.store(start_ticks_);
       layout_->attached.fetch_add(1);
       process_entry_ = i;
       return absl::OkStatus();
@@ -194,9 +202,8 @@ uint64_t SharedRegistry::attached() const { return layout_->attached.load(); }
 uint64_t SharedRegistry::BeginWriter() {
   // The pid first: a reader that sees the new generation also sees a
   // live writer (Acquire's check).
-  const uint64_t pid = ::getpid();
-  layout_->writer_start.store(ProcessStartTicks(pid));
-  layout_->writer_pid.store(pid);
+  layout_->writer_start.store(start_ticks_);
+  layout_->writer_pid.store(::getpid());
   return layout_->writer_generation.fetch_add(1) + 1;
 }
 
@@ -206,7 +213,7 @@ void SharedRegistry::EndWriter() {
 }
 
 void SharedRegistry::Publish(const Version& v) {
-  const uint64_t next = 1 - layout_->current.load();
+  const uint64_t next = (layout_->current.load() & 1) ^ 1;
   Layout::Record& r = layout_->records[next];
   // Odd: a writer died while filling it. Even it out, so that the
   // counter is odd while this one writes.
@@ -225,6 +232,14 @@ void SharedRegistry::Invalidate() {
   Version v = published();
   v.valid = false;
   Publish(v);
+}
+
+bool SharedRegistry::InvalidateUnlessAttached() {
+  if (attached() > 0) return false;
+  Invalidate();
+  // A process that attached before the invalidation may have read the
+  // version; one that attaches after finds it invalid.
+  return attached() == 0;
 }
 
 SharedRegistry::Version SharedRegistry::published() const {
@@ -288,9 +303,7 @@ void SharedRegistry::ClearSlotsOf(uint64_t pid, uint64_t start) {
     // Claimed by one reaper at a time, so a slot a live process takes
     // after the clear is never cleared again.
     if (!slot.owner.compare_exchange_strong(owner, kReaping)) continue;
-    slot.value.store(kFree);
-    slot.owner_start.store(0);
-    slot.owner.store(0);
+    FreeSlot(slot);
   }
 }
 
@@ -346,11 +359,7 @@ absl::StatusOr<SharedRegistry::Entry> SharedRegistry::Acquire(const Version& fal
   while (true) {
     const auto key = std::make_pair(v.generation, v.txn);
     if (auto it = held_.find(key); it != held_.end()) {
-      if (slot >= 0) {  // taken for a version that moved on meanwhile
-        layout_->slots[slot].value.store(kFree);
-        layout_->slots[slot].owner_start.store(0);
-        layout_->slots[slot].owner.store(0);
-      }
+      if (slot >= 0) FreeSlot(layout_->slots[slot]);  // taken for a version that moved on
       ++it->second.refs;
       return Entry{v, it->second.slot};
     }
@@ -375,9 +384,7 @@ absl::StatusOr<SharedRegistry::Entry> SharedRegistry::Acquire(const Version& fal
     const Version now = current();
     if (now.generation == v.generation && now.txn == v.txn) {
       if (!ProtectedByAWriter(v)) {
-        s.value.store(kFree);
-        s.owner_start.store(0);
-        s.owner.store(0);
+        FreeSlot(s);
         return absl::UnavailableError(
             "a writer process started since this version was read and has not published one");
       }
@@ -411,10 +418,7 @@ void SharedRegistry::Release(const Entry& entry) {
   MutexLock lock(&mu_);
   auto it = held_.find(std::make_pair(entry.version.generation, entry.version.txn));
   if (it == held_.end() || --it->second.refs > 0) return;
-  Layout::Slot& s = layout_->slots[it->second.slot];
-  s.value.store(kFree);
-  s.owner_start.store(0);
-  s.owner.store(0);
+  FreeSlot(layout_->slots[it->second.slot]);
   held_.erase(it);
 }
 

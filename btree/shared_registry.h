@@ -144,6 +144,10 @@ class SharedRegistry {
   void Publish(const Version& v);
   // The published version is no longer kept current. One thread at a time.
   void Invalidate();
+  // With no reader process attached, invalidates the published version
+  // and returns true if still none is attached (so none can be using it);
+  // false otherwise (one may be). One thread at a time.
+  bool InvalidateUnlessAttached();
   // Appends the txns of the live slots of `generation` to *txns; true if a
   // live slot of another generation exists (protocol step 3).
   bool Live(uint64_t generation, std::vector<uint64_t>* txns) const;

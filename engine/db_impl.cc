@@ -102,12 +102,7 @@ absl::Status DBImpl::Init() {
     // which may reach any free page: fence them all. With none attached,
     // no one may use that version any more; one that attaches meanwhile
     // finds it invalid (btree/shared_registry.h, step 3).
-    if (shared_->attached() == 0) {
-      shared_->Invalidate();
-      if (shared_->attached() > 0) dm_->Fence();
-    } else {
-      dm_->Fence();
-    }
+    if (!shared_->InvalidateUnlessAttached()) dm_->Fence();
   }
 
   uint64_t next_segment = 1;
@@ -531,7 +526,7 @@ class IteratorImpl final : public Iterator {
     } else {
       cursor_.Seek(space_.prefix());
     }
-    SettleForward();
+    Settle(/*forward=*/true);
   }
   void SeekToLast() override {
     if (space_.is_default()) {
@@ -540,23 +535,23 @@ class IteratorImpl final : public Iterator {
       cursor_.SeekForPrev(space_end_);
       if (cursor_.Valid() && cursor_.key() == space_end_) cursor_.Prev();
     }
-    SettleBackward();
+    Settle(/*forward=*/false);
   }
   void Seek(absl::string_view key) override {
     cursor_.Seek(Stored(key));
-    SettleForward();
+    Settle(/*forward=*/true);
   }
   void SeekForPrev(absl::string_view key) override {
     cursor_.SeekForPrev(Stored(key));
-    SettleBackward();
+    Settle(/*forward=*/false);
   }
   void Next() override {
     cursor_.Next();
-    SettleForward();
+    Settle(/*forward=*/true);
   }
   void Prev() override {
     cursor_.Prev();
-    SettleBackward();
+    Settle(/*forward=*/false);
   }
   absl::string_view key() const override { return cursor_.key().substr(space_.prefix().size()); }
   absl::string_view value() override { return cursor_.value(); }
@@ -572,25 +567,19 @@ class IteratorImpl final : public Iterator {
     stored_ = space_.StoredKey(key);
     return stored_;
   }
-  // After a move forward: past the reserved range (default space), or
-  // past the end of the space.
-  void SettleForward() {
+  // After a move: over the reserved range (default space; no stored key
+  // is kSpacePrefix itself), or past the end of the space.
+  void Settle(bool forward) {
     past_space_ = false;
     if (!cursor_.Valid()) return;
-    if (space_.is_default()) {
-      if (IsReservedKey(cursor_.key())) cursor_.Seek(kSpacePrefixEnd);
-    } else {
+    if (!space_.is_default()) {
       past_space_ = !absl::StartsWith(cursor_.key(), space_.prefix());
-    }
-  }
-  void SettleBackward() {
-    past_space_ = false;
-    if (!cursor_.Valid()) return;
-    if (space_.is_default()) {
-      // No stored key is kSpacePrefix itself: the last key before it.
-      if (IsReservedKey(cursor_.key())) cursor_.SeekForPrev(kSpacePrefix);
-    } else {
-      past_space_ = !absl::StartsWith(cursor_.key(), space_.prefix());
+    } else if (IsReservedKey(cursor_.key())) {
+      if (forward) {
+        cursor_.Seek(kSpacePrefixEnd);
+      } else {
+        cursor_.SeekForPrev(kSpacePrefix);
+      }
     }
   }
 

@@ -141,10 +141,11 @@ absl::StatusOr<KeySpace> DBImpl::CreateKeySpace(absl::string_view name) {
 }
 
 absl::StatusOr<uint64_t> DBImpl::DeleteSpaceKeys(uint64_t id, uint64_t limit, WriteBatch* batch) {
+  const std::string prefix = SpaceKeyPrefix(id);
   std::vector<std::string> keys;
-  LAURA_RETURN_IF_ERROR(ScanPrefix(pager_.get(), tree_->write_root(), SpaceKeyPrefix(id),
+  LAURA_RETURN_IF_ERROR(ScanPrefix(pager_.get(), tree_->write_root(), prefix,
                                    [&](absl::string_view rest, absl::string_view) {
-                                     keys.push_back(SpaceKeyPrefix(id).append(rest.data(), rest.size()));
+                                     keys.push_back(prefix + std::string(rest));
                                      return keys.size() < limit;
                                    }));
   for (const std::string& key : keys) {
