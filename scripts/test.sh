@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 JOBS="$(nproc)"
 
-step() { printf '\n=== %s ===\n' "$*"; }
+# Each step's heading also gives the minutes and seconds since the start,
+# so a slow step shows in the CI log (CI allows the whole run 20 minutes).
+step() { printf '\n=== %s (at %dm%02ds) ===\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 # build_and_test DIR [CTEST_ARGS...] -- CMAKE_ARGS...
 # Builds every target, or only those in $TARGETS when it is set.
@@ -61,3 +63,4 @@ for target in "${FUZZ_TARGETS[@]}"; do
   rm -rf "$work"
 done
 echo "fuzz: ${#FUZZ_TARGETS[@]} targets ran without a crash"
+step "done"
