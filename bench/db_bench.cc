@@ -87,7 +87,7 @@
 #include "bench/bench_util.h"
 #include "bench/engines/bench_engine.h"
 #include "bench/key_chooser.h"
-#include "engine/db.h"
+#include "laura/db.h"
 
 namespace laura {
 namespace {

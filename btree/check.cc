@@ -1,7 +1,9 @@
 // The structural checker (see check.h).
 #include "btree/check.h"
 
+#include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
@@ -9,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "btree/node.h"
 #include "btree/overflow.h"
+#include "storage/status_macros.h"
 
 namespace laura {
 namespace {
@@ -79,6 +82,7 @@ class Checker {
     }
     if (!valid.ok()) return;  // cells cannot be trusted further
     report_.used_bytes += view.used_bytes();
+    report_.capacity_bytes += pager_->page_size() - kPageHeaderSize;
     if (view.count() > 0) {
       if (lower.has_value() && CompareKeys(view.key(0), *lower) < 0) {
         Problem(absl::StrCat("page ", id, ": key ", ShowKey(view.key(0)),
@@ -160,11 +164,48 @@ class Checker {
   std::optional<uint64_t> leaf_depth_;
 };
 
+// CollectPages: every page the tree under node reaches.
+absl::Status CollectPages(Pager* pager, const PageRef& node, int depth,
+                          absl::flat_hash_set<PageId>* pages) {
+  if (depth >= kMaxTreeDepth) {
+    return absl::DataLossError(absl::StrCat("page ", node.id(), ": the tree is too deep"));
+  }
+  pages->insert(node.id());
+  LAURA_ASSIGN_OR_RETURN(NodeView view,
+                         NodeView::Parse(node.data(), pager->page_size(), node.id()));
+  for (int i = 0; i <= view.count(); ++i) {
+    if (view.is_leaf()) {
+      if (i == view.count()) break;
+      const LeafValue v = view.value(i);
+      if (view.corrupt()) return absl::DataLossError(absl::StrCat("page ", node.id(), ": bad cell"));
+      if (!v.overflow) continue;
+      LAURA_ASSIGN_OR_RETURN(std::vector<PageId> chain,
+                             OverflowPages(pager, v.first_page, v.length));
+      pages->insert(chain.begin(), chain.end());
+    } else {
+      LAURA_ASSIGN_OR_RETURN(PageRef child, FetchChild(pager, view, node.id(), i));
+      LAURA_RETURN_IF_ERROR(CollectPages(pager, child, depth + 1, pages));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string CheckReport::ToString() const {
   if (problems.empty()) return "OK";
   return absl::StrJoin(problems, "\n");
+}
+
+absl::StatusOr<std::vector<PageId>> ReachablePages(Pager* pager, PageId root) {
+  absl::flat_hash_set<PageId> reached;
+  if (root != 0) {
+    LAURA_ASSIGN_OR_RETURN(PageRef ref, pager->Fetch(root));
+    LAURA_RETURN_IF_ERROR(CollectPages(pager, ref, 0, &reached));
+  }
+  std::vector<PageId> ids(reached.begin(), reached.end());
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 CheckReport CheckTree(Pager* pager, PageId root, const CheckOptions& options) {

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "laura/stats.h"
 #include "storage/pager.h"
 
 namespace laura {
@@ -37,21 +39,14 @@ struct CheckOptions {
   size_t max_problems = 100;
 };
 
-struct CheckReport {
-  std::vector<std::string> problems;
-  uint64_t depth = 0;  // levels; 0 for the empty tree
-  uint64_t entries = 0;
-  uint64_t leaf_pages = 0;
-  uint64_t branch_pages = 0;
-  uint64_t overflow_pages = 0;
-  uint64_t used_bytes = 0;  // bytes of cells and slots in nodes
-
-  bool ok() const { return problems.empty(); }
-  // Problems, one per line ("OK" if none).
-  std::string ToString() const;
-};
+// CheckReport is public (laura/stats.h).
 
 CheckReport CheckTree(Pager* pager, PageId root, const CheckOptions& options = {});
+
+// Every page the tree under root reaches (its nodes and overflow chains),
+// in id order; DataLoss for a page that does not parse. Backup copies
+// these (engine/backup.cc).
+absl::StatusOr<std::vector<PageId>> ReachablePages(Pager* pager, PageId root);
 
 }  // namespace laura
 

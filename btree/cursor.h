@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "btree/node.h"
+#include "laura/iterator.h"
 #include "storage/pager.h"
 
 namespace laura {
@@ -91,9 +92,7 @@ absl::Status ScanPrefix(Pager* pager, PageId root, absl::string_view prefix,
 absl::Status LeafPagesInRange(Pager* pager, PageId root, absl::string_view from,
                               std::optional<absl::string_view> to, std::vector<PageId>* out);
 
-// The smallest key above every key that starts with prefix, or nullopt if
-// there is none (prefix empty or all 0xff).
-std::optional<std::string> PrefixEnd(absl::string_view prefix);
+// PrefixEnd (public: laura/iterator.h) is defined in cursor.cc.
 
 }  // namespace laura
 

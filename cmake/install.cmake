@@ -1,9 +1,12 @@
 # What `cmake --install` puts under the prefix:
 #   lib/liblaura.so.0.1.0 (+ .so.0, .so)  the C API (SONAME liblaura.so.0)
 #   lib/liblaura.a                        every layer and the C API, for
-#                                         static linking (needs Abseil,
-#                                         xxHash and libstdc++: see laura.pc)
-#   include/laura/c.h                     the C API's header
+#                                         static linking, from C or C++
+#                                         (needs Abseil, xxHash and
+#                                         libstdc++: see laura.pc)
+#   include/laura/*.h                     the public headers: c.h (the C
+#                                         API) and the C++ API (db.h and
+#                                         what it includes, version.h)
 #   lib/cmake/LauraDB/                    find_package(LauraDB): the target
 #                                         LauraDB::laura (the shared library)
 #   lib/pkgconfig/laura.pc                pkg-config laura [--static]
@@ -27,7 +30,8 @@ install(TARGETS laura_shared EXPORT LauraDBTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${LAURA_STATIC} DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(FILES ${PROJECT_SOURCE_DIR}/engine/include/laura/c.h
+file(GLOB LAURA_PUBLIC_HEADERS ${PROJECT_SOURCE_DIR}/engine/include/laura/*.h)
+install(FILES ${LAURA_PUBLIC_HEADERS} ${PROJECT_BINARY_DIR}/generated/laura/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/laura)
 install(TARGETS laura RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 

@@ -20,13 +20,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "btree/btree.h"
-#include "btree/overflow.h"
 #include "engine/db_impl.h"
-#include "storage/free_list.h"
-#include "storage/meta.h"
+#include "storage/pager.h"
 
 namespace laura {
 namespace engine_internal {
@@ -35,45 +32,16 @@ namespace {
 constexpr const char* kDataFile = "data.ldb";
 constexpr const char* kPartialSuffix = ".partial";
 
-// Every page the tree under root reaches, nodes and overflow chains.
-absl::Status CollectPages(Pager* pager, const PageRef& node, int depth,
-                          absl::flat_hash_set<PageId>* pages) {
-  if (depth >= kMaxTreeDepth) {
-    return absl::DataLossError(absl::StrCat("page ", node.id(), ": the tree is too deep"));
-  }
-  pages->insert(node.id());
-  LAURA_ASSIGN_OR_RETURN(NodeView view,
-                         NodeView::Parse(node.data(), pager->page_size(), node.id()));
-  for (int i = 0; i <= view.count(); ++i) {
-    if (view.is_leaf()) {
-      if (i == view.count()) break;
-      const LeafValue v = view.value(i);
-      if (view.corrupt()) return absl::DataLossError(absl::StrCat("page ", node.id(), ": bad cell"));
-      if (!v.overflow) continue;
-      LAURA_ASSIGN_OR_RETURN(std::vector<PageId> chain,
-                             OverflowPages(pager, v.first_page, v.length));
-      pages->insert(chain.begin(), chain.end());
-    } else {
-      LAURA_ASSIGN_OR_RETURN(PageRef child, FetchChild(pager, view, node.id(), i));
-      LAURA_RETURN_IF_ERROR(CollectPages(pager, child, depth + 1, pages));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // The plain copy of the snapshot (root, lsn) of a file of page_count pages
 // into file.
 absl::Status CopyPages(Pager* pager, PageId root, Lsn lsn, uint64_t page_count, File* file) {
   const uint32_t ps = pager->page_size();
-  absl::flat_hash_set<PageId> reached;
   Lsn root_lsn = 0;
   if (root != 0) {
     LAURA_ASSIGN_OR_RETURN(PageRef ref, pager->Fetch(root));
     root_lsn = ref.lsn();
-    LAURA_RETURN_IF_ERROR(CollectPages(pager, ref, 0, &reached));
   }
-  std::vector<PageId> ids(reached.begin(), reached.end());
-  std::sort(ids.begin(), ids.end());
+  LAURA_ASSIGN_OR_RETURN(const std::vector<PageId> ids, ReachablePages(pager, root));
   absl::btree_set<PageId> free;
   for (PageId id = kFirstDataPage, next = 0; id < page_count; ++id) {
     if (next < ids.size() && ids[next] == id) {

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "engine/write_batch.h"
+#include "laura/write_batch.h"
 
 namespace laura {
 namespace engine_internal {

@@ -1,4 +1,4 @@
-// The C API (engine/include/laura/c.h) over the C++ one (engine/db.h):
+// The C API (engine/include/laura/c.h) over the C++ one (laura/db.h):
 // each handle wraps its C++ object; errors become a code and a malloc'd
 // message.
 #include "laura/c.h"
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "engine/db.h"
-#include "engine/version.h"
+#include "laura/db.h"
+#include "laura/version.h"
 
 using laura::DB;
 using laura::Iterator;

@@ -1,4 +1,4 @@
-// DBImpl: the DB behind engine/db.h; its members are shared by the
+// DBImpl: the DB behind laura/db.h; its members are shared by the
 // engine's source files (db_impl.cc: open, recovery, commits; checkpoint.cc:
 // checkpoints and the background checkpointer; loader.cc: loads). The
 // commit protocol is described in db_impl.cc.
@@ -16,7 +16,8 @@
 #include "absl/time/time.h"
 #include "btree/btree.h"
 #include "engine/batch_prefetcher.h"
-#include "engine/db.h"
+#include "engine/key_space.h"
+#include "laura/db.h"
 #include "storage/mutex.h"
 #include "storage/pager.h"
 #include "storage/status_macros.h"

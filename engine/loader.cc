@@ -7,8 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "btree/bulk_load.h"
-#include "btree/cursor.h"
+#include "btree/btree.h"
 #include "engine/db_impl.h"
 
 namespace laura {

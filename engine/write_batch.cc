@@ -1,12 +1,13 @@
 // WriteBatch encoding and decoding (see write_batch.h).
-#include "engine/write_batch.h"
+#include "laura/write_batch.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "engine/key_space.h"
 #include "storage/coding.h"
 #include "storage/status_macros.h"
-#include "wal/log_format.h"
+#include "wal/log.h"
 
 namespace laura {
 

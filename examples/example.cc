@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/db.h"
+#include "laura/db.h"
 
 int main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : "example.laura";

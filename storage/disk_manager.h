@@ -50,21 +50,18 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "storage/mutex.h"
+#include "laura/options.h"
+#include "laura/stats.h"
 #include "storage/env.h"
 #include "storage/free_list.h"
 #include "storage/mapping_faults.h"
 #include "storage/meta.h"
+#include "storage/mutex.h"
 #include "storage/page.h"
 
 namespace laura {
 
-enum class DiskManagerKind { kPread, kMmap };
-
-// "pread" or "mmap".
-const char* DiskManagerKindName(DiskManagerKind kind);
-
-inline constexpr uint64_t kMiB = uint64_t{1} << 20;
+// DiskManagerKind, DiskManagerKindName and kMiB are public (laura/options.h).
 // A new file's default size: small, so that an empty database is small.
 inline constexpr uint64_t kDefaultInitialSize = 64 * 1024;
 // Default growth (growth_step 0): a quarter of the file's size, at least
@@ -110,20 +107,7 @@ struct DiskManagerOptions {
 // Write-behind step while the sequential access hint is on.
 inline constexpr uint64_t kSequentialWriteBehindBytes = uint64_t{16} << 20;
 
-struct DiskStats {
-  uint32_t page_size = 0;
-  uint64_t page_count = 0;     // pages [0, page_count) exist
-  uint64_t free_pages = 0;     // on the free list
-  uint64_t pinned_pages = 0;   // of them, reusable only after the next checkpoint
-  uint64_t pages_read = 0;     // ReadPage calls that returned a page
-  uint64_t pages_written = 0;  // WritePage calls
-  uint64_t syncs = 0;          // completed Sync/Checkpoint calls
-  uint64_t file_size = 0;      // bytes
-  uint64_t mapped_size = 0;    // bytes mapped (0 for pread)
-  uint64_t remaps = 0;         // file extents mapped after the first
-  uint64_t shrinks = 0;        // times a checkpoint truncated the file
-  std::string ToString() const;
-};
+// DiskStats is public (laura/stats.h).
 
 class DiskManager {
  public:

@@ -41,9 +41,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "laura/stats.h"
 #include "storage/coding.h"
-#include "storage/mutex.h"
 #include "storage/disk_manager.h"
+#include "storage/mutex.h"
 #include "storage/page_id_set.h"
 
 namespace laura {
@@ -56,16 +57,7 @@ struct PagerOptions {
   uint64_t cache_bytes = 64 * kMiB;
 };
 
-struct PagerStats {
-  // Pool counters. Over mmap only write_backs (pages written) and
-  // bytes_resident (the writer's frames) count: a fetch is a pointer.
-  uint64_t hits = 0;            // Fetch found the page resident
-  uint64_t misses = 0;          // Fetch read it from the disk manager
-  uint64_t evictions = 0;       // frames reused for another page
-  uint64_t write_backs = 0;     // dirty pages written to the disk manager
-  uint64_t bytes_resident = 0;  // frames in use x page size (0 over mmap)
-  std::string ToString() const;
-};
+// PagerStats is public (laura/stats.h).
 
 class Pager;
 

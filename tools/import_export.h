@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "engine/db.h"
+#include "laura/db.h"
 #include "tools/record_format.h"
 
 namespace laura {

@@ -23,12 +23,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "engine/db.h"
-#include "engine/version.h"
-#include "storage/meta.h"
+#include "laura/db.h"
+#include "laura/version.h"
 #include "tools/import_export.h"
 #include "tools/line_editor.h"
 #include "tools/progress.h"
@@ -397,7 +396,7 @@ int main(int argc, char** argv) {
     }
     if (arg == "--version") {
       std::cout << "laura " << laura::Version() << " (storage format "
-                << laura::kFormatVersion << ")\n";
+                << laura::FormatVersion() << ")\n";
       return 0;
     }
     if (arg == "-c") ++i;  // its value may be anything

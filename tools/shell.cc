@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "btree/cursor.h"
 #include "storage/status_macros.h"
 #include "tools/import_export.h"
 #include "tools/text_escape.h"

@@ -14,7 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "engine/db.h"
+#include "laura/db.h"
 #include "tools/shell_lexer.h"
 
 namespace laura {

@@ -6,7 +6,6 @@
 #include <system_error>
 
 #include "absl/strings/str_format.h"
-#include "storage/page.h"
 
 namespace laura {
 
@@ -24,8 +23,7 @@ std::string StatReport(DB& db, const std::string& path, bool* sound) {
   const uint64_t page_size = stats.disk.page_size;
   const uint64_t nodes = tree.leaf_pages + tree.branch_pages;
   const uint64_t in_use = nodes + tree.overflow_pages + stats.disk.free_pages;
-  const double fill =
-      nodes > 0 ? 100.0 * tree.used_bytes / (nodes * (page_size - kPageHeaderSize)) : 0;
+  const double fill = tree.capacity_bytes > 0 ? 100.0 * tree.used_bytes / tree.capacity_bytes : 0;
   std::string s = absl::StrFormat("Database %s\n", path);
   absl::StrAppendFormat(&s, "  Page size: %d\n", page_size);
   absl::StrAppendFormat(&s, "  Data file: %d bytes, %d pages\n", stats.disk.file_size,

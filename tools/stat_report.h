@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "engine/db.h"
+#include "laura/db.h"
 
 namespace laura {
 

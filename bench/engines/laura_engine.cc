@@ -1,4 +1,4 @@
-// BenchEngine over LauraDB's public API (engine/db.h), on either disk
+// BenchEngine over LauraDB's public API (laura/db.h), on either disk
 // manager: batches are WriteBatches, reads go through DB::Get and
 // iterators on the latest commit, Settle is a checkpoint.
 #include <memory>
@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "bench/engines/bench_engine.h"
-#include "engine/db.h"
+#include "laura/db.h"
 
 namespace laura {
 namespace {

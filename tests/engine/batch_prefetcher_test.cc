@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "absl/strings/str_format.h"
-#include "engine/db.h"
-#include "engine/write_batch.h"
 #include "gtest/gtest.h"
+#include "laura/db.h"
+#include "laura/write_batch.h"
 #include "tests/support/fault_injection_env.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/tree_harness.h"

@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "engine/db.h"
 #include "gtest/gtest.h"
+#include "laura/db.h"
 #include "tests/support/fault_injection_env.h"
 #include "tests/support/manager_params.h"
 #include "tests/support/sanitizers.h"

@@ -1,7 +1,7 @@
 // Tests for the public DB API on both disk managers: reads and writes,
 // atomic batches, reopen, recovery from the log after a simulated power
 // loss, the durability modes, log failures, locking and read-only opening.
-#include "engine/db.h"
+#include "laura/db.h"
 
 #include <unistd.h>
 

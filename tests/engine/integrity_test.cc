@@ -12,8 +12,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "engine/db.h"
 #include "gtest/gtest.h"
+#include "laura/db.h"
 #include "storage/coding.h"
 #include "storage/page.h"
 #include "tests/support/manager_params.h"

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
-#include "engine/db.h"
 #include "gtest/gtest.h"
+#include "laura/db.h"
 #include "tests/support/fault_injection_env.h"
 #include "tests/support/manager_params.h"
 #include "tests/support/temp_dir.h"
@@ -119,7 +119,7 @@ TEST_P(LoaderTest, RepeatedKeysFailOrReplacePerOption) {
   }
   ExpectExactly(*db, {{"a", "1"}, {"b", "old"}});
   {
-    auto loader = db->BeginLoad({.overwrite = true});
+    auto loader = db->BeginLoad({.space = {}, .overwrite = true});
     ASSERT_TRUE(loader.ok());
     ASSERT_TRUE((*loader)->Put("b", "new").ok());
     ASSERT_TRUE((*loader)->Put("c", "3").ok());
@@ -144,7 +144,7 @@ TEST_P(LoaderTest, RepeatedKeysInBulkMode) {
   ASSERT_TRUE(db->Delete("a").ok());
   ASSERT_TRUE(db->Delete("b").ok());
   {
-    auto loader = db->BeginLoad({.overwrite = true});  // emptied: bulk again
+    auto loader = db->BeginLoad({.space = {}, .overwrite = true});  // emptied: bulk again
     ASSERT_TRUE(loader.ok());
     EXPECT_TRUE((*loader)->bulk());
     ASSERT_TRUE((*loader)->Put("x", "1").ok());

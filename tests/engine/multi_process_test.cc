@@ -28,8 +28,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "engine/db.h"
 #include "gtest/gtest.h"
+#include "laura/db.h"
 #include "tests/support/manager_params.h"
 #include "tests/support/temp_dir.h"
 

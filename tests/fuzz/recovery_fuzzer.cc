@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "btree/btree.h"
-#include "engine/db.h"
 #include "engine/key_space.h"
+#include "laura/db.h"
 #include "tests/fuzz/scratch_dir.h"
 #include "wal/log.h"
 

@@ -6,6 +6,9 @@
 #    LauraDB::laura;
 #  - a program builds with `pkg-config --cflags --libs laura`, and
 #    statically with `pkg-config --static` against liblaura.a;
+#  - the public headers include only each other, Abseil and the standard
+#    library (nothing of storage/, btree/, wal/), and a C++ program built
+#    with nothing but them and liblaura.a works;
 # each consumer opens a database, puts and gets a key.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -52,4 +55,19 @@ fi
 out=$("$work/static_consumer" "$work/db3")
 [[ "$out" == "world "* ]] || { echo "FAIL: static consumer printed '$out'"; exit 1; }
 echo "static consumer: $out"
+
+# The public headers: every quoted include is another public header or
+# Abseil's; the C++ API compiles from the installed headers alone.
+for h in "$prefix"/include/laura/*.h; do
+  bad=$(sed -n 's/^#include "\(.*\)"/\1/p' "$h" | grep -v -E '^(laura/[a-z_]+\.h|absl/.*)$' || true)
+  [ -z "$bad" ] || { echo "FAIL: $(basename "$h") includes $bad"; exit 1; }
+done
+for header in db.h options.h iterator.h write_batch.h key_space.h stats.h version.h; do
+  [ -e "$prefix/include/laura/$header" ] || { echo "FAIL: laura/$header was not installed"; exit 1; }
+done
+c++ -std=c++20 -o "$work/cxx_consumer" "$source_dir/consumer/main.cc" \
+  -I"$prefix/include" "$libdir/liblaura.a" $(pkg-config --static --libs-only-l laura | sed 's/-llaura//')
+out=$("$work/cxx_consumer" "$work/db4")
+[[ "$out" == "world "* ]] || { echo "FAIL: C++ consumer printed '$out'"; exit 1; }
+echo "C++ consumer (laura/db.h, liblaura.a): $out"
 echo "PASS"

@@ -22,10 +22,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "engine/db.h"
-#include "engine/version.h"
-#include "storage/meta.h"
 #include "gtest/gtest.h"
+#include "laura/db.h"
+#include "laura/version.h"
+#include "storage/meta.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tools/record_format.h"

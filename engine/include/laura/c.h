@@ -67,7 +67,7 @@ LAURA_EXPORT const char* laura_version(void);
 /* Frees bytes the library returned through a char** (values, messages). */
 LAURA_EXPORT void laura_free(void* ptr);
 
-/* ---- Options (defaults as engine/db.h documents them) ---- */
+/* ---- Options (defaults as laura/options.h documents them) ---- */
 enum { LAURA_MMAP = 0, LAURA_PREAD = 1 };
 enum { LAURA_SYNC_EVERY_COMMIT = 0, LAURA_SYNC_ON_TIMER = 1, LAURA_NO_SYNC = 2 };
 LAURA_EXPORT laura_options_t* laura_options_create(void);

@@ -1,13 +1,14 @@
 // WriteBatch: puts and deletes applied to a database atomically by
-// DB::Write, in the order they were added.
+// DB::Write, in the order they were added. Part of the public API
+// (<laura/db.h> includes it).
 //
 // Its bytes are the payload of a commit record in the log (format in
 // wal/log_format.h): varint64 count, then per operation a kind byte (1 put,
 // 2 delete), varint64 key length, key, and for a put varint64 value length
 // and value. A named key space's operation carries its stored key
 // (engine/key_space.h), so the log and recovery need nothing more.
-#ifndef LAURA_ENGINE_WRITE_BATCH_H_
-#define LAURA_ENGINE_WRITE_BATCH_H_
+#ifndef LAURA_WRITE_BATCH_H_
+#define LAURA_WRITE_BATCH_H_
 
 #include <cstdint>
 #include <functional>
@@ -16,7 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "engine/key_space.h"
+#include "laura/key_space.h"
 
 namespace laura {
 
@@ -66,4 +67,4 @@ class WriteBatch {
 
 }  // namespace laura
 
-#endif  // LAURA_ENGINE_WRITE_BATCH_H_
+#endif  // LAURA_WRITE_BATCH_H_

@@ -1,4 +1,7 @@
-// LauraDB's public API: the engine layer's door.
+// LauraDB's public API (#include <laura/db.h>): the engine layer's door.
+// Its headers, all under engine/include/laura/, include nothing of the
+// engine's internals (storage/, wal/, btree/), and are what `cmake --install`
+// installs.
 //
 // A database is a directory holding the data file (data.ldb: a
 // copy-on-write B+tree, see btree/btree.h), the write-ahead log (log/), the
@@ -9,7 +12,7 @@
 // data file durable, flips its meta page and drops the log segments it
 // covers; opening recovers by replaying the log past the last checkpoint.
 //
-//   laura::Options options;                       // defaults documented below
+//   laura::Options options;                       // defaults: laura/options.h
 //   auto db = laura::DB::Open(options, "/tmp/my.laura");
 //   if (!db.ok()) { /* db.status() says why */ }
 //   absl::Status s = (*db)->Put("user/1", "ada");
@@ -30,8 +33,8 @@
 // serialized (one writer at a time); reads run on a snapshot of the last
 // commit and never wait for a writer.
 //
-#ifndef LAURA_ENGINE_DB_H_
-#define LAURA_ENGINE_DB_H_
+#ifndef LAURA_DB_H_
+#define LAURA_DB_H_
 
 #include <cstdint>
 #include <functional>
@@ -43,138 +46,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "btree/check.h"
-#include "engine/key_space.h"
-#include "engine/write_batch.h"
-#include "storage/disk_manager.h"
-#include "storage/env.h"
-#include "storage/pager.h"
+#include "laura/iterator.h"
+#include "laura/key_space.h"
+#include "laura/options.h"
+#include "laura/stats.h"
+#include "laura/write_batch.h"
 
 namespace laura {
-
-enum class Durability {
-  // Each commit is synced to the log before it is acknowledged.
-  // Concurrent committers share one fdatasync (group commit): a commit
-  // that arrives while a sync runs rides on the next one, whose leader
-  // first waits, up to 50 us, for the committers the last sync released.
-  kSyncEveryCommit,
-  // Commits are written to the log and synced every sync_interval_ms by
-  // a background thread: a crash can lose the commits of the last
-  // interval, never leave half of one.
-  kSyncOnTimer,
-  // Commits are written to the log but synced only by Sync, checkpoints
-  // and Close (the OS writes them back when it likes): a crash can lose
-  // the latest acknowledged commits, never leave half of one.
-  kNoSync,
-};
-
-// Per-write options (DB::Write, WriteTransaction::Commit).
-struct WriteOptions {
-  // Whether the commit is durable (its log record synced) when the call
-  // returns: true syncs it (sharing the sync with concurrent committers),
-  // false hands it to the OS (a later sync, the timer or a checkpoint makes
-  // it durable; a crash before can lose it, never half of it). Unset: as
-  // Options::durability says. Proven by DBTest.WriteOptionsSyncOverridesTheDatabaseMode.
-  std::optional<bool> sync;
-};
-
-struct Options {
-  // Disk manager for the data file. Default: mmap.
-  DiskManagerKind disk_manager = DiskManagerKind::kMmap;
-  // Page size of a new database (4096 .. 65536, a power of two).
-  uint32_t page_size = 4096;
-  // pread: bytes of the buffer pool. mmap: bytes of private frames that
-  // pages changed since the last checkpoint may fill before they are
-  // written to the file early (reads go through the mapping and the OS
-  // page cache either way). Default: 64 MiB.
-  uint64_t cache_size = 64 * kMiB;
-  // mmap: initial data file size and growth step (0: 64 KiB, and growth
-  // by a quarter of the file's size, up to 64 MiB a step). The file also
-  // shrinks at checkpoints when its end is free (storage/disk_manager.h).
-  uint64_t mmap_initial_size = 0;
-  uint64_t mmap_growth_step = 0;
-  Durability durability = Durability::kSyncEveryCommit;
-  // kSyncOnTimer: milliseconds between log syncs. Default: 100.
-  uint32_t sync_interval_ms = 100;
-  // Automatic checkpoints run on a background thread while writers go on:
-  // once this many log bytes were written since the last checkpoint
-  // (default: 64 MiB; 0: never by size), and this many milliseconds after
-  // the last one if anything was committed since (default: 30 s; 0: never
-  // by time). With both 0, only Checkpoint() and Close() checkpoint.
-  uint64_t checkpoint_log_bytes = 64 * kMiB;
-  uint32_t checkpoint_interval_ms = 30'000;
-  // Space between checkpoints: a page of the last durable checkpoint that
-  // a later commit replaced can be reused only after the next checkpoint,
-  // so a random workload keeps old copies of the pages it changes. A
-  // checkpoint also runs once such pinned pages take this many bytes and
-  // half the pages in use (default: 256 MiB; 0: never for this reason), so
-  // the file stays within about 1.5x its live data plus the log. Each
-  // checkpoint writes every page changed since the last, and a random
-  // workload changes most of a small tree between two: measured on 1M
-  // keys (bench/README.md, "Space"), a 64 MiB budget cut the file by 3%
-  // and the random fill's throughput by 45%, writing 7x the bytes.
-  uint64_t checkpoint_pinned_bytes = 256 * kMiB;
-  // Log segment size (each is preallocated). Default: 16 MiB.
-  uint64_t log_segment_size = 16 * kMiB;
-  bool create_if_missing = true;
-  bool error_if_exists = false;
-  // Another writer holding the database: Open fails at once with
-  // FailedPrecondition naming its pid (0, the default), or retries for up
-  // to this many milliseconds first (DBTest.SecondOpenWaitsForTheLockUpToTheTimeout).
-  uint32_t lock_timeout_ms = 0;
-  // Open for reading only; writes fail with FailedPrecondition. Takes no
-  // lock: beside a writer (in any process) it reads the writer's latest
-  // commit and each snapshot stays as taken while the writer goes on
-  // (MultiProcessTest); with no writer open, the database must have been
-  // closed cleanly (no log to replay). Reads through a read-only mapping
-  // whatever disk_manager says.
-  bool read_only = false;
-  // mmap manager: a helper thread reads ahead, from a snapshot, the
-  // leaves that a Write of at least 64 operations (or its replay at
-  // recovery) is about to change, so that the writer finds them in the CPU
-  // cache (a random bulk fill of a tree larger than the caches ran about
-  // 25% faster, bench/README.md).
-  // It keeps a second core busy while such a batch is applied. Off, or
-  // with the pread manager, no thread is started.
-  bool prefetch_batches = true;
-  // All file I/O goes through this Env. Default: nullptr, Env::Default().
-  Env* env = nullptr;
-  // Long readers: a read snapshot (a read transaction, an iterator) keeps
-  // every page it reaches, so pages the writers replace meanwhile cannot
-  // be reused and the file grows. Once snapshots hold more than this many
-  // bytes of such pages, a warning naming the oldest snapshot and its age
-  // goes to info_log, once per snapshot (default: 256 MiB; 0: never).
-  // Proven by SpaceTest.ALongReaderIsListedAndWarnedAboutOnce.
-  uint64_t long_snapshot_warning_bytes = 256 * kMiB;
-  // Where the database's warnings go, one line each. Default: nullptr,
-  // standard error ("laura: ..."). Called on whichever thread takes the
-  // writer role (a committer, the background checkpointer).
-  std::function<void(const std::string&)> info_log;
-};
-
-// An ordered iterator over one consistent version of the database (a
-// snapshot), with the cursor operations of the B+tree. Keys are compared
-// bytewise. It pins a few pages; destroy it before its transaction (or,
-// for DB::NewIterator, whenever done).
-class Iterator {
- public:
-  virtual ~Iterator() = default;
-  virtual bool Valid() const = 0;
-  virtual void SeekToFirst() = 0;
-  virtual void SeekToLast() = 0;
-  // The first key >= key.
-  virtual void Seek(absl::string_view key) = 0;
-  // The last key <= key.
-  virtual void SeekForPrev(absl::string_view key) = 0;
-  // REQUIRES: Valid().
-  virtual void Next() = 0;
-  virtual void Prev() = 0;
-  // REQUIRES: Valid(). Valid until the iterator moves.
-  virtual absl::string_view key() const = 0;
-  virtual absl::string_view value() = 0;
-  // Not OK if a damaged page stopped the iteration.
-  virtual absl::Status status() const = 0;
-};
 
 // A read transaction: a consistent snapshot of the last commit when it
 // began. It never blocks a writer and is never blocked.
@@ -253,43 +131,6 @@ class Loader {
   virtual uint64_t count() const = 0;
   // Whether every entry so far went to the bottom-up bulk loader.
   virtual bool bulk() const = 0;
-};
-
-// An open read snapshot (DBStats::open_snapshots).
-struct SnapshotStats {
-  uint64_t lsn = 0;           // the commit it reads
-  double age_seconds = 0;     // since it was taken
-  uint64_t pages_held = 0;    // replaced pages only it (and older ones) keep
-  uint64_t pid = 0;           // the process holding it (readers in other
-                              // processes too: btree/shared_registry.h)
-};
-
-// Counters and sizes, as of the call.
-struct DBStats {
-  uint64_t commits = 0;          // write transactions committed since open
-  uint64_t checkpoints = 0;      // since open
-  uint64_t last_lsn = 0;         // LSN of the latest commit
-  uint64_t checkpoint_lsn = 0;   // LSN the data file holds durably
-  uint64_t log_syncs = 0;        // log fdatasyncs since open
-  uint64_t log_segments = 0;     // segment files in log/
-  uint64_t snapshots = 0;        // live read snapshots
-  uint64_t prefetched_keys = 0;  // leaves warmed for large batches since
-                                 // open (Options::prefetch_batches)
-  // Pages at the end of the data file that Compact would give back: the
-  // pages in use there fit into free pages nearer the start (the cost of
-  // working it out grows with the free list).
-  uint64_t compactable_pages = 0;
-  // Named key spaces, and dropped ones whose keys are still being deleted.
-  uint64_t key_spaces = 0;
-  uint64_t dropping_spaces = 0;
-  // The read snapshots open (read transactions, iterators, calls in
-  // flight), in this process and in reader processes following this
-  // writer, oldest first, with the pages each holds and its process.
-  std::vector<SnapshotStats> open_snapshots;
-  DiskStats disk;                // the data file (storage/disk_manager.h)
-  PagerStats pager;              // the buffer layer (storage/pager.h)
-  // Three lines ("db: ...", "disk: ...", "pager: ...") of name=value pairs.
-  std::string ToString() const;
 };
 
 class DB {
@@ -402,4 +243,4 @@ class DB {
 
 }  // namespace laura
 
-#endif  // LAURA_ENGINE_DB_H_
+#endif  // LAURA_DB_H_
