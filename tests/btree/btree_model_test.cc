@@ -21,7 +21,7 @@
 namespace laura {
 namespace {
 
-constexpr uint64_t kDefaultOps = kSanitized ? 40'000 : 300'000;
+constexpr uint64_t kDefaultOps = kSanitized ? 40'000 : 160'000;
 
 uint64_t OpsPerConfig() {
   const char* env = std::getenv("LAURA_MODEL_OPS");
