@@ -69,6 +69,8 @@ def main():
                     skip = False
                 elif a in ("-o", "-c", "-MF", "-MT", "-MQ"):
                     skip = True
+                elif a in ("-MD", "-MMD"):  # (Ninja's dependency files)
+                    continue
                 elif a != entry["file"] and os.path.realpath(a) != os.path.realpath(
                         os.path.join(entry["directory"], entry["file"])):
                     flags.append(a)
