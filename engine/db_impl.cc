@@ -656,19 +656,22 @@ class WriteTransactionImpl final : public WriteTransaction {
   std::unique_ptr<Iterator> NewIterator() override { return NewIterator(KeySpace()); }
   absl::StatusOr<std::string> Get(const KeySpace& space, absl::string_view key) override {
     LAURA_RETURN_IF_ERROR(CheckActive());
-    LAURA_ASSIGN_OR_RETURN(const std::string stored, StoredKey(space, key, /*reading=*/true));
+    LAURA_ASSIGN_OR_RETURN(const absl::string_view stored,
+                           StoredKey(space, key, /*reading=*/true));
     return Checked(db_, db_->tree().Get(db_->tree().write_root(), stored));
   }
   absl::Status Put(const KeySpace& space, absl::string_view key,
                    absl::string_view value) override {
     LAURA_RETURN_IF_ERROR(CheckActive());
-    LAURA_ASSIGN_OR_RETURN(const std::string stored, StoredKey(space, key, /*reading=*/false));
+    LAURA_ASSIGN_OR_RETURN(const absl::string_view stored,
+                           StoredKey(space, key, /*reading=*/false));
     return Track(db_->Checked(db_->tree().Put(stored, value)),
                  [&] { batch_.PutStored(stored, value); });
   }
   absl::Status Delete(const KeySpace& space, absl::string_view key) override {
     LAURA_RETURN_IF_ERROR(CheckActive());
-    LAURA_ASSIGN_OR_RETURN(const std::string stored, StoredKey(space, key, /*reading=*/false));
+    LAURA_ASSIGN_OR_RETURN(const absl::string_view stored,
+                           StoredKey(space, key, /*reading=*/false));
     return Track(db_->Checked(db_->tree().Delete(stored).status()),
                  [&] { batch_.DeleteStored(stored); });
   }
@@ -693,18 +696,20 @@ class WriteTransactionImpl final : public WriteTransaction {
     if (done_) return absl::FailedPreconditionError("the write transaction has ended");
     return absl::OkStatus();
   }
-  // The stored key of key in space: NotFound (reading) or InvalidArgument
-  // (writing) for a default-space key in the reserved range,
-  // FailedPrecondition for a dropped space.
-  absl::StatusOr<std::string> StoredKey(const KeySpace& space, absl::string_view key,
-                                        bool reading) const {
+  // The stored key of key in space (key itself in the default space,
+  // without a copy; otherwise built in stored_, valid until the next call):
+  // NotFound (reading) or InvalidArgument (writing) for a default-space key
+  // in the reserved range, FailedPrecondition for a dropped space.
+  absl::StatusOr<absl::string_view> StoredKey(const KeySpace& space, absl::string_view key,
+                                              bool reading) {
     if (space.is_default()) {
-      if (!IsReservedKey(key)) return std::string(key);
+      if (!IsReservedKey(key)) return key;
       if (reading) return absl::NotFoundError("key not found");
       return ReservedKeyError();
     }
     LAURA_RETURN_IF_ERROR(db_->CheckSpace(space));
-    return space.StoredKey(key);
+    stored_ = space.StoredKey(key);
+    return absl::string_view(stored_);
   }
   // An invalid argument changed nothing; any other error may have left the
   // operation half done, so the transaction can only be aborted.
@@ -721,6 +726,7 @@ class WriteTransactionImpl final : public WriteTransaction {
 
   DBImpl* const db_;
   WriteBatch batch_;
+  std::string stored_;  // StoredKey's key in a named space
   absl::Status broken_;
   bool done_ = false;
 };

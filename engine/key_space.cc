@@ -27,5 +27,4 @@ std::string KeySpace::StoredKey(absl::string_view key) const {
   return stored;
 }
 
-
 }  // namespace laura

@@ -55,6 +55,20 @@ absl::Status CheckName(absl::string_view name) {
   return absl::OkStatus();
 }
 
+// A catalog or drop-queue write: applied to the writer's tree and recorded
+// in the batch its commit logs.
+absl::Status PutStored(BTree* tree, WriteBatch* batch, absl::string_view key,
+                       absl::string_view value) {
+  LAURA_RETURN_IF_ERROR(tree->Put(key, value));
+  batch->PutStored(key, value);
+  return absl::OkStatus();
+}
+absl::Status DeleteStored(BTree* tree, WriteBatch* batch, absl::string_view key) {
+  LAURA_RETURN_IF_ERROR(tree->Delete(key).status());
+  batch->DeleteStored(key);
+  return absl::OkStatus();
+}
+
 // Calls fn(rest of the key, value) for each stored key beginning with
 // prefix under root, in order, until fn returns false.
 template <typename Fn>
@@ -126,9 +140,8 @@ absl::StatusOr<KeySpace> DBImpl::CreateKeySpace(absl::string_view name) {
     } else if (!absl::IsNotFound(next.status())) {
       return next.status();
     }
-    batch.PutStored(CatalogKey(name), EncodeId(id));
-    batch.PutStored(CatalogKey(""), EncodeId(id + 1));
-    LAURA_RETURN_IF_ERROR(ApplyBatch(batch.Encode()));
+    LAURA_RETURN_IF_ERROR(PutStored(tree_.get(), &batch, CatalogKey(name), EncodeId(id)));
+    LAURA_RETURN_IF_ERROR(PutStored(tree_.get(), &batch, CatalogKey(""), EncodeId(id + 1)));
     return id;
   };
   absl::StatusOr<uint64_t> id = create();
@@ -145,13 +158,10 @@ absl::StatusOr<uint64_t> DBImpl::DeleteSpaceKeys(uint64_t id, uint64_t limit, Wr
   std::vector<std::string> keys;
   LAURA_RETURN_IF_ERROR(ScanPrefix(pager_.get(), tree_->write_root(), prefix,
                                    [&](absl::string_view rest, absl::string_view) {
-                                     keys.push_back(prefix + std::string(rest));
+                                     keys.push_back(absl::StrCat(prefix, rest));
                                      return keys.size() < limit;
                                    }));
-  for (const std::string& key : keys) {
-    LAURA_RETURN_IF_ERROR(tree_->Delete(key).status());
-    batch->DeleteStored(key);
-  }
+  for (const std::string& key : keys) LAURA_RETURN_IF_ERROR(DeleteStored(tree_.get(), batch, key));
   return keys.size();
 }
 
@@ -166,10 +176,7 @@ absl::Status DBImpl::DropKeySpace(absl::string_view name) {
       return absl::NotFoundError(absl::StrCat("no key space named '", name, "'"));
     }
     LAURA_RETURN_IF_ERROR(id.status());
-    WriteBatch catalog;
-    catalog.DeleteStored(CatalogKey(name));
-    LAURA_RETURN_IF_ERROR(ApplyBatch(catalog.Encode()));
-    batch.DeleteStored(CatalogKey(name));
+    LAURA_RETURN_IF_ERROR(DeleteStored(tree_.get(), &batch, CatalogKey(name)));
     // A small space goes with its name; a large one to the queue.
     uint64_t keys = 0;
     LAURA_RETURN_IF_ERROR(ScanPrefix(pager_.get(), tree_->write_root(), space.prefix(),
@@ -180,10 +187,7 @@ absl::Status DBImpl::DropKeySpace(absl::string_view name) {
       LAURA_RETURN_IF_ERROR(DeleteSpaceKeys(space.id(), kInlineDropKeys, &batch).status());
       return false;
     }
-    WriteBatch queue;
-    queue.PutStored(DropQueueKey(space.id()), name);
-    LAURA_RETURN_IF_ERROR(ApplyBatch(queue.Encode()));
-    batch.PutStored(DropQueueKey(space.id()), name);
+    LAURA_RETURN_IF_ERROR(PutStored(tree_.get(), &batch, DropQueueKey(space.id()), name));
     return true;
   };
   absl::StatusOr<bool> queued = drop();
@@ -267,10 +271,7 @@ void DBImpl::RunDropper() {
     if (s.ok() && found) deleted = DeleteSpaceKeys(id, kDropBatchKeys, &batch);
     if (s.ok()) s = deleted.status();
     if (s.ok() && found && *deleted < kDropBatchKeys) {
-      WriteBatch done;
-      done.DeleteStored(DropQueueKey(id));
-      s = ApplyBatch(done.Encode());
-      batch.DeleteStored(DropQueueKey(id));
+      s = DeleteStored(tree_.get(), &batch, DropQueueKey(id));
     }
     s = Checked(s);
     if (!s.ok() || batch.empty()) {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "storage/status_macros.h"
 #include "tools/import_export.h"
+#include "tools/stat_report.h"
 #include "tools/text_escape.h"
 
 namespace laura {
@@ -313,10 +314,7 @@ absl::Status Shell::Spaces(const Args&) {
   LAURA_ASSIGN_OR_RETURN(const std::vector<std::string> names, db_->ListKeySpaces());
   for (const std::string& name : names) {
     LAURA_ASSIGN_OR_RETURN(const KeySpace space, db_->GetKeySpace(name));
-    std::unique_ptr<Iterator> it = db_->NewIterator(space);
-    uint64_t keys = 0;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) ++keys;
-    LAURA_RETURN_IF_ERROR(it->status());
+    LAURA_ASSIGN_OR_RETURN(const uint64_t keys, CountKeys(*db_, space));
     out_ << ShellQuote(name) << " " << keys << " keys" << (name == space_.name() ? " (in use)" : "")
          << "\n";
   }

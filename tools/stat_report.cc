@@ -1,4 +1,4 @@
-// StatReport (stat_report.h).
+// StatReport and CountKeys (stat_report.h).
 #include "tools/stat_report.h"
 
 #include <algorithm>
@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "absl/strings/str_format.h"
+#include "storage/status_macros.h"
 
 namespace laura {
 
@@ -50,17 +51,17 @@ std::string StatReport(DB& db, const std::string& path, bool* sound) {
       absl::StrAppendFormat(&s, ", %d dropped and being deleted", stats.dropping_spaces);
     }
     s += "\n";
-    auto count = [&db](const KeySpace& space) {
-      std::unique_ptr<Iterator> it = db.NewIterator(space);
-      uint64_t n = 0;
-      for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
-      return n;
-    };
-    absl::StrAppendFormat(&s, "    (default): %d keys\n", count(KeySpace()));
-    for (const std::string& name : *names) {
-      if (absl::StatusOr<KeySpace> space = db.GetKeySpace(name); space.ok()) {
-        absl::StrAppendFormat(&s, "    %s: %d keys\n", name, count(*space));
+    auto count = [&](const std::string& label, const KeySpace& space) {
+      absl::StatusOr<uint64_t> keys = CountKeys(db, space);
+      if (keys.ok()) {
+        absl::StrAppendFormat(&s, "    %s: %d keys\n", label, *keys);
+      } else {
+        absl::StrAppendFormat(&s, "    %s: %s\n", label, keys.status().message());
       }
+    };
+    count("(default)", KeySpace());
+    for (const std::string& name : *names) {
+      if (absl::StatusOr<KeySpace> space = db.GetKeySpace(name); space.ok()) count(name, *space);
     }
   }
   absl::StrAppendFormat(&s, "  Open read snapshots: %d\n", stats.open_snapshots.size());
@@ -72,6 +73,14 @@ std::string StatReport(DB& db, const std::string& path, bool* sound) {
                         stats.checkpoint_lsn);
   if (!tree.ok()) s += "  Problems:\n" + tree.ToString();
   return s;
+}
+
+absl::StatusOr<uint64_t> CountKeys(DB& db, const KeySpace& space) {
+  std::unique_ptr<Iterator> it = db.NewIterator(space);
+  uint64_t keys = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++keys;
+  LAURA_RETURN_IF_ERROR(it->status());
+  return keys;
 }
 
 }  // namespace laura
