@@ -1,7 +1,7 @@
 // LauraDB's public API (#include <laura/db.h>): the engine layer's door.
 // Its headers, all under engine/include/laura/, include nothing of the
-// engine's internals (storage/, wal/, btree/), and are what `cmake --install`
-// installs.
+// engine's internals (storage/, wal/, btree/; InstallTest checks the
+// installed ones), and are what `cmake --install` installs.
 //
 // A database is a directory holding the data file (data.ldb: a
 // copy-on-write B+tree, see btree/btree.h), the write-ahead log (log/), the
