@@ -217,9 +217,10 @@ absl::StatusOr<bool> BTree::Find(PageId root, absl::string_view key, PageRef* le
   if (!ref) return false;  // the empty tree
   const int i = view->LowerBound(key);
   if (view->corrupt()) return Corrupt(ref.id(), "a key is malformed");
-  if (i == view->count() || view->key(i) != key) return false;
-  *value = view->value(i);
-  if (view->corrupt()) return Corrupt(ref.id(), "a value is malformed");
+  if (i == view->count()) return false;
+  absl::string_view found;
+  if (!view->entry(i, &found, value)) return Corrupt(ref.id(), "an entry is malformed");
+  if (found != key) return false;
   *leaf = std::move(ref);
   return true;
 }

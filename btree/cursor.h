@@ -28,8 +28,12 @@ class Cursor {
   // A cursor over the tree rooted at root (0 = empty); not positioned.
   Cursor(Pager* pager, PageId root) : pager_(pager), root_(root) {}
 
-  // True if positioned at an entry.
-  bool Valid() const;
+  // True if positioned at an entry (inline: a scan asks several times a
+  // step).
+  bool Valid() const {
+    const Level* l = leaf();
+    return status_.ok() && l != nullptr && l->index >= 0 && l->index < l->view.count();
+  }
   void SeekToFirst();
   void SeekToLast();
   // The first key >= key.
@@ -66,14 +70,23 @@ class Cursor {
   void Descend(ChildRef node, PageId parent, Edge edge, absl::string_view key);
   // Moves to the next (previous) leaf while the leaf index is past the end
   // (before the start).
+  // Hints the pager at the leaf after (before) the current one, the next
+  // a scan reads, so that its first miss overlaps this leaf's entries.
+  void PrefetchNeighbour(bool forward);
+  // Both end with LoadEntry: every move ends in one of them.
   void SkipForward();
   void SkipBackward();
+  // Decodes the entry the cursor is at once, for key(), value() and
+  // value_size(); a malformed cell fails the cursor with DataLoss.
+  void LoadEntry();
   const Level* leaf() const { return stack_.empty() ? nullptr : &stack_.back(); }
 
   Pager* const pager_;
   const PageId root_;
   std::vector<Level> stack_;
   absl::Status status_;
+  absl::string_view key_;  // the entry LoadEntry decoded
+  LeafValue value_;
   std::string value_buffer_;
   bool value_loaded_ = false;
 };

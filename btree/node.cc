@@ -1,8 +1,10 @@
 // Slotted node pages (format in node.h).
 #include "btree/node.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
@@ -131,8 +133,12 @@ absl::StatusOr<NodeView> NodeView::Parse(const char* page, uint32_t page_size,
 uint32_t NodeView::slot(int i) const { return DecodeFixed16(SlotAt(page_, i)); }
 uint32_t NodeView::head(int i) const { return DecodeFixed32(SlotAt(page_, i) + 2); }
 
-bool NodeView::DecodeCell(int i, absl::string_view* key, absl::string_view* rest,
-                          uint8_t* kind, uint64_t* value_length) const {
+// Inlined into its two callers: every key, value and child read goes
+// through it, and a call that returns four values through memory costs
+// more than the decode in a scan.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool NodeView::DecodeCell(
+    int i, absl::string_view* key, absl::string_view* rest, uint8_t* kind,
+    uint64_t* value_length) const {
   if (i < 0 || i >= count_) return false;
   const uint32_t off = slot(i);
   if (off < cell_start_ || off >= page_size_) return false;  // outside the cell area
@@ -169,21 +175,25 @@ absl::string_view NodeView::key(int i) const {
 }
 
 LeafValue NodeView::value(int i) const {
+  absl::string_view key;
   LeafValue v;
-  Cell c;
-  if (!leaf_) {
-    corrupt_ = true;
-    return v;
-  }
-  if (!Decode(i, &c)) return v;
-  v.length = c.length;
-  v.overflow = c.kind == kOverflowValue;
-  if (v.overflow) {
-    v.first_page = DecodeFixed64(c.rest.data());
-  } else {
-    v.inline_bytes = c.rest;
-  }
+  entry(i, &key, &v);
   return v;
+}
+
+bool NodeView::entry(int i, absl::string_view* key, LeafValue* value) const {
+  uint8_t kind;
+  absl::string_view rest;
+  if (!leaf_ || !DecodeCell(i, key, &rest, &kind, &value->length)) {
+    corrupt_ = true;
+    *key = {};
+    *value = LeafValue();
+    return false;
+  }
+  value->overflow = kind == kOverflowValue;
+  value->first_page = value->overflow ? DecodeFixed64(rest.data()) : 0;
+  value->inline_bytes = value->overflow ? absl::string_view() : rest;
+  return true;
 }
 
 PageId NodeView::child(int i) const { return child_ref(i).id; }
@@ -231,17 +241,6 @@ size_t NodeView::cell_size(int i) const { return cell(i).size() + kSlotSize; }
 
 int NodeView::Search(absl::string_view target, bool upper) const {
   if (count_ == 0) return 0;
-  if (prefix_ > 0) {
-    // Every key starts with key 0's first prefix_ bytes: a target that
-    // differs there is below or above them all.
-    const absl::string_view first = key(0);
-    if (first.size() < prefix_) {
-      corrupt_ = true;
-      return 0;
-    }
-    const int c = CompareKeys(target.substr(0, prefix_), first.substr(0, prefix_));
-    if (c != 0) return c < 0 ? 0 : count_;
-  }
   const uint32_t target_head = KeyHead(target, prefix_);
   int lo = 0, hi = count_;
   while (lo < hi) {
@@ -254,7 +253,21 @@ int NodeView::Search(absl::string_view target, bool upper) const {
       hi = mid;
     }
   }
-  return lo;
+  if (prefix_ == 0) return lo;
+  // The heads order the target among the keys only if it starts with the
+  // prefix every key shares; a target that differs there is below or above
+  // them all. Any key holds the prefix: compare with the one the caller
+  // decodes next (a branch's child pointer is in cell lo - 1, a leaf's
+  // entry is cell lo), so the check costs no extra cell read.
+  const int probe = upper ? std::max(lo - 1, 0) : std::min(lo, count_ - 1);
+  const absl::string_view shared = key(probe);
+  if (shared.size() < prefix_) {
+    corrupt_ = true;
+    return 0;
+  }
+  const int c = CompareKeys(target.substr(0, prefix_), shared.substr(0, prefix_));
+  if (c == 0) return lo;
+  return c < 0 ? 0 : count_;
 }
 
 int NodeView::LowerBound(absl::string_view target) const { return Search(target, false); }

@@ -42,11 +42,13 @@
 // the page instead of stale data (IntegrityTest.LostWriteOfAPageIsDataLoss).
 //
 // Keys compare bytewise (memcmp order, a shorter key first on a tie).
-// Searches compare the target with the prefix once, then with the heads in
-// the slot array, and decode a cell only when two heads are equal: a
-// lookup touches the slot array and about one cell instead of a cell per
-// probe. Two different heads order their keys (zero padding cannot invert
-// an order: a key that ends is below any longer key with its bytes).
+// Searches compare the target with the heads in the slot array, decode a
+// cell only when two heads are equal, and then compare the target with the
+// prefix once, in the cell the caller reads next (a target outside the
+// prefix is below or above every key): a lookup touches the slot array and
+// about one cell instead of a cell per probe. Two different heads order
+// their keys (zero padding cannot invert an order: a key that ends is
+// below any longer key with its bytes).
 // Limits (btree.h enforces them): a cell takes at most MaxCellSize(page
 // size), a third of the usable space, so any node holds at least three
 // cells and a split always succeeds.
@@ -136,6 +138,10 @@ class NodeView {
   int count() const { return count_; }
   absl::string_view key(int i) const;
   LeafValue value(int i) const;     // REQUIRES: is_leaf()
+  // Key and value of leaf entry i from one decode of its cell, written in
+  // place; false (and corrupt()) if the cell is malformed or this is not a
+  // leaf.
+  bool entry(int i, absl::string_view* key, LeafValue* value) const;
   PageId child(int i) const;        // REQUIRES: !is_leaf(); i in [0, count]
   ChildRef child_ref(int i) const;  // the id and the LSN it must have
   // Bytes of cell i including its slot.

@@ -86,6 +86,12 @@ class MmapPager final : public Pager {
     return MakeRef(id, const_cast<char*>(page), -1);
   }
 
+  void Prefetch(PageId id) const override {
+    const char* page = framed_.Contains(id) ? frames_.Get(id) : nullptr;
+    if (page == nullptr) page = disk()->PageData(id);
+    if (page != nullptr) __builtin_prefetch(page);
+  }
+
   // Called as the writer between batches: every frame is committed.
   absl::Status Flush() override { return WriteOut(); }
 

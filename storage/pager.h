@@ -105,6 +105,10 @@ class Pager {
   // A committed or own page, for reading. OutOfRange past the end;
   // DataLoss if a page read from disk fails verification.
   virtual absl::StatusOr<PageRef> Fetch(PageId id) = 0;
+  // A hint that Fetch(id) follows soon (a scan's next leaf): where that
+  // costs no I/O (mmap), the processor starts loading the page's header
+  // and its address translation now. Any thread; never fails.
+  virtual void Prefetch(PageId id) const {}
   // A new page whose header holds id, type and lsn, writable until
   // EndWriteBatch.
   absl::StatusOr<PageRef> Allocate(PageType type, Lsn lsn);

@@ -51,6 +51,13 @@ TEST_F(NodeTest, InsertKeepsSlotOrderAndFindsKeys) {
   EXPECT_EQ(v.key(3), "d");
   EXPECT_EQ(v.value(2).inline_bytes, "three");
   EXPECT_EQ(v.value(3).inline_bytes, "");
+  absl::string_view key;
+  LeafValue value;
+  ASSERT_TRUE(v.entry(2, &key, &value));
+  EXPECT_EQ(key, "c");
+  EXPECT_FALSE(value.overflow);
+  EXPECT_EQ(value.inline_bytes, "three");
+  EXPECT_EQ(value.length, 5u);
   EXPECT_EQ(v.LowerBound("c"), 2);
   EXPECT_EQ(v.LowerBound("bb"), 2);
   EXPECT_EQ(v.LowerBound("z"), 4);
@@ -117,6 +124,17 @@ TEST_F(NodeTest, DamagedSlotsAndCellsAreErrorsNotCrashes) {
   EXPECT_EQ(v->key(0), "");
   EXPECT_TRUE(v->corrupt());
   EXPECT_TRUE(absl::IsDataLoss(v->Validate(7)));
+  // entry() (a cursor's and a get's one decode of a cell) says so too and
+  // hands out nothing of the page.
+  auto e = NodeView::Parse(page_.data(), kPs, 7);
+  absl::string_view key = "untouched";
+  LeafValue value;
+  value.inline_bytes = "untouched";
+  EXPECT_FALSE(e->entry(0, &key, &value));
+  EXPECT_TRUE(e->corrupt());
+  EXPECT_TRUE(key.empty());
+  EXPECT_TRUE(value.inline_bytes.empty());
+  EXPECT_FALSE(e->entry(1, &key, &value));  // past the last slot
   page_ = saved;
   page_[kPageTypeOffset] = static_cast<char>(PageType::kOverflow);
   EXPECT_TRUE(absl::IsDataLoss(NodeView::Parse(page_.data(), kPs, 7).status()));

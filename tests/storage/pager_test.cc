@@ -137,6 +137,23 @@ TEST_P(PagerTest, FetchPastTheEndIsOutOfRange) {
   EXPECT_EQ(pager_->Fetch(100000).status().code(), absl::StatusCode::kOutOfRange);
 }
 
+// Prefetch is a hint a scan gives for a page it has not fetched yet: any
+// id (framed, written, past the end, never allocated) is accepted, nothing
+// faults (ASan and the mapping's PROT_READ would say so) and no page
+// changes.
+TEST_P(PagerTest, PrefetchOfAnyIdIsAHarmlessHint) {
+  Open();
+  const PageId framed = NewTagged(3);
+  const PageId written = NewTagged(4);
+  ASSERT_TRUE(pager_->WriteEarly(written).ok());
+  for (PageId id : {framed, written, PageId{0}, PageId{1}, dm_->page_count(),
+                    dm_->max_page_count(), ~PageId{0}}) {
+    pager_->Prefetch(id);
+  }
+  ExpectTagged(framed, 3);
+  ExpectTagged(written, 4);
+}
+
 TEST_P(PagerTest, ParkedFreesWaitForTheirTransaction) {
   Open();
   PageId a = NewTagged(1), b = NewTagged(2);
