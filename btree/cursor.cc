@@ -158,12 +158,6 @@ void Cursor::Prev() {
   SkipBackward();
 }
 
-absl::string_view Cursor::key() const { return key_; }
-
-uint64_t Cursor::value_size() const {
-  return value_.overflow ? value_.length : value_.inline_bytes.size();
-}
-
 absl::string_view Cursor::value() {
   if (!value_.overflow) return value_.inline_bytes;
   if (!value_loaded_) {

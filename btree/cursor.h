@@ -45,12 +45,14 @@ class Cursor {
   void Prev();
 
   // REQUIRES: Valid(). The views stay valid until the cursor moves.
-  absl::string_view key() const;
+  absl::string_view key() const { return key_; }
   // Reads an overflow value on first use; on a damaged chain, returns ""
   // and sets status().
   absl::string_view value();
   // Length of value() without reading an overflow chain.
-  uint64_t value_size() const;
+  uint64_t value_size() const {
+    return value_.overflow ? value_.length : value_.inline_bytes.size();
+  }
 
   const absl::Status& status() const { return status_; }
 

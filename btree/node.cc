@@ -130,8 +130,6 @@ absl::StatusOr<NodeView> NodeView::Parse(const char* page, uint32_t page_size,
   return view;
 }
 
-uint32_t NodeView::slot(int i) const { return DecodeFixed16(SlotAt(page_, i)); }
-uint32_t NodeView::head(int i) const { return DecodeFixed32(SlotAt(page_, i) + 2); }
 
 // Inlined into its two callers: every key, value and child read goes
 // through it, and a call that returns four values through memory costs
