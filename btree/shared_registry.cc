@@ -1,6 +1,7 @@
 // SharedRegistry: the coordination file's layout and protocol (see the
 // header).
 #include "btree/shared_registry.h"
+#include "btree/snapshot_registry.h"
 
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -368,7 +369,7 @@ absl::StatusOr<SharedRegistry::Entry> SharedRegistry::Acquire(const Version& fal
       if (layout_->slots[i].owner.compare_exchange_strong(expected, pid)) {
         layout_->slots[i].owner_start.store(start_ticks_);
         layout_->slots[i].value.store(kReserved);
-        layout_->slots[i].since_us.store(absl::GetCurrentTimeNanos() / 1000);
+        layout_->slots[i].since_us.store(SnapshotClockMicros());
         slot = i;
       }
     }

@@ -94,9 +94,10 @@ class SharedRegistry {
   //   256     64            writer: pid, start, generation; futex words
   //   320     16 x 128      process table (pid, start ticks)
   //   2368    64 x kSlots   snapshot slots (owner pid, generation, txn+1,
-  //                         since, owner's start time)
+  //                         since: SnapshotClockMicros, owner's start time)
+  // Version 4: "since" moved from wall-clock to the monotonic coarse clock.
   static constexpr uint64_t kMagic = 0x5248534152554141ull;  // "AAURASHR"
-  static constexpr uint32_t kLayoutVersion = 3;
+  static constexpr uint32_t kLayoutVersion = 4;
   static constexpr int kProcesses = 128;
   static constexpr int kSlots = 256;
 

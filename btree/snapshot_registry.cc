@@ -1,13 +1,20 @@
 // SnapshotRegistry (snapshot_registry.h): the protocol is described there.
 #include "btree/snapshot_registry.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <functional>
 #include <thread>
 
-#include "absl/time/clock.h"
 
 namespace laura {
+
+int64_t SnapshotClockMicros() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return int64_t{now.tv_sec} * 1000000 + now.tv_nsec / 1000;
+}
 
 SnapshotRegistry::SnapshotRegistry(Version initial) : root_(initial.root), txn_(initial.txn) {}
 
@@ -48,7 +55,7 @@ SnapshotRegistry::Entry SnapshotRegistry::Acquire() {
   if (entry.slot == kOverflow) {
     // The same protocol, with the count standing for the slot's store.
     MutexLock lock(&overflow_mu_);
-    entry.since_us = absl::GetCurrentTimeNanos() / 1000;
+    entry.since_us = SnapshotClockMicros();
     for (;;) {
       entry.version = published();
       auto it = overflow_.insert({entry.version.txn, entry.since_us});
@@ -58,7 +65,7 @@ SnapshotRegistry::Entry SnapshotRegistry::Acquire() {
       overflow_count_.fetch_sub(1, std::memory_order_relaxed);
     }
   }
-  entry.since_us = absl::GetCurrentTimeNanos() / 1000;
+  entry.since_us = SnapshotClockMicros();
   slots_[entry.slot].since_us.store(entry.since_us, std::memory_order_relaxed);
   std::atomic<uint64_t>& value = slots_[entry.slot].value;
   for (;;) {

@@ -263,7 +263,7 @@ void DBImpl::WarnAboutLongSnapshots() {
   if (oldest_entry == open.end() || oldest_entry->version.txn == warned_snapshot_) return;
   const uint64_t oldest = oldest_entry->version.txn;
   warned_snapshot_ = oldest;
-  const double age = (absl::GetCurrentTimeNanos() / 1000 - oldest_entry->since_us) / 1e6;
+  const double age = (SnapshotClockMicros() - oldest_entry->since_us) / 1e6;
   const uint64_t held = pager_->held_pages();
   const std::string message = absl::StrCat(
       "database ", path_, ": a read snapshot of commit ", oldest, ", open for ",
@@ -778,7 +778,7 @@ DBStats DBImpl::Stats() {
   std::vector<uint64_t> txns;
   for (const Open& e : open) txns.push_back(e.txn);
   const std::vector<uint64_t> held = pager_->PagesHeldBy(txns);
-  const int64_t now_us = absl::GetCurrentTimeNanos() / 1000;
+  const int64_t now_us = SnapshotClockMicros();
   for (size_t i = 0; i < open.size(); ++i) {
     st.open_snapshots.push_back(
         {open[i].txn, std::max<int64_t>(0, now_us - open[i].since_us) / 1e6, held[i], open[i].pid});

@@ -18,24 +18,6 @@ std::string PagerStats::ToString() const {
                       " bytes_resident=", bytes_resident);
 }
 
-PageRef& PageRef::operator=(PageRef&& other) noexcept {
-  if (this != &other) {
-    Release();
-    pager_ = std::exchange(other.pager_, nullptr);
-    id_ = other.id_;
-    data_ = std::exchange(other.data_, nullptr);
-    frame_ = std::exchange(other.frame_, -1);
-  }
-  return *this;
-}
-
-void PageRef::Release() {
-  if (pager_ != nullptr && frame_ >= 0) pager_->Unpin(frame_);
-  pager_ = nullptr;
-  data_ = nullptr;
-  frame_ = -1;
-}
-
 absl::StatusOr<std::unique_ptr<Pager>> Pager::Create(DiskManager* dm,
                                                      const PagerOptions& options) {
   if (dm->has_mapping()) return NewMmapPager(dm, options);

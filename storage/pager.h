@@ -225,6 +225,26 @@ class Pager {
   std::atomic<uint64_t> held_pages_{0};
 };
 
+// Inline: every step of a descent moves and drops a ref, and over mmap
+// (no pin) that is three stores.
+inline PageRef& PageRef::operator=(PageRef&& other) noexcept {
+  if (this != &other) {
+    Release();
+    pager_ = std::exchange(other.pager_, nullptr);
+    id_ = other.id_;
+    data_ = std::exchange(other.data_, nullptr);
+    frame_ = std::exchange(other.frame_, -1);
+  }
+  return *this;
+}
+
+inline void PageRef::Release() {
+  if (frame_ >= 0 && pager_ != nullptr) pager_->Unpin(frame_);
+  pager_ = nullptr;
+  data_ = nullptr;
+  frame_ = -1;
+}
+
 }  // namespace laura
 
 #endif  // LAURA_STORAGE_PAGER_H_

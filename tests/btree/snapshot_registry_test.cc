@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -101,6 +102,28 @@ TEST(SnapshotRegistryTest, AScanNeverMissesASnapshotItCouldReclaim) {
   EXPECT_EQ(torn.load(), 0u);
   EXPECT_GT(acquired.load(), 0u);
   EXPECT_EQ(registry.count(), 0u);
+}
+
+// Snapshot ages come from the coarse monotonic clock: it never goes back,
+// and it counts microseconds (a sleep of 20 ms reads as at least 10 ms even
+// with the clock's tick of a few milliseconds; no upper bound, the machine
+// may be busy).
+TEST(SnapshotClockTest, IsMonotonicAndCountsMicroseconds) {
+  const int64_t start = SnapshotClockMicros();
+  int64_t last = start;
+  for (int i = 0; i < 1000; ++i) {
+    const int64_t now = SnapshotClockMicros();
+    ASSERT_GE(now, last);
+    last = now;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_GE(SnapshotClockMicros() - start, 10000);
+  // A snapshot carries the time it was taken.
+  SnapshotRegistry registry({10, 1});
+  const SnapshotRegistry::Entry e = registry.Acquire();
+  EXPECT_GE(e.since_us, start + 10000);
+  EXPECT_LE(e.since_us, SnapshotClockMicros());
+  registry.Release(e);
 }
 
 }  // namespace
