@@ -25,6 +25,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (view->is_leaf()) {
       const laura::LeafValue v = view->value(i);
       sink += v.inline_bytes.size() + v.length;
+      // The one-decode accessor a cursor and a get use reads what key()
+      // and value() read, or fails where they fail.
+      absl::string_view entry_key;
+      laura::LeafValue entry_value;
+      const bool fine = view->entry(i, &entry_key, &entry_value);
+      if (fine && (entry_key != view->key(i) || entry_value.length != v.length ||
+                   entry_value.inline_bytes != v.inline_bytes ||
+                   entry_value.overflow != v.overflow)) {
+        __builtin_trap();
+      }
+      if (!fine && !view->corrupt()) __builtin_trap();
     }
   }
   if (!view->is_leaf()) {
