@@ -21,6 +21,29 @@ TEST(CodingTest, FixedWidthIsLittleEndian) {
   EXPECT_EQ(DecodeFixed16(buf), 0xbeef);
 }
 
+// Loads and stores at every alignment, with bytes whose high bit is set
+// (no sign extension), read back byte by byte.
+TEST(CodingTest, FixedWidthAtAnyAlignment) {
+  for (size_t offset = 0; offset < 8; ++offset) {
+    char buf[24] = {};
+    char* at = buf + offset;
+    EncodeFixed64(at, 0xf1e2d3c4b5a69788ULL);
+    const unsigned char want64[] = {0x88, 0x97, 0xa6, 0xb5, 0xc4, 0xd3, 0xe2, 0xf1};
+    for (int i = 0; i < 8; ++i) ASSERT_EQ(static_cast<unsigned char>(at[i]), want64[i]) << offset;
+    EXPECT_EQ(DecodeFixed64(at), 0xf1e2d3c4b5a69788ULL);
+    EXPECT_EQ(DecodeFixed32(at), 0xb5a69788u);
+    EXPECT_EQ(DecodeFixed16(at + 6), 0xf1e2u);
+    EncodeFixed32(at + 8, 0xfedcba98u);
+    EXPECT_EQ(static_cast<unsigned char>(at[8]), 0x98);
+    EXPECT_EQ(static_cast<unsigned char>(at[11]), 0xfe);
+    EXPECT_EQ(DecodeFixed32(at + 8), 0xfedcba98u);
+    EncodeFixed16(at + 12, 0x80ff);
+    EXPECT_EQ(static_cast<unsigned char>(at[12]), 0xff);
+    EXPECT_EQ(static_cast<unsigned char>(at[13]), 0x80);
+    EXPECT_EQ(DecodeFixed16(at + 12), 0x80ffu);
+  }
+}
+
 TEST(CodingTest, VarintRoundTrip) {
   std::vector<uint64_t> values = {0, 1, 127, 128, 255, 300, 16383, 16384,
                                   UINT32_MAX, uint64_t{UINT32_MAX} + 1,
