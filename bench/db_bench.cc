@@ -56,7 +56,10 @@
 //
 // Run: build/bench/db_bench [--num=N] [--engines=laura-mmap,lmdb,...]
 //      [--groups=small,ycsb,space,coldread] [--only=WORKLOAD,...] [--reads=N]
-//      [--pinned_budget=BYTES] [--dir=DIR]. --pinned_budget sets LauraDB's
+//      [--passes=N] [--pinned_budget=BYTES] [--dir=DIR]. --passes repeats the
+//      reads of readrandom(2, _view), readseq and seekrandom N times, so that
+//      a small --num (a tree the CPU caches hold) runs long enough to
+//      measure the instructions apart from the misses. --pinned_budget sets LauraDB's
 //      Options::checkpoint_pinned_bytes (default 64 MiB; 0: off). --only runs the workloads listed, and the loads and
 //      closes they need (fillrandom, ycsb_load, cold_fillseq) in any case.   (default dir $LAURA_BENCH_DIR or
 //      /tmp/laura_bench). Every flag is also listed by --help.
@@ -97,6 +100,7 @@ using Clock = std::chrono::steady_clock;
 struct Flags {
   uint64_t num = 1'000'000;
   uint64_t reads = 100'000;  // coldread's gets
+  uint64_t passes = 1;       // times the read workloads repeat their reads
   std::vector<std::string> engines;  // empty: all
   std::vector<std::string> only;     // workloads to run; empty: all
   std::vector<std::string> groups = {"small", "ycsb"};
@@ -295,6 +299,7 @@ class EngineRun {
 };
 
 uint64_t Num() { return flags().num; }
+uint64_t Passes() { return flags().passes; }
 
 // Puts records order(0..n) with value_size-byte values in batches of kBatch.
 template <typename Order>
@@ -321,13 +326,13 @@ Work ReadRandom(BenchEngine& engine, int threads) {
     workers.emplace_back([&engine, &order, t, threads] {
       std::string value;
       uint64_t i = static_cast<uint64_t>(t) * 104729;
-      for (uint64_t k = 0; k < Num() / threads; ++k) {
+      for (uint64_t k = 0; k < Num() / threads * Passes(); ++k) {
         CheckOk(engine.Get(t, HexKey(order[(i++ * 7919) % Num()]), &value), "get");
       }
     });
   }
   for (auto& w : workers) w.join();
-  return Ops(Num() / threads * threads);
+  return Ops(Num() / threads * threads * Passes());
 }
 
 // One durable single-put commit per operation, on `threads` threads.
@@ -503,23 +508,29 @@ void RunSmall(EngineRun& run) {
     // The same gets as readrandom, through views, 1000 per read transaction.
     run.Measure("readrandom_view", [&] {
       std::vector<std::string> keys;
-      for (uint64_t i = 0; i < n; i += kBatch) {
-        keys.clear();
-        for (uint64_t k = i; k < std::min(n, i + kBatch); ++k) {
-          keys.emplace_back(HexKey(order[(k * 7919) % n]));
+      for (uint64_t pass = 0; pass < Passes(); ++pass) {
+        for (uint64_t i = 0; i < n; i += kBatch) {
+          keys.clear();
+          for (uint64_t k = i; k < std::min(n, i + kBatch); ++k) {
+            keys.emplace_back(HexKey(order[(k * 7919) % n]));
+          }
+          CheckOk(engine->GetMany(keys).status(), "get");
         }
-        CheckOk(engine->GetMany(keys).status(), "get");
       }
-      return Ops(n);
+      return Ops(n * Passes());
     });
   }
   run.Measure("readseq", [&] {
-    absl::StatusOr<uint64_t> bytes = engine->ScanAll();
-    CheckOk(bytes.status(), "scan");
-    return Ops(*bytes / (16 + kSmallValue));
+    uint64_t entries = 0;
+    for (uint64_t pass = 0; pass < Passes(); ++pass) {
+      absl::StatusOr<uint64_t> bytes = engine->ScanAll();
+      CheckOk(bytes.status(), "scan");
+      entries += *bytes / (16 + kSmallValue);
+    }
+    return Ops(entries);
   });
   run.Measure("seekrandom", [&] {
-    const uint64_t seeks = std::max<uint64_t>(1, n / 10);
+    const uint64_t seeks = std::max<uint64_t>(1, n / 10) * Passes();
     for (uint64_t i = 0; i < seeks; ++i) {
       CheckOk(engine->SeekAndRead(0, HexKey(order[(i * 7919) % n]), 100).status(), "seek");
     }
@@ -785,6 +796,13 @@ bool ParseFlags(int argc, char** argv) {
         std::fprintf(stderr, "--reads wants a positive count, not '%s'\n", value.c_str());
         return false;
       }
+    } else if (name == "--passes") {
+      char* end = nullptr;
+      flags().passes = std::strtoull(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || flags().passes == 0) {
+        std::fprintf(stderr, "--passes wants a positive count, not '%s'\n", value.c_str());
+        return false;
+      }
     } else if (name == "--engines") {
       flags().engines = absl::StrSplit(value, ',', absl::SkipEmpty());
     } else if (name == "--only") {
@@ -806,7 +824,8 @@ bool ParseFlags(int argc, char** argv) {
       std::fprintf(stderr,
                    "usage: db_bench [--num=N (1000000)] [--engines=NAME,...] "
                    "[--groups=small,ycsb,space,coldread] [--only=WORKLOAD,...] "
-                   "[--reads=N (100000)] [--pinned_budget=BYTES] [--dir=DIR]\nengines:");
+                   "[--reads=N (100000)] [--passes=N (1)] [--pinned_budget=BYTES] "
+                   "[--dir=DIR]\nengines:");
       for (const auto& [engine, factory] : BenchEngines()) std::fprintf(stderr, " %s", engine.c_str());
       std::fprintf(stderr, "\n");
       if (name == "--help") std::exit(0);
