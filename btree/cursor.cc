@@ -89,7 +89,7 @@ void Cursor::SkipForward() {
     ++up.index;
     Descend(up.view.child_ref(up.index), up.ref.id(), Edge::kFirst, {});
   }
-  LoadEntry();
+  LoadEntry(/*forward=*/true);
 }
 
 void Cursor::SkipBackward() {
@@ -101,12 +101,15 @@ void Cursor::SkipBackward() {
     --up.index;
     Descend(up.view.child_ref(up.index), up.ref.id(), Edge::kLast, {});
   }
-  LoadEntry();
+  LoadEntry(/*forward=*/false);
 }
 
-void Cursor::LoadEntry() {
+void Cursor::LoadEntry(bool forward) {
   if (!Valid()) return;
   const Level& l = stack_.back();
+  // Cells sit in the page in insertion order, not key order: the cell a
+  // few steps ahead is a miss of its own, started now.
+  l.view.PrefetchCell(l.index + (forward ? kCellsAhead : -kCellsAhead));
   if (!l.view.entry(l.index, &key_, &value_)) {
     Fail(absl::DataLossError(
         absl::StrCat("node page ", l.ref.id(), ": entry ", l.index, " is malformed")));

@@ -79,8 +79,10 @@ class Cursor {
   void SkipForward();
   void SkipBackward();
   // Decodes the entry the cursor is at once, for key(), value() and
-  // value_size(); a malformed cell fails the cursor with DataLoss.
-  void LoadEntry();
+  // value_size(); a malformed cell fails the cursor with DataLoss. Moving
+  // forward (or back), it also prefetches the cell kCellsAhead entries on.
+  void LoadEntry(bool forward);
+  static constexpr int kCellsAhead = 4;
   const Level* leaf() const { return stack_.empty() ? nullptr : &stack_.back(); }
 
   Pager* const pager_;
