@@ -70,12 +70,12 @@ class Cursor {
   // is 0 (node is the root), node.id must hold node.lsn (what parent's
   // pointer expects), as must each child on the way down.
   void Descend(ChildRef node, PageId parent, Edge edge, absl::string_view key);
-  // Moves to the next (previous) leaf while the leaf index is past the end
-  // (before the start).
   // Hints the pager at the leaf after (before) the current one, the next
   // a scan reads, so that its first miss overlaps this leaf's entries.
   void PrefetchNeighbour(bool forward);
-  // Both end with LoadEntry: every move ends in one of them.
+  // Moves to the next (previous) leaf while the leaf index is past the end
+  // (before the start). Both end with LoadEntry: every move ends in one of
+  // them.
   void SkipForward();
   void SkipBackward();
   // Decodes the entry the cursor is at once, for key(), value() and

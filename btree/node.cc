@@ -31,12 +31,6 @@ inline bool GetLength(absl::string_view* in, uint64_t* value) {
   return GetVarint64(in, value);
 }
 
-// Slot i's bytes: the u16 cell offset, then the u32 head.
-inline char* SlotAt(char* page, int i) { return page + kNodeHeaderEnd + kSlotSize * i; }
-inline const char* SlotAt(const char* page, int i) {
-  return page + kNodeHeaderEnd + kSlotSize * i;
-}
-
 // Length of the common prefix of a and b, compared 8 bytes at a time.
 size_t CommonPrefix(absl::string_view a, absl::string_view b) {
   const size_t n = std::min(a.size(), b.size());
@@ -129,7 +123,6 @@ absl::StatusOr<NodeView> NodeView::Parse(const char* page, uint32_t page_size,
                 cell_start, prefix);
   return view;
 }
-
 
 // Inlined into its two callers: every key, value and child read goes
 // through it, and a call that returns four values through memory costs

@@ -75,6 +75,12 @@ inline constexpr uint8_t kOverflowValue = 1;
 // Paths longer than this are corruption (a loop); real trees are < 10 deep.
 inline constexpr int kMaxTreeDepth = 64;
 
+// Slot i's bytes: the u16 cell offset, then the u32 head.
+inline char* SlotAt(char* page, int i) { return page + kNodeHeaderEnd + kSlotSize * i; }
+inline const char* SlotAt(const char* page, int i) {
+  return page + kNodeHeaderEnd + kSlotSize * i;
+}
+
 // Largest cell (including its slot) a node of this page size accepts: a
 // third of the usable space, so a full node plus one cell always splits
 // into two nodes that fit.
@@ -178,10 +184,8 @@ class NodeView {
         cell_start_(cell_start),
         prefix_(prefix) {}
   // Slot i's u16 cell offset and u32 head (inline: every probe reads one).
-  uint32_t slot(int i) const { return DecodeFixed16(page_ + kNodeHeaderEnd + kSlotSize * i); }
-  uint32_t head(int i) const {
-    return DecodeFixed32(page_ + kNodeHeaderEnd + kSlotSize * i + 2);
-  }
+  uint32_t slot(int i) const { return DecodeFixed16(SlotAt(page_, i)); }
+  uint32_t head(int i) const { return DecodeFixed32(SlotAt(page_, i) + 2); }
   // The first slot whose key is > target (upper) or >= target (!upper).
   int Search(absl::string_view target, bool upper) const;
   struct Cell {

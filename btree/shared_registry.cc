@@ -1,7 +1,6 @@
 // SharedRegistry: the coordination file's layout and protocol (see the
 // header).
 #include "btree/shared_registry.h"
-#include "btree/snapshot_registry.h"
 
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -20,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "btree/snapshot_registry.h"
 
 namespace laura {
 

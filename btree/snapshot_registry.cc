@@ -7,7 +7,6 @@
 #include <functional>
 #include <thread>
 
-
 namespace laura {
 
 int64_t SnapshotClockMicros() {

@@ -25,7 +25,9 @@ inline constexpr int kMaxVarint64Bytes = 10;
 // width writable (readable). On a little-endian machine each is one
 // unaligned move (memcpy): the compiler did not always fuse the byte-wise
 // form, and a search reads a head per probe (bench/README.md, "The read
-// path, second round"). CodingTest checks both forms against bytes.
+// path, second round"). CodingTest.FixedWidthIsLittleEndian and
+// CodingTest.FixedWidthAtAnyAlignment check the bytes (of the form this
+// machine compiles; the byte-wise one is for big-endian hosts).
 namespace coding_internal {
 inline constexpr bool kLittleEndian = std::endian::native == std::endian::little;
 
