@@ -79,7 +79,8 @@ class Cursor {
   void SkipForward();
   void SkipBackward();
   // Decodes the entry the cursor is at once, for key(), value() and
-  // value_size(); a malformed cell fails the cursor with DataLoss. Moving
+  // value_size(); a malformed cell fails the cursor with DataLoss
+  // (BTreeTest.AMalformedLeafCellIsDataLossForCursorsAndGets). Moving
   // forward (or back), it also prefetches the cell kCellsAhead entries on.
   void LoadEntry(bool forward);
   static constexpr int kCellsAhead = 4;

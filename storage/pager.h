@@ -107,7 +107,8 @@ class Pager {
   virtual absl::StatusOr<PageRef> Fetch(PageId id) = 0;
   // A hint that Fetch(id) follows soon (a scan's next leaf): where that
   // costs no I/O (mmap), the processor starts loading the page's header
-  // and its address translation now. Any thread; never fails.
+  // and its address translation now. Any thread; never fails, whatever
+  // the id (PagerTest.PrefetchOfAnyIdIsAHarmlessHint).
   virtual void Prefetch(PageId id) const {}
   // A new page whose header holds id, type and lsn, writable until
   // EndWriteBatch.

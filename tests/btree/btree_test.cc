@@ -546,6 +546,33 @@ TEST_P(BTreeTest, DamagedOverflowLengthsAreDataLossNotACrash) {
   EXPECT_EQ(out, big);
 }
 
+// A leaf cell whose bytes are malformed (a page that passed its checksum
+// but holds a bad length) stops a cursor and a get with DataLoss naming the
+// page: never an empty key read as data, never a silent "not found".
+TEST_P(BTreeTest, AMalformedLeafCellIsDataLossForCursorsAndGets) {
+  for (const char* key : {"a", "b", "c"}) ASSERT_TRUE(tree().Put(key, "v").ok());
+  ASSERT_TRUE(harness_->Commit().ok());
+  const PageId root = tree().committed_root();
+  {
+    // The root is the only leaf, and still the writer's frame (no
+    // checkpoint ran): corrupt the key length of "a", whose cell was
+    // stored first, at the page's end.
+    absl::StatusOr<PageRef> leaf = harness_->pager().Fetch(root);
+    ASSERT_TRUE(leaf.ok()) << leaf.status();
+    const uint16_t off = DecodeFixed16(leaf->data() + kNodeHeaderEnd);
+    leaf->mutable_data()[off + 1] = static_cast<char>(0x7f);  // runs past the page
+  }
+  Cursor c(&harness_->pager(), root);
+  c.SeekToFirst();
+  EXPECT_FALSE(c.Valid());
+  EXPECT_TRUE(absl::IsDataLoss(c.status())) << c.status();
+  EXPECT_NE(c.status().message().find(absl::StrCat("node page ", root)), std::string::npos)
+      << c.status();
+  const absl::StatusOr<std::string> got = tree().Get(root, "a");
+  EXPECT_TRUE(absl::IsDataLoss(got.status())) << got.status();
+  EXPECT_TRUE(tree().Get(root, "b").ok());  // the other cells still read
+}
+
 INSTANTIATE_TEST_SUITE_P(Managers, BTreeTest, BothManagers(), ManagerName());
 
 }  // namespace
