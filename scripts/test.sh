@@ -53,8 +53,8 @@ step "TSan build, threaded tests"
 # and every case of the crash, kill, loader and integrity suites (their
 # background checkpointer, syncer and helper threads run in each one).
 TSAN_OPTIONS=halt_on_error=1 \
-TARGETS="storage_mutex_test storage_disk_manager_test storage_pager_test storage_page_bitmap_test btree_test btree_snapshot_registry_test wal_log_test engine_db_test engine_batch_prefetcher_test engine_crash_test engine_kill_test engine_loader_test engine_integrity_test engine_space_test btree_shared_registry_test engine_multi_process_test multi_process_helper engine_key_space_test" \
-  build_and_test build-tsan -R "Mutex|SnapshotRegistry|Readers|Concurren|Thread|OneWriter|Timer|Checkpoint|GroupCommit|Close|CrashTest|KillTest|LoaderTest|IntegrityTest|SpaceTest|SharedRegistry|MultiProcess|KeySpace" \
+TARGETS="storage_mutex_test storage_mapping_faults_test storage_disk_manager_test storage_pager_test storage_page_bitmap_test btree_test btree_snapshot_registry_test wal_log_test engine_db_test engine_batch_prefetcher_test engine_crash_test engine_kill_test engine_loader_test engine_integrity_test engine_space_test btree_shared_registry_test engine_multi_process_test multi_process_helper engine_key_space_test" \
+  build_and_test build-tsan -R "Mutex|SnapshotRegistry|Readers|Concurren|Thread|OneWriter|Timer|Checkpoint|GroupCommit|Close|CrashTest|KillTest|LoaderTest|IntegrityTest|SpaceTest|SharedRegistry|MultiProcess|KeySpace|MappingFaultsTest" \
   -- "${SANITIZER_BUILD[@]}" -DLAURA_TSAN=ON -DLAURA_BENCH=OFF
 
 step "libFuzzer smoke run"

@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
@@ -67,6 +69,33 @@ TEST(MappingFaultsTest, FaultInsideARegisteredRangeIsCountedAndReadsZeros) {
   map.base()[3 * 4096] = 'y';
   EXPECT_EQ((*faults)->faults(), 2u);
   EXPECT_EQ((*faults)->first_fault_offset(), 2u * 4096 + 7);
+}
+
+// One thread's fault maps the zero page; another thread then reads that
+// page with nothing ordering it after the first (a relaxed flag, as two
+// readers of one database have). Under ThreadSanitizer this must not be a
+// race: the handler swaps the page with the raw system call, which the
+// sanitizer does not record as a write (mapping_faults.cc, MapZeroPage).
+TEST(MappingFaultsTest, AZeroPageMappedOnOneThreadIsReadOnAnotherWithoutARace) {
+  TempDir dir;
+  TruncatedMapping map(dir.File("f"));
+  auto faults = MappingFaults::Register(map.base(), kLen);
+  ASSERT_TRUE(faults.ok()) << faults.status();
+  char* const missing = map.base() + 2 * 4096 + 16;
+  std::atomic<bool> faulted{false};
+  char seen_by_second = 'x';
+  std::thread second([&] {
+    while (!faulted.load(std::memory_order_relaxed)) std::this_thread::yield();
+    seen_by_second = Load(missing);
+  });
+  std::thread first([&] {
+    EXPECT_EQ(Load(missing), '\0');
+    faulted.store(true, std::memory_order_relaxed);
+  });
+  first.join();
+  second.join();
+  EXPECT_EQ(seen_by_second, '\0');
+  EXPECT_EQ((*faults)->faults(), 1u);  // the second read found the zero page
 }
 
 TEST(MappingFaultsTest, SeveralRangesAreTrackedApart) {
