@@ -432,6 +432,9 @@ absl::StatusOr<BTree::MaybeSplit> BTree::SplitNode(PageRef& node, int index,
   const uint32_t ps = pager_->page_size();
   LAURA_ASSIGN_OR_RETURN(NodeView view, ParseNode(node, ps));
   const bool leaf = view.is_leaf();
+  if (leaf && append && index == view.count() && view.count() >= 2) {
+    return SplitForAppend(view, node.id(), cell);
+  }
   const ChildRef leftmost = leaf ? ChildRef{} : view.child_ref(0);
   CellList cells;
   LAURA_RETURN_IF_ERROR(GatherCells(view, node.id(), &cells));
@@ -452,6 +455,25 @@ absl::StatusOr<BTree::MaybeSplit> BTree::SplitNode(PageRef& node, int index,
                                     cut.right_begin, n));
   LAURA_RETURN_IF_ERROR(RewriteNode(node.mutable_data(), leaf, leftmost, cells, 0, cut.left_end));
   return Split{std::move(cut.separator), right.id()};
+}
+
+// What SplitNode's cut at n - 1 makes of an append to a full leaf, without
+// rewriting the leaf: it keeps every cell as it is, and the new right leaf
+// holds the one new cell. Ascending fills split here once a leaf; their
+// leaves stay packed (BTreeTest.AscendingFillPacksLeaves).
+absl::StatusOr<BTree::MaybeSplit> BTree::SplitForAppend(const NodeView& view, PageId id,
+                                                        absl::string_view cell) {
+  const absl::string_view last = view.key(view.count() - 1);
+  absl::string_view key;
+  if (view.corrupt() || !DecodeCellKey(cell, /*leaf=*/true, &key)) {
+    return Corrupt(id, "a key is malformed");
+  }
+  std::string separator = ShortestSeparator(last, key);
+  LAURA_ASSIGN_OR_RETURN(PageRef right, pager_->Allocate(PageType::kLeaf, write_txn()));
+  CellList cells;
+  cells.Append(cell);
+  LAURA_RETURN_IF_ERROR(RewriteNode(right.mutable_data(), /*leaf=*/true, {}, cells, 0, 1));
+  return Split{std::move(separator), right.id()};
 }
 
 // --- Delete ----------------------------------------------------------------

@@ -213,6 +213,9 @@ class BTree {
                                         bool append);
   absl::StatusOr<MaybeSplit> SplitNode(PageRef& node, int index, absl::string_view cell,
                                        bool append);
+  // SplitNode's append to the right edge of full leaf `view` (page id).
+  absl::StatusOr<MaybeSplit> SplitForAppend(const NodeView& view, PageId id,
+                                            absl::string_view cell);
   absl::Status DeleteFrom(PageRef& node, absl::string_view key, int depth);
   absl::Status Rebalance(PageRef& parent, int child_index);
   absl::StatusOr<bool> Redistribute(PageRef& parent, int j, PageId left_id, PageId right_id,
