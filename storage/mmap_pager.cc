@@ -53,6 +53,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
+#include "storage/frame_arena.h"
 #include "storage/frame_table.h"
 #include "storage/page_bitmap.h"
 #include "storage/page_id_set.h"
@@ -66,15 +67,13 @@ class MmapPager final : public Pager {
  public:
   MmapPager(DiskManager* dm, const PagerOptions& options)
       : Pager(dm),
+        arena_(dm->page_size()),
         frames_(dm->max_page_count()),
         framed_(dm->max_page_count()),
         budget_frames_(std::max<uint64_t>(16, options.cache_bytes / dm->page_size())) {}
 
-  ~MmapPager() override {
-    for (PageId id : dirty_.Members()) FreeFrame(frames_.Get(id));
-    for (const Retired& r : retired_) FreeFrame(r.frame);
-    for (char* frame : spare_) FreeFrame(frame);
-  }
+  // The arena unmaps every frame.
+  ~MmapPager() override = default;
 
   absl::StatusOr<PageRef> Fetch(PageId id) override {
     // framed_ first: one bit per page stays in cache where the table's
@@ -122,9 +121,13 @@ class MmapPager final : public Pager {
   }
 
   absl::StatusOr<PageRef> NewPage(PageId id) override {
-    char* frame = TakeFrame();
+    char* frame = arena_.Take();
+    if (frame == nullptr) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("no memory for a frame of page ", id, " (", page_size(), " bytes)"));
+    }
     if (!frames_.Set(id, frame)) {
-      spare_.push_back(frame);
+      arena_.Give(frame);
       return absl::ResourceExhaustedError(absl::StrCat("page ", id, " is past the mapping"));
     }
     framed_.Insert(id);
@@ -154,7 +157,7 @@ class MmapPager final : public Pager {
   void ReclaimFrames(const std::vector<uint64_t>& snapshots) override {
     while (!retired_.empty() &&
            (snapshots.empty() || snapshots.front() > retired_.front().newest_snapshot)) {
-      Spare(retired_.front().frame);
+      arena_.Give(retired_.front().frame);
       retired_.pop_front();
     }
     NoteResident();
@@ -188,7 +191,7 @@ class MmapPager final : public Pager {
   // Drops page id's frame, which no reader can reach (invariant 3).
   void ReleaseFrame(PageId id, char* frame) {
     Unframe(id);
-    Spare(frame);
+    arena_.Give(frame);
   }
 
   void Unframe(PageId id) {
@@ -203,24 +206,8 @@ class MmapPager final : public Pager {
     resident_frames_.store(dirty_.size() + retired_.size(), std::memory_order_relaxed);
   }
 
-  char* TakeFrame() {
-    if (!spare_.empty()) {
-      char* frame = spare_.back();
-      spare_.pop_back();
-      return frame;
-    }
-    return static_cast<char*>(::operator new(page_size(), std::align_val_t{64}));
-  }
-  void Spare(char* frame) {
-    // Kept while all frames fit the budget, so a steady state allocates none.
-    if (spare_.size() + dirty_.size() + retired_.size() < budget_frames_) {
-      spare_.push_back(frame);
-    } else {
-      FreeFrame(frame);
-    }
-  }
-  static void FreeFrame(char* frame) { ::operator delete(frame, std::align_val_t{64}); }
-
+  // Every frame, in use or spare (declared first: destroyed last).
+  FrameArena arena_;
   FrameTable frames_;
   // The ids in frames_, as a filter for Fetch. Set after the table entry
   // and cleared before it; a reader that sees the bit but no entry reads
@@ -229,7 +216,6 @@ class MmapPager final : public Pager {
   const uint64_t budget_frames_;  // dirty frames before a write-out
   PageIdSet dirty_;
   std::deque<Retired> retired_;  // in retirement order
-  std::vector<char*> spare_;
   uint64_t last_ended_txn_ = 0;  // the newest write batch ended
   std::atomic<uint64_t> written_{0};           // for Stats, any thread
   std::atomic<uint64_t> resident_frames_{0};   // dirty_ + retired_, for Stats
