@@ -11,12 +11,14 @@
 namespace laura {
 
 void Cursor::Reset() {
+  valid_ = false;
   stack_.clear();
   status_ = absl::OkStatus();
   value_loaded_ = false;
 }
 
 void Cursor::Fail(absl::Status status) {
+  valid_ = false;
   stack_.clear();
   status_ = std::move(status);
 }
@@ -105,15 +107,18 @@ void Cursor::SkipBackward() {
 }
 
 void Cursor::LoadEntry(bool forward) {
-  if (!Valid()) return;
+  valid_ = false;
+  if (!status_.ok() || stack_.empty()) return;
   const Level& l = stack_.back();
+  if (l.index < 0 || l.index >= l.view.count()) return;
   // Cells sit in the page in insertion order, not key order: the cell a
   // few steps ahead is a miss of its own, started now.
   l.view.PrefetchCell(l.index + (forward ? kCellsAhead : -kCellsAhead));
   if (!l.view.entry(l.index, &key_, &value_)) {
-    Fail(absl::DataLossError(
+    return Fail(absl::DataLossError(
         absl::StrCat("node page ", l.ref.id(), ": entry ", l.index, " is malformed")));
   }
+  valid_ = true;
 }
 
 void Cursor::SeekToFirst() {
@@ -147,15 +152,9 @@ void Cursor::SeekForPrev(absl::string_view key) {
   }
 }
 
-void Cursor::Next() {
-  if (!Valid()) return;
-  value_loaded_ = false;
-  ++stack_.back().index;
-  SkipForward();
-}
-
 void Cursor::Prev() {
   if (!Valid()) return;
+  valid_ = false;
   value_loaded_ = false;
   --stack_.back().index;
   SkipBackward();

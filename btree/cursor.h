@@ -29,19 +29,23 @@ class Cursor {
   Cursor(Pager* pager, PageId root) : pager_(pager), root_(root) {}
 
   // True if positioned at an entry (inline: a scan asks several times a
-  // step).
-  bool Valid() const {
-    const Level* l = leaf();
-    return status_.ok() && l != nullptr && l->index >= 0 && l->index < l->view.count();
-  }
+  // step). Every move clears it and LoadEntry, where every move ends, sets
+  // it again for an entry it decoded.
+  bool Valid() const { return valid_; }
   void SeekToFirst();
   void SeekToLast();
   // The first key >= key.
   void Seek(absl::string_view key);
   // The last key <= key.
   void SeekForPrev(absl::string_view key);
-  // REQUIRES: Valid().
-  void Next();
+  // REQUIRES: Valid(). Inline while the step stays in its leaf.
+  void Next() {
+    if (!valid_) return;
+    valid_ = false;
+    value_loaded_ = false;
+    if (++stack_.back().index < stack_.back().view.count()) return LoadEntry(/*forward=*/true);
+    SkipForward();
+  }
   void Prev();
 
   // REQUIRES: Valid(). The views stay valid until the cursor moves.
@@ -84,7 +88,6 @@ class Cursor {
   // forward (or back), it also prefetches the cell kCellsAhead entries on.
   void LoadEntry(bool forward);
   static constexpr int kCellsAhead = 4;
-  const Level* leaf() const { return stack_.empty() ? nullptr : &stack_.back(); }
 
   Pager* const pager_;
   const PageId root_;
@@ -94,6 +97,7 @@ class Cursor {
   LeafValue value_;
   std::string value_buffer_;
   bool value_loaded_ = false;
+  bool valid_ = false;  // Valid(): LoadEntry decoded the entry at the leaf index
 };
 
 // Calls fn(key, value) for each entry with from <= key < to (no `to`: to

@@ -515,10 +515,11 @@ class IteratorImpl final : public Iterator {
   ~IteratorImpl() override {
     if (owns_snapshot_) db_->tree().ReleaseSnapshot(snapshot_);
   }
-  // A fault on the mapping ends the iteration (status() says why).
+  // A fault on the mapping ends the iteration (status() says why); so
+  // does a failed value() read (the cursor's Valid turns false:
+  // BTreeTest.AFailedValueReadEndsTheCursor).
   bool Valid() const override {
-    return !past_space_ && space_status_.ok() && cursor_.Valid() &&
-           faults_->load(std::memory_order_relaxed) == 0;
+    return in_range_ && cursor_.Valid() && faults_->load(std::memory_order_relaxed) == 0;
   }
   void SeekToFirst() override {
     if (space_.is_default()) {
@@ -569,18 +570,23 @@ class IteratorImpl final : public Iterator {
   }
   // After a move: over the reserved range (default space; no stored key
   // is kSpacePrefix itself), or past the end of the space.
+  // Sets in_range_: whether the entry the cursor is at belongs to this
+  // iterator (checked once a move, so that Valid is one test).
   void Settle(bool forward) {
-    past_space_ = false;
-    if (!cursor_.Valid()) return;
+    in_range_ = false;
+    if (!cursor_.Valid() || !space_status_.ok()) return;
     if (!space_.is_default()) {
-      past_space_ = !absl::StartsWith(cursor_.key(), space_.prefix());
-    } else if (IsReservedKey(cursor_.key())) {
+      in_range_ = absl::StartsWith(cursor_.key(), space_.prefix());
+      return;
+    }
+    if (IsReservedKey(cursor_.key())) {
       if (forward) {
         cursor_.Seek(kSpacePrefixEnd);
       } else {
         cursor_.SeekForPrev(kSpacePrefix);
       }
     }
+    in_range_ = true;
   }
 
   const Handle handle_;
@@ -592,7 +598,7 @@ class IteratorImpl final : public Iterator {
   const KeySpace space_;
   const std::string space_end_;  // the first stored key past the space
   const absl::Status space_status_;  // FailedPrecondition for a dropped space
-  bool past_space_ = false;
+  bool in_range_ = false;  // see Settle
   std::string stored_;  // Seek's stored key
 };
 

@@ -573,6 +573,42 @@ TEST_P(BTreeTest, AMalformedLeafCellIsDataLossForCursorsAndGets) {
   EXPECT_TRUE(tree().Get(root, "b").ok());  // the other cells still read
 }
 
+// A value that cannot be read (its overflow chain is damaged) ends the
+// cursor: value() is empty, Valid() turns false, status() is DataLoss,
+// and Next() stays put rather than stepping on from a failed entry.
+TEST_P(BTreeTest, AFailedValueReadEndsTheCursor) {
+  const std::string big(20000, 'b');
+  ASSERT_TRUE(tree().Put("a", "small").ok());
+  ASSERT_TRUE(tree().Put("k", big).ok());
+  ASSERT_TRUE(tree().Put("z", "small").ok());
+  ASSERT_TRUE(harness_->Commit().ok());
+  // Every overflow page is still the writer's frame (no checkpoint ran):
+  // turn their type into a leaf's, so the chain cannot be followed.
+  int damaged = 0;
+  for (PageId id = 2; id < harness_->dm().page_count(); ++id) {
+    absl::StatusOr<PageRef> ref = harness_->pager().Fetch(id);
+    if (!ref.ok() || static_cast<PageType>(ref->data()[kPageTypeOffset]) != PageType::kOverflow) {
+      continue;
+    }
+    ref->mutable_data()[kPageTypeOffset] = static_cast<char>(PageType::kLeaf);
+    ++damaged;
+  }
+  ASSERT_GT(damaged, 0);
+  Cursor c(&harness_->pager(), tree().committed_root());
+  c.SeekToFirst();
+  ASSERT_TRUE(c.Valid());
+  EXPECT_EQ(c.value(), "small");
+  c.Next();
+  ASSERT_TRUE(c.Valid());
+  EXPECT_EQ(c.key(), "k");
+  EXPECT_EQ(c.value(), "");
+  EXPECT_FALSE(c.Valid());
+  EXPECT_TRUE(absl::IsDataLoss(c.status())) << c.status();
+  c.Next();
+  EXPECT_FALSE(c.Valid());
+  EXPECT_TRUE(absl::IsDataLoss(c.status())) << c.status();
+}
+
 INSTANTIATE_TEST_SUITE_P(Managers, BTreeTest, BothManagers(), ManagerName());
 
 }  // namespace
