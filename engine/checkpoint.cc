@@ -72,6 +72,7 @@ absl::Status DBImpl::CheckpointBesideWriters() {
         +[](DBImpl* db) ABSL_NO_THREAD_SAFETY_ANALYSIS { return db->in_flight_ == 0; }, this));
   }
   const BTree::Snapshot snap = tree_->AcquireSnapshot();
+  checkpoint_snapshot_txn_.store(snap.txn, std::memory_order_relaxed);
   absl::Status s = pager_->Flush();
   absl::StatusOr<DiskManager::PendingCheckpoint> pending =
       s.ok() ? dm_->BeginCheckpoint(snap.txn, snap.root, pager_->ParkedPagesFreedBy(snap.txn))
@@ -87,6 +88,7 @@ absl::Status DBImpl::CheckpointBesideWriters() {
   s = pending.status();
   if (s.ok()) s = dm_->FinishCheckpoint(*pending);
   if (s.ok()) s = log_->DropSegmentsThrough(snap.txn);
+  checkpoint_snapshot_txn_.store(0, std::memory_order_relaxed);
   tree_->ReleaseSnapshot(snap);
   return s;
 }

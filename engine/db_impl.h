@@ -270,6 +270,9 @@ class DBImpl final : public DB {
   // than Options::long_snapshot_warning_bytes. Writer role.
   void WarnAboutLongSnapshots();
   uint64_t warned_snapshot_ = UINT64_MAX;  // the oldest snapshot last warned about
+  // The snapshot a checkpoint holds while it writes and syncs beside the
+  // writers (0: none): its own, never warned about as a long reader.
+  std::atomic<uint64_t> checkpoint_snapshot_txn_{0};
   // Applies an encoded batch to the write transaction (a Write, or a log
   // record at recovery); with the prefetcher, its helper warms the leaves
   // ahead in a batch of at least BatchPrefetcher::kMinOps operations.

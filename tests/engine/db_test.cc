@@ -456,6 +456,57 @@ TEST_P(DBTest, ConcurrentReadersWhileTheWriterCommitsAndCheckpoints) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// The long-snapshot warning names readers that hold replaced pages; a
+// checkpoint syncing beside the writers holds its own snapshot, and the
+// pages the writers replace meanwhile, only until it ends: no warning.
+TEST_P(DBTest, ACheckpointsOwnSnapshotIsNotWarnedAbout) {
+  Options o = CheckpointEvery(0, 0);
+  o.long_snapshot_warning_bytes = 256 << 10;  // 64 pages
+  std::mutex log_mu;
+  std::vector<std::string> warnings;
+  o.info_log = [&](const std::string& line) {
+    std::lock_guard<std::mutex> lock(log_mu);
+    warnings.push_back(line);
+  };
+  auto db = OpenDB(o);
+  const std::string value(500, 'v');
+  constexpr int kKeys = 2000;  // about 250 leaves
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(db->Put(Key(i), value).ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool held = false, release = false;
+  env_.SetHook([&](FaultInjectionEnv::OpKind kind, const std::string& what) {
+    if (kind != FaultInjectionEnv::kSync || what.find("data.ldb") == std::string::npos) return;
+    std::unique_lock<std::mutex> lock(mu);
+    if (held) return;
+    held = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  });
+  absl::Status checkpointed;
+  std::thread checkpointer([&] { checkpointed = db->Checkpoint(); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return held; });
+  }
+  // Every leaf of the checkpoint's tree is replaced while it syncs.
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(db->Put(Key(i), "during").ok());
+  const DBStats during = db->Stats();
+  ASSERT_EQ(during.open_snapshots.size(), 1u);  // the checkpoint's
+  EXPECT_GT(during.open_snapshots[0].pages_held, 64u) << "it holds the replaced pages";
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  checkpointer.join();
+  env_.SetHook(nullptr);
+  ASSERT_TRUE(checkpointed.ok()) << checkpointed;
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(db->Put(Key(i), value).ok());
+  std::lock_guard<std::mutex> lock(log_mu);
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+}
+
 TEST_P(DBTest, CommitsGoOnWhileACheckpointSyncs) {
   const Options o = CheckpointEvery(0, 0);
   auto db = OpenDB(o);
