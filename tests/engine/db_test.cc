@@ -456,6 +456,47 @@ TEST_P(DBTest, ConcurrentReadersWhileTheWriterCommitsAndCheckpoints) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// A DB::Checkpoint on its own thread, held up in its first sync of the
+// data file (step 2, beside the writers) from construction until Finish.
+class HeldCheckpoint {
+ public:
+  HeldCheckpoint(FaultInjectionEnv* env, DB* db) : env_(env) {
+    env_->SetHook([this](FaultInjectionEnv::OpKind kind, const std::string& what) {
+      if (kind != FaultInjectionEnv::kSync || what.find("data.ldb") == std::string::npos) return;
+      std::unique_lock<std::mutex> lock(mu_);
+      if (held_) return;
+      held_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return release_; });
+    });
+    thread_ = std::thread([this, db] { status_ = db->Checkpoint(); });
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return held_; });
+  }
+  ~HeldCheckpoint() {
+    if (thread_.joinable()) Finish().IgnoreError();
+  }
+  // Lets the sync go on; the checkpoint's outcome.
+  absl::Status Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      release_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    env_->SetHook(nullptr);
+    return status_;
+  }
+
+ private:
+  FaultInjectionEnv* const env_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false, release_ = false;
+  std::thread thread_;
+  absl::Status status_;
+};
+
 // The long-snapshot warning names readers that hold replaced pages; a
 // checkpoint syncing beside the writers holds its own snapshot, and the
 // pages the writers replace meanwhile, only until it ends: no warning.
@@ -472,36 +513,13 @@ TEST_P(DBTest, ACheckpointsOwnSnapshotIsNotWarnedAbout) {
   const std::string value(500, 'v');
   constexpr int kKeys = 2000;  // about 250 leaves
   for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(db->Put(Key(i), value).ok());
-  std::mutex mu;
-  std::condition_variable cv;
-  bool held = false, release = false;
-  env_.SetHook([&](FaultInjectionEnv::OpKind kind, const std::string& what) {
-    if (kind != FaultInjectionEnv::kSync || what.find("data.ldb") == std::string::npos) return;
-    std::unique_lock<std::mutex> lock(mu);
-    if (held) return;
-    held = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-  });
-  absl::Status checkpointed;
-  std::thread checkpointer([&] { checkpointed = db->Checkpoint(); });
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return held; });
-  }
+  HeldCheckpoint checkpoint(&env_, db.get());
   // Every leaf of the checkpoint's tree is replaced while it syncs.
   for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(db->Put(Key(i), "during").ok());
   const DBStats during = db->Stats();
   ASSERT_EQ(during.open_snapshots.size(), 1u);  // the checkpoint's
   EXPECT_GT(during.open_snapshots[0].pages_held, 64u) << "it holds the replaced pages";
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-  }
-  cv.notify_all();
-  checkpointer.join();
-  env_.SetHook(nullptr);
-  ASSERT_TRUE(checkpointed.ok()) << checkpointed;
+  ASSERT_TRUE(checkpoint.Finish().ok());
   for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(db->Put(Key(i), value).ok());
   std::lock_guard<std::mutex> lock(log_mu);
   EXPECT_TRUE(warnings.empty()) << warnings.front();
@@ -511,35 +529,11 @@ TEST_P(DBTest, CommitsGoOnWhileACheckpointSyncs) {
   const Options o = CheckpointEvery(0, 0);
   auto db = OpenDB(o);
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(db->Put(Key(i), "before").ok());
-  // Hold up the checkpoint's first sync of the data file.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool held = false, release = false;
-  env_.SetHook([&](FaultInjectionEnv::OpKind kind, const std::string& what) {
-    if (kind != FaultInjectionEnv::kSync || what.find("data.ldb") == std::string::npos) return;
-    std::unique_lock<std::mutex> lock(mu);
-    if (held) return;
-    held = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-  });
-  absl::Status checkpointed;
-  std::thread checkpointer([&] { checkpointed = db->Checkpoint(); });
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return held; });
-  }
+  HeldCheckpoint checkpoint(&env_, db.get());
   // The checkpoint is stuck in its sync: writers and readers go on.
   for (int i = 100; i < 200; ++i) ASSERT_TRUE(db->Put(Key(i), "during").ok());
   EXPECT_EQ(*db->Get(Key(150)), "during");
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-  }
-  cv.notify_all();
-  checkpointer.join();
-  env_.SetHook(nullptr);
-  ASSERT_TRUE(checkpointed.ok()) << checkpointed;
+  ASSERT_TRUE(checkpoint.Finish().ok());
   const DBStats st = db->Stats();
   EXPECT_EQ(st.checkpoint_lsn, 100u);  // the commits made during it come after
   EXPECT_EQ(st.last_lsn, 200u);
