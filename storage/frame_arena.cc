@@ -51,9 +51,11 @@ void FrameArena::Give(char* frame) {
 }
 
 bool FrameArena::Grow() {
-  // Twice the size, then the unaligned head and tail go back.
+  // Twice the size, then the unaligned head and tail go back. Reserved
+  // (no MAP_NORESERVE): every frame is written, so under strict overcommit
+  // running out of memory is this mmap's error, not a fault at a store.
   void* raw = ::mmap(nullptr, 2 * kChunkBytes, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) return false;
   const uintptr_t begin = reinterpret_cast<uintptr_t>(raw);
   const uintptr_t aligned = (begin + kChunkBytes - 1) & ~(uintptr_t{kChunkBytes} - 1);
