@@ -571,10 +571,10 @@ class IteratorImpl final : public Iterator {
     stored_ = space_.StoredKey(key);
     return stored_;
   }
-  // After a move: over the reserved range (default space; no stored key
-  // is kSpacePrefix itself), or past the end of the space.
-  // Sets in_range_: whether the entry the cursor is at belongs to this
-  // iterator (checked once a move, so that Valid is one test).
+  // After a move: steps over the reserved range (default space; no stored
+  // key is kSpacePrefix itself) and sets in_range_, whether the entry the
+  // cursor is at belongs to this iterator (checked once a move, so that
+  // Valid is one test).
   void Settle(bool forward) {
     in_range_ = false;
     if (!cursor_.Valid() || !space_status_.ok()) return;

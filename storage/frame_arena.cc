@@ -3,28 +3,10 @@
 // kernel can back it with one huge page.
 #include "storage/frame_arena.h"
 
+#include <sanitizer/asan_interface.h>  // no-op poisoning without ASan
 #include <sys/mman.h>
 
 #include <cstdint>
-
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LAURA_FRAME_ARENA_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define LAURA_FRAME_ARENA_ASAN 1
-#endif
-
-#ifdef LAURA_FRAME_ARENA_ASAN
-#include <sanitizer/asan_interface.h>
-#define LAURA_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
-#define LAURA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define LAURA_POISON(p, n) ((void)(p), (void)(n))
-#define LAURA_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
 
 namespace laura {
 
@@ -32,7 +14,7 @@ FrameArena::FrameArena(size_t frame_size) : frame_size_(frame_size) {}
 
 FrameArena::~FrameArena() {
   for (char* chunk : chunks_) {
-    LAURA_UNPOISON(chunk, kChunkBytes);
+    ASAN_UNPOISON_MEMORY_REGION(chunk, kChunkBytes);
     ::munmap(chunk, kChunkBytes);
   }
 }
@@ -41,12 +23,12 @@ char* FrameArena::Take() {
   if (free_.empty() && !Grow()) return nullptr;
   char* frame = free_.back();
   free_.pop_back();
-  LAURA_UNPOISON(frame, frame_size_);
+  ASAN_UNPOISON_MEMORY_REGION(frame, frame_size_);
   return frame;
 }
 
 void FrameArena::Give(char* frame) {
-  LAURA_POISON(frame, frame_size_);
+  ASAN_POISON_MEMORY_REGION(frame, frame_size_);
   free_.push_back(frame);
 }
 
@@ -70,7 +52,7 @@ bool FrameArena::Grow() {
   for (size_t offset = kChunkBytes; offset >= frame_size_; offset -= frame_size_) {
     free_.push_back(chunk + offset - frame_size_);
   }
-  LAURA_POISON(chunk, kChunkBytes);
+  ASAN_POISON_MEMORY_REGION(chunk, kChunkBytes);
   return true;
 }
 

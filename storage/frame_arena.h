@@ -13,7 +13,9 @@
 // the most frames its owner ever had out at once (the mmap pager bounds
 // that by its frame budget plus the frames readers still hold).
 // Frames given back are poisoned under AddressSanitizer until taken again,
-// so a use after Give is reported as one after a free would be.
+// so a use after Give is reported as one after a free would be
+// (FrameArenaTest.AFrameGivenBackIsPoisonedUntilTakenAgain, in the ASan
+// build).
 //
 // Thread safety: none; the mmap pager's writer is the only caller.
 #ifndef LAURA_STORAGE_FRAME_ARENA_H_

@@ -71,8 +71,8 @@ void Chain(int sig, siginfo_t* info, void* context) {
 // the raw system call, not mmap(3): ThreadSanitizer's mmap interceptor
 // records a new mapping as a write by the calling thread, so a zero page
 // mapped from one reader's fault would be reported as a race with every
-// other reader of that page (IntegrityTest.TruncatedFileUnderReaders-
-// IsAnErrorNotACrash, run under TSan, is the case that met it).
+// other reader of that page (under TSan:
+// MappingFaultsTest.AZeroPageMappedOnOneThreadIsReadOnAnotherWithoutARace).
 void* MapZeroPage(void* page, uintptr_t page_size) {
   return reinterpret_cast<void*>(syscall(SYS_mmap, page, page_size, PROT_READ | PROT_WRITE,
                                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));

@@ -10,14 +10,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/sanitizers.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define LAURA_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LAURA_TEST_ASAN 1
-#endif
-#endif
 #ifdef LAURA_TEST_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
