@@ -89,8 +89,10 @@ class BenchEngine {
   }
 };
 
-// LauraDB's Options::checkpoint_pinned_bytes for db_bench (--pinned_budget).
+// LauraDB's Options::checkpoint_pinned_bytes and checkpoint_log_bytes for
+// db_bench (--pinned_budget, --checkpoint_log_bytes).
 uint64_t& LauraPinnedBudget();
+uint64_t& LauraCheckpointLogBytes();
 
 // Engines by name: "laura-mmap", "laura-pread", then each peer compiled in
 // (registry.cc), in that order.

@@ -21,6 +21,7 @@ class LauraBenchEngine final : public BenchEngine {
     o.cache_size = kBenchCacheBytes;
     o.durability = sync ? Durability::kSyncEveryCommit : Durability::kNoSync;
     o.checkpoint_pinned_bytes = LauraPinnedBudget();
+    o.checkpoint_log_bytes = LauraCheckpointLogBytes();
     absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(o, dir + "/db");
     if (!db.ok()) return db.status();
     db_ = std::move(*db);
@@ -102,6 +103,11 @@ class LauraBenchEngine final : public BenchEngine {
 
 uint64_t& LauraPinnedBudget() {
   static uint64_t bytes = Options().checkpoint_pinned_bytes;
+  return bytes;
+}
+
+uint64_t& LauraCheckpointLogBytes() {
+  static uint64_t bytes = Options().checkpoint_log_bytes;
   return bytes;
 }
 
