@@ -361,8 +361,9 @@ absl::Status DiskManager::WriteFreeList(const PageAllocator::ListPlan& plan,
                             [this](PageId id, const char* page) { return WriteRaw(id, page); });
 }
 
-absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(
-    Lsn lsn, PageId root, const std::vector<PageId>& unreachable) {
+absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpointOf(
+    Lsn lsn, PageId root, std::optional<Lsn> known_root_lsn,
+    const std::vector<PageId>& unreachable) {
   LAURA_RETURN_IF_ERROR(CheckWritable());
   MutexLock lock(&mu_);
   LAURA_RETURN_IF_ERROR(failed_);
@@ -382,8 +383,8 @@ absl::StatusOr<DiskManager::PendingCheckpoint> DiskManager::BeginCheckpoint(
     }
   }
   // The root's LSN, for the meta page (what the parent expects of it).
-  Lsn root_lsn = 0;
-  if (root != 0) {
+  Lsn root_lsn = known_root_lsn.value_or(0);
+  if (root != 0 && !known_root_lsn.has_value()) {
     std::string page(page_size_, '\0');
     if (absl::Status s = ReadPage(root, page.data()); !s.ok()) return FailCheckpoint(s);
     root_lsn = DecodeFixed64(page.data() + kPageLsnOffset);
@@ -430,6 +431,11 @@ absl::Status DiskManager::FinishCheckpoint(const PendingCheckpoint& pending) {
     return Fail(shrunk, "truncating the free end of the data file failed, reopen the database");
   }
   return absl::OkStatus();
+}
+
+absl::Status DiskManager::AbandonCheckpoint(const absl::Status& why) {
+  MutexLock lock(&mu_);
+  return FailCheckpoint(why);
 }
 
 absl::Status DiskManager::FailCheckpoint(const absl::Status& s) {

@@ -43,6 +43,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -174,8 +175,24 @@ class DiskManager {
   // freed in between stay unreusable until the next checkpoint. At most
   // one checkpoint in flight; a failure fails the manager.
   absl::StatusOr<PendingCheckpoint> BeginCheckpoint(Lsn checkpoint_lsn, PageId root,
-                                                    const std::vector<PageId>& unreachable = {});
+                                                    const std::vector<PageId>& unreachable = {}) {
+    return BeginCheckpointOf(checkpoint_lsn, root, std::nullopt, unreachable);
+  }
+  // The same for pages still being written: the caller gives the LSN in
+  // the root page's header and writes every page the root reaches before
+  // FinishCheckpoint starts (Pager::DetachCommitted and WriteDetached), so
+  // the writer need not wait for those writes.
+  absl::StatusOr<PendingCheckpoint> BeginCheckpoint(Lsn checkpoint_lsn, PageId root,
+                                                    Lsn root_lsn,
+                                                    const std::vector<PageId>& unreachable) {
+    return BeginCheckpointOf(checkpoint_lsn, root, root_lsn, unreachable);
+  }
   absl::Status FinishCheckpoint(const PendingCheckpoint& pending);
+  // A begun checkpoint that will not be finished, because a page it needs
+  // could not be written: fails the manager like a failed sync (writes
+  // are refused until reopen; recovery redoes the work from the log).
+  // Returns why.
+  absl::Status AbandonCheckpoint(const absl::Status& why);
   // Syncs (unless read-only) and releases the file. Later calls fail.
   absl::Status Close();
 
@@ -328,6 +345,10 @@ class DiskManager {
   absl::Status WriteFreeList(const PageAllocator::ListPlan& plan, Lsn lsn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sets failed_ from a failed checkpoint step.
+  // BeginCheckpoint; without root_lsn it reads the root page for it.
+  absl::StatusOr<PendingCheckpoint> BeginCheckpointOf(Lsn checkpoint_lsn, PageId root,
+                                                      std::optional<Lsn> root_lsn,
+                                                      const std::vector<PageId>& unreachable);
   absl::Status FailCheckpoint(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sets failed_ (writes refused until reopen) to why plus s; returns s.
   absl::Status Fail(const absl::Status& s, absl::string_view why)

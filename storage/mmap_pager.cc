@@ -40,9 +40,22 @@
 //     process reaches it (DiskManager::VerifiedPageData); a frame is the
 //     writer's own bytes and a page it wrote counts as verified
 //     (PagerTest.DamagedPageOnDiskIsDataLoss/mmap).
+//  5. A checkpoint writes its pages beside the writer (DetachCommitted,
+//     WriteDetached): detaching moves every dirty page from dirty_ to
+//     detached_, framed as before, so readers and the writer still read
+//     the frame. The write-out copies each frame (sealing the copy, so
+//     nobody stores into a frame others read) and writes it under
+//     detach_mu_; Forget marks a detached page cancelled under the same
+//     lock, so once it returns the page is never written from its old
+//     frame, and the frame and the id are free for reuse. Once the
+//     write-out is done the writer (SettleDetached) unframes and retires
+//     the written frames as in 2, and makes the unwritten ones (after a
+//     failed write) dirty again.
 // Invariants 1-3 are proven by MmapPagerTest and, with readers on other
 // threads (under TSan), by
-// PagerTest.ConcurrentReadersSeeTheirVersionWhilePagesAreWrittenAndReused.
+// PagerTest.ConcurrentReadersSeeTheirVersionWhilePagesAreWrittenAndReused;
+// 5 by MmapPagerTest.Detached* and, with the write-out on its own thread,
+// MmapPagerTest.ConcurrentReadersWhileACheckpointWritesBesideTheWriter.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -51,10 +64,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "storage/coding.h"
 #include "storage/frame_arena.h"
 #include "storage/frame_table.h"
+#include "storage/mutex.h"
 #include "storage/page_bitmap.h"
 #include "storage/page_id_set.h"
 #include "storage/pager_impl.h"
@@ -92,7 +107,58 @@ class MmapPager final : public Pager {
   }
 
   // Called as the writer between batches: every frame is committed.
-  absl::Status Flush() override { return WriteOut(); }
+  absl::Status Flush() override {
+    LAURA_RETURN_IF_ERROR(SettleDetached(/*finish=*/true));
+    return WriteOut();
+  }
+
+  absl::Status DetachCommitted() override {
+    LAURA_RETURN_IF_ERROR(SettleDetached(/*finish=*/true));
+    if (dirty_.empty()) return absl::OkStatus();
+    std::vector<PageId> ids = dirty_.Members();
+    std::sort(ids.begin(), ids.end());  // neighbours go out together
+    std::vector<Detached> pages;
+    pages.reserve(ids.size());
+    detached_index_.reserve(ids.size());
+    for (PageId id : ids) {
+      detached_index_[id] = pages.size();
+      pages.push_back(Detached{id, frames_.Get(id), false});
+    }
+    dirty_.clear();
+    {
+      MutexLock lock(&detach_mu_);
+      detached_ = std::move(pages);
+      detached_next_ = 0;
+      detached_status_ = absl::OkStatus();
+    }
+    detached_count_ = ids.size();
+    detached_done_.store(false, std::memory_order_release);
+    NoteResident();
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteDetached() override {
+    std::string copy(page_size(), '\0');
+    while (true) {
+      MutexLock lock(&detach_mu_);
+      LAURA_RETURN_IF_ERROR(detached_status_);
+      if (detached_next_ == detached_.size()) {
+        detached_done_.store(true, std::memory_order_release);
+        return absl::OkStatus();
+      }
+      const Detached& page = detached_[detached_next_];
+      if (!page.cancelled) {
+        std::memcpy(copy.data(), page.frame, page_size());
+        if (absl::Status s = disk()->WritePage(page.id, copy.data()); !s.ok()) {
+          detached_status_ = s;
+          detached_done_.store(true, std::memory_order_release);
+          return s;
+        }
+        written_.fetch_add(1, std::memory_order_relaxed);
+      }
+      ++detached_next_;
+    }
+  }
 
   absl::Status WriteEarly(PageId id) override {
     char* frame = frames_.Get(id);
@@ -116,6 +182,7 @@ class MmapPager final : public Pager {
  protected:
   absl::Status CommitPages(uint64_t txn) override {
     last_ended_txn_ = txn;
+    LAURA_RETURN_IF_ERROR(SettleDetached(/*finish=*/false));
     if (dirty_.size() <= budget_frames_) return absl::OkStatus();
     return WriteOut();
   }
@@ -150,11 +217,15 @@ class MmapPager final : public Pager {
   }
 
   absl::Status Forget(PageId id) override {
+    if (!detached_index_.empty()) CancelDetached(id);
     if (char* frame = frames_.Get(id); frame != nullptr) ReleaseFrame(id, frame);
     return absl::OkStatus();
   }
 
   void ReclaimFrames(const std::vector<uint64_t>& snapshots) override {
+    // A failed write-out is the checkpoint's error; here its pages only
+    // become dirty again.
+    SettleDetached(/*finish=*/false).IgnoreError();
     while (!retired_.empty() &&
            (snapshots.empty() || snapshots.front() > retired_.front().newest_snapshot)) {
       arena_.Give(retired_.front().frame);
@@ -188,6 +259,54 @@ class MmapPager final : public Pager {
     return absl::OkStatus();
   }
 
+  // A page detached for a write-out (invariant 5).
+  struct Detached {
+    PageId id;
+    char* frame;
+    bool cancelled;  // freed for good before it was written: never written
+  };
+
+  // Page id is freed for good: if a write-out still holds it, it is not
+  // written (waiting for a write of it in progress).
+  void CancelDetached(PageId id) {
+    auto it = detached_index_.find(id);
+    if (it == detached_index_.end()) return;
+    {
+      MutexLock lock(&detach_mu_);
+      detached_[it->second].cancelled = true;
+    }
+    detached_index_.erase(it);
+    --detached_count_;
+  }
+
+  // Takes back the frames of a finished write-out (invariant 5); with
+  // finish, first finishes one still running, on this thread.
+  absl::Status SettleDetached(bool finish) {
+    if (!detached_done_.load(std::memory_order_acquire)) {
+      if (!finish) return absl::OkStatus();
+      WriteDetached().IgnoreError();  // a failure leaves its pages dirty
+    }
+    if (detached_count_ == 0) return absl::OkStatus();  // none, or all cancelled
+    MutexLock lock(&detach_mu_);
+    for (size_t i = 0; i < detached_.size(); ++i) {
+      const Detached& page = detached_[i];
+      if (page.cancelled) continue;
+      if (i < detached_next_) {
+        Unframe(page.id);
+        retired_.push_back(Retired{last_ended_txn_, page.frame});
+      } else {
+        dirty_.insert(page.id);  // not written
+      }
+    }
+    const absl::Status s = detached_status_;
+    detached_.clear();
+    detached_next_ = 0;
+    detached_index_.clear();
+    detached_count_ = 0;
+    NoteResident();
+    return s;
+  }
+
   // Drops page id's frame, which no reader can reach (invariant 3).
   void ReleaseFrame(PageId id, char* frame) {
     Unframe(id);
@@ -203,7 +322,8 @@ class MmapPager final : public Pager {
 
   // Publishes the frame count for Stats (writer thread).
   void NoteResident() {
-    resident_frames_.store(dirty_.size() + retired_.size(), std::memory_order_relaxed);
+    resident_frames_.store(dirty_.size() + retired_.size() + detached_count_,
+                           std::memory_order_relaxed);
   }
 
   // Every frame, in use or spare (declared first: destroyed last).
@@ -218,7 +338,17 @@ class MmapPager final : public Pager {
   std::deque<Retired> retired_;  // in retirement order
   uint64_t last_ended_txn_ = 0;  // the newest write batch ended
   std::atomic<uint64_t> written_{0};           // for Stats, any thread
-  std::atomic<uint64_t> resident_frames_{0};   // dirty_ + retired_, for Stats
+  std::atomic<uint64_t> resident_frames_{0};   // dirty_ + retired_ + detached, for Stats
+  // The write-out of a checkpoint (invariant 5). The index and count are
+  // the writer's; the rest is shared with the thread that writes.
+  absl::flat_hash_map<PageId, size_t> detached_index_;  // uncancelled, to their entry
+  uint64_t detached_count_ = 0;                          // uncancelled entries
+  Mutex detach_mu_;
+  std::vector<Detached> detached_ ABSL_GUARDED_BY(detach_mu_);
+  size_t detached_next_ ABSL_GUARDED_BY(detach_mu_) = 0;  // entries before it are done
+  absl::Status detached_status_ ABSL_GUARDED_BY(detach_mu_);
+  // No write-out, or the last one ended (written through, or failed).
+  std::atomic<bool> detached_done_{true};
 };
 
 }  // namespace

@@ -174,6 +174,20 @@ class Pager {
   // Seals and writes every page changed since the last Flush, so that a
   // following DiskManager::Checkpoint makes them durable.
   virtual absl::Status Flush() = 0;
+  // Flush in two steps, so that a checkpoint writes its pages while the
+  // writer goes on (engine/checkpoint.cc). DetachCommitted (writer thread,
+  // between batches, every page committed) hands every page changed since
+  // the last write-out to a write-out; WriteDetached (any one thread at a
+  // time, also beside the writer) performs it. Until then a detached page
+  // is read from its frame as before; one freed for good meanwhile is not
+  // written (no snapshot reaches it, and its id may already hold a newer
+  // page). The writer takes the written frames back at its next batch or
+  // Flush; a Flush first finishes a write-out still running, on the
+  // writer's thread. Over pread, DetachCommitted is Flush and
+  // WriteDetached has nothing left to do. Proven by MmapPagerTest.Detached*
+  // and, under TSan, PagerTest.ConcurrentReadersSeeTheirVersionWhilePagesAreWrittenAndReused.
+  virtual absl::Status DetachCommitted() { return Flush(); }
+  virtual absl::Status WriteDetached() { return absl::OkStatus(); }
   // Page id, of the current write batch, is complete for now: seal and
   // write it at once instead of at Flush, so its write-back can start
   // early (the bulk loader calls this for each node it closes). A later

@@ -71,6 +71,67 @@ class PagerTest : public ::testing::TestWithParam<DiskManagerKind> {
     EXPECT_EQ(DecodeFixed64(ref->data() + pager_->page_size() - 8), tag);
   }
 
+  // Versions of kSlots pages each, built by the writer (this thread) and
+  // read by reader threads on snapshots: each reader takes the newest
+  // version as its snapshot and checks that every page of it holds that
+  // version's bytes (the tests of concurrent readers below).
+  struct Versions {
+    std::mutex mu;
+    std::vector<std::vector<PageId>> pages;  // by version
+    std::multiset<uint64_t> live;            // the readers' snapshots
+    uint64_t current = 0;
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> checked{0};        // snapshots read through
+  };
+  void ReadVersions(Versions& vs) {
+    while (!vs.stop.load()) {
+      uint64_t v;
+      std::vector<PageId> ids;
+      {
+        std::lock_guard<std::mutex> lock(vs.mu);
+        if (vs.current == 0) continue;
+        v = vs.current;
+        vs.live.insert(v);
+        ids = vs.pages[v];
+      }
+      for (PageId id : ids) {
+        auto ref = pager_->Fetch(id);
+        ASSERT_TRUE(ref.ok()) << ref.status();
+        ASSERT_EQ(DecodeFixed64(ref->data() + kPageLsnOffset), v) << "page " << id;
+        ASSERT_EQ(DecodeFixed64(ref->data() + pager_->page_size() - 8), v) << "page " << id;
+      }
+      vs.checked.fetch_add(1);
+      std::lock_guard<std::mutex> lock(vs.mu);
+      vs.live.erase(vs.live.find(v));
+    }
+  }
+  // Builds version v (kSlots pages), publishes it, frees version v - 1
+  // and releases what no reader holds.
+  void BuildVersion(Versions& vs, uint64_t v, int slots) {
+    std::vector<PageId> ids;
+    for (int i = 0; i < slots; ++i) ids.push_back(NewTagged(v));
+    ASSERT_TRUE(pager_->EndWriteBatch(v).ok());
+    std::vector<uint64_t> snapshots;
+    {
+      std::lock_guard<std::mutex> lock(vs.mu);
+      vs.pages[v] = ids;
+      vs.current = v;
+      snapshots.assign(vs.live.begin(), vs.live.end());
+    }
+    if (v > 1) {
+      for (PageId old : vs.pages[v - 1]) pager_->FreeAfter(old, v, v - 1);
+    }
+    ASSERT_TRUE(pager_->ReleaseFrees(v, snapshots).ok());
+  }
+  // Lets the readers check a few versions more (or stops at a failure on
+  // any thread, which ends that thread), then stops them.
+  void StopReaders(Versions& vs, std::vector<std::thread>& threads) {
+    const uint64_t until = vs.checked.load() + 20;
+    while (vs.checked.load() < until && !HasFailure()) std::this_thread::yield();
+    vs.stop.store(true);
+    for (auto& t : threads) t.join();
+  }
+
   TempDir dir_;
   const std::string path_ = dir_.File("data.ldb");
   std::unique_ptr<DiskManager> dm_;
@@ -412,6 +473,115 @@ TEST_P(MmapPagerTest, PagesFreedBeforeTheCheckpointAreNeverWritten) {
   ExpectTagged(keep, 1);
 }
 
+// Invariant 5: a detached page is read from its frame until its write-out
+// is done and the writer took the frame back; then from the mapping.
+TEST_P(MmapPagerTest, DetachedPagesAreReadFromTheirFramesUntilWritten) {
+  Open();
+  const PageId a = NewTagged(1);
+  ASSERT_TRUE(pager_->EndWriteBatch(1).ok());
+  ASSERT_TRUE(pager_->DetachCommitted().ok());
+  EXPECT_EQ(pager_->Stats().write_backs, 0u) << "detaching writes nothing";
+  EXPECT_NE(pager_->Fetch(a)->data(), dm_->PageData(a)) << "still read from its frame";
+  ExpectTagged(a, 1);
+  ASSERT_TRUE(pager_->WriteDetached().ok());
+  EXPECT_EQ(pager_->Stats().write_backs, 1u);
+  EXPECT_EQ(DecodeFixed64(dm_->PageData(a) + pager_->page_size() - 8), 1u) << "in the file";
+  // The writer takes the frame back at its next batch; once no snapshot
+  // is older, a is read from the mapping.
+  NewTagged(2);
+  ASSERT_TRUE(pager_->EndWriteBatch(2).ok());
+  ASSERT_TRUE(pager_->ReleaseFrees(2, {}).ok());
+  EXPECT_EQ(pager_->Fetch(a)->data(), dm_->PageData(a));
+  ExpectTagged(a, 1);
+}
+
+// Invariant 5: a detached page freed for good before its write-out runs is
+// not written, so the newer page its id holds by then is not overwritten
+// with the old bytes.
+TEST_P(MmapPagerTest, DetachedPageFreedAndReusedIsNotWrittenOverItsNewVersion) {
+  Open();
+  const PageId a = NewTagged(1);
+  ASSERT_TRUE(pager_->EndWriteBatch(1).ok());
+  ASSERT_TRUE(pager_->DetachCommitted().ok());
+  pager_->FreeAfter(a, 2, 1);
+  ASSERT_TRUE(pager_->EndWriteBatch(2).ok());
+  ASSERT_TRUE(pager_->ReleaseFrees(2, {}).ok());  // a is free for good
+  const PageId again = NewTagged(3);
+  ASSERT_EQ(again, a) << "the scenario needs a's id reused";
+  ASSERT_TRUE(pager_->WriteEarly(again).ok());  // the new version reaches the file first
+  ASSERT_TRUE(pager_->EndWriteBatch(3).ok());
+  ASSERT_TRUE(pager_->WriteDetached().ok());  // the checkpoint's write-out, late
+  EXPECT_EQ(pager_->Stats().write_backs, 1u) << "only the new version was written";
+  EXPECT_EQ(DecodeFixed64(dm_->PageData(a) + kPageLsnOffset), 3u);
+  EXPECT_EQ(DecodeFixed64(dm_->PageData(a) + pager_->page_size() - 8), 3u);
+}
+
+// A Flush while a write-out is still pending finishes it on the writer's
+// thread, so that every page is in the file when Flush returns.
+TEST_P(MmapPagerTest, DetachedPagesAreWrittenByAFlushThatComesFirst) {
+  Open();
+  const PageId a = NewTagged(1);
+  ASSERT_TRUE(pager_->EndWriteBatch(1).ok());
+  ASSERT_TRUE(pager_->DetachCommitted().ok());
+  const PageId b = NewTagged(2);
+  ASSERT_TRUE(pager_->EndWriteBatch(2).ok());
+  ASSERT_TRUE(pager_->Flush().ok());
+  EXPECT_EQ(pager_->Stats().write_backs, 2u);
+  ASSERT_TRUE(pager_->WriteDetached().ok());
+  EXPECT_EQ(pager_->Stats().write_backs, 2u) << "nothing is written twice";
+  ASSERT_TRUE(dm_->Checkpoint(2, 0).ok());
+  Open();  // reopened: read from the file
+  ExpectTagged(a, 1);
+  ExpectTagged(b, 2);
+}
+
+// Invariant 5 with the write-out on its own thread, as a checkpoint runs
+// it: readers on snapshots see their version's bytes while the writer
+// builds, frees and reuses pages and a second thread writes each
+// detached set (under TSan in scripts/test.sh).
+TEST_P(MmapPagerTest, ConcurrentReadersWhileACheckpointWritesBesideTheWriter) {
+  constexpr int kSlots = 24, kVersions = 150, kReaders = 2;
+  Open();
+  Versions vs;
+  vs.pages.resize(kVersions + 1);
+  std::atomic<int> write_outs_asked{0}, write_outs_done{0};
+  std::vector<std::thread> threads;
+  for (int r = 0; r < kReaders; ++r) threads.emplace_back([&] { ReadVersions(vs); });
+  threads.emplace_back([&] {  // the checkpoint's second step
+    while (!vs.stop.load()) {
+      if (write_outs_done.load() == write_outs_asked.load()) {
+        std::this_thread::yield();
+        continue;
+      }
+      ASSERT_TRUE(pager_->WriteDetached().ok());
+      write_outs_done.fetch_add(1);
+    }
+  });
+  for (uint64_t v = 1; v <= kVersions; ++v) {
+    BuildVersion(vs, v, kSlots);
+    // One write-out at a time, as one checkpoint runs at a time; it runs
+    // beside the next ten batches.
+    if (v % 10 == 0) {
+      while (write_outs_done.load() != write_outs_asked.load() && !HasFailure()) {
+        std::this_thread::yield();
+      }
+      ASSERT_TRUE(pager_->DetachCommitted().ok());
+      write_outs_asked.fetch_add(1);
+    }
+  }
+  while (write_outs_done.load() != write_outs_asked.load() && !HasFailure()) {
+    std::this_thread::yield();
+  }
+  StopReaders(vs, threads);
+  ASSERT_FALSE(HasFailure());
+  // Every page of the last version reaches the file and reads back.
+  ASSERT_TRUE(pager_->Flush().ok());
+  ASSERT_TRUE(dm_->Checkpoint(kVersions, 0).ok());
+  for (PageId id : vs.pages[kVersions]) {
+    EXPECT_EQ(DecodeFixed64(dm_->PageData(id) + kPageLsnOffset), kVersions) << "page " << id;
+  }
+}
+
 // Readers on snapshots read every page of their version while the writer
 // builds new versions, frees the old ones, and (with a small budget)
 // writes pages out and reuses frames and pages: each reader must see its
@@ -420,61 +590,17 @@ TEST_P(MmapPagerTest, PagesFreedBeforeTheCheckpointAreNeverWritten) {
 TEST_P(PagerTest, ConcurrentReadersSeeTheirVersionWhilePagesAreWrittenAndReused) {
   constexpr int kSlots = 24, kVersions = 150, kReaders = 2;
   Open(/*cache_bytes=*/64 * 4096);
-  std::mutex mu;
-  std::vector<std::vector<PageId>> versions(kVersions + 1);  // by version
-  std::multiset<uint64_t> live;                              // snapshots
-  uint64_t current = 0;
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> checked{0};
+  Versions vs;
+  vs.pages.resize(kVersions + 1);
   std::vector<std::thread> readers;
-  for (int r = 0; r < kReaders; ++r) {
-    readers.emplace_back([&] {
-      while (!stop.load()) {
-        uint64_t v;
-        std::vector<PageId> ids;
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          if (current == 0) continue;
-          v = current;
-          live.insert(v);
-          ids = versions[v];
-        }
-        for (PageId id : ids) {
-          auto ref = pager_->Fetch(id);
-          ASSERT_TRUE(ref.ok()) << ref.status();
-          ASSERT_EQ(DecodeFixed64(ref->data() + kPageLsnOffset), v) << "page " << id;
-          ASSERT_EQ(DecodeFixed64(ref->data() + pager_->page_size() - 8), v) << "page " << id;
-        }
-        checked.fetch_add(1);
-        std::lock_guard<std::mutex> lock(mu);
-        live.erase(live.find(v));
-      }
-    });
-  }
+  for (int r = 0; r < kReaders; ++r) readers.emplace_back([&] { ReadVersions(vs); });
   for (uint64_t v = 1; v <= kVersions; ++v) {
-    std::vector<PageId> ids;
-    for (int i = 0; i < kSlots; ++i) ids.push_back(NewTagged(v));
-    ASSERT_TRUE(pager_->EndWriteBatch(v).ok());
-    std::vector<uint64_t> snapshots;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      versions[v] = ids;
-      current = v;
-      snapshots.assign(live.begin(), live.end());
-    }
-    if (v > 1) {
-      for (PageId old : versions[v - 1]) pager_->FreeAfter(old, v, v - 1);
-    }
-    ASSERT_TRUE(pager_->ReleaseFrees(v, snapshots).ok());
+    BuildVersion(vs, v, kSlots);
     if (v % 10 == 0) {
       ASSERT_TRUE(pager_->Flush().ok());
     }
   }
-  // Let the readers check a few versions more before they stop.
-  const uint64_t until = checked.load() + 20;
-  while (checked.load() < until) std::this_thread::yield();
-  stop.store(true);
-  for (auto& r : readers) r.join();
+  StopReaders(vs, readers);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothManagers, PagerTest, BothManagers(), ManagerName());
