@@ -32,11 +32,13 @@
 // Over mmap the truncated range is unmapped first (returned to the
 // reservation); no snapshot reaches a free page, so no pointer dies.
 //
-// Thread safety: one writer thread at a time may call WritePage,
-// AllocatePage, FreePage, Sync, Checkpoint, BeginCheckpoint and Close.
-// ReadPage, PageData, Stats and the advice calls may run on any thread,
-// concurrently with the writer, for pages below page_count(); so may
-// FinishCheckpoint (one at a time).
+// Thread safety: one writer thread at a time may call AllocatePage,
+// FreePage, Sync, Checkpoint, BeginCheckpoint and Close. ReadPage,
+// PageData, Stats and the advice calls may run on any thread, concurrently
+// with the writer, for pages below page_count(); so may FinishCheckpoint
+// (one at a time) and WritePage, for pages no other thread writes at the
+// same time (the pread pool writes back evicted pages on readers' threads;
+// a checkpoint writes its pages beside the writer, Pager::WriteDetached).
 #ifndef LAURA_STORAGE_DISK_MANAGER_H_
 #define LAURA_STORAGE_DISK_MANAGER_H_
 
