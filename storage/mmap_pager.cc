@@ -43,11 +43,12 @@
 //  5. A checkpoint writes its pages beside the writer (DetachCommitted,
 //     WriteDetached): detaching moves every dirty page from dirty_ to
 //     detached_, framed as before, so readers and the writer still read
-//     the frame. The write-out copies each frame (sealing the copy, so
-//     nobody stores into a frame others read) and writes it under
-//     detach_mu_; Forget marks a detached page cancelled under the same
-//     lock, so once it returns the page is never written from its old
-//     frame, and the frame and the id are free for reuse. Once the
+//     the frame. The write-out claims each page under detach_mu_, then
+//     copies its frame (sealing the copy, so nobody stores into a frame
+//     others read) and writes it outside the lock; Forget marks a
+//     detached page cancelled under the lock and waits for a write of it
+//     in progress, so once it returns the page is never written from its
+//     old frame, and the frame and the id are free for reuse. Once the
 //     write-out is done the writer (SettleDetached) unframes and retires
 //     the written frames as in 2, and makes the unwritten ones (after a
 //     failed write) dirty again.
@@ -122,13 +123,14 @@ class MmapPager final : public Pager {
     detached_index_.reserve(ids.size());
     for (PageId id : ids) {
       detached_index_[id] = pages.size();
-      pages.push_back(Detached{id, frames_.Get(id), false});
+      pages.push_back(Detached{.id = id, .frame = frames_.Get(id)});
     }
     dirty_.clear();
     {
       MutexLock lock(&detach_mu_);
       detached_ = std::move(pages);
       detached_next_ = 0;
+      detached_settled_ = 0;
       detached_status_ = absl::OkStatus();
     }
     detached_count_ = ids.size();
@@ -140,23 +142,39 @@ class MmapPager final : public Pager {
   absl::Status WriteDetached() override {
     std::string copy(page_size(), '\0');
     while (true) {
-      MutexLock lock(&detach_mu_);
-      LAURA_RETURN_IF_ERROR(detached_status_);
-      if (detached_next_ == detached_.size()) {
-        detached_done_.store(true, std::memory_order_release);
-        return absl::OkStatus();
-      }
-      const Detached& page = detached_[detached_next_];
-      if (!page.cancelled) {
-        std::memcpy(copy.data(), page.frame, page_size());
-        if (absl::Status s = disk()->WritePage(page.id, copy.data()); !s.ok()) {
-          detached_status_ = s;
-          detached_done_.store(true, std::memory_order_release);
-          return s;
+      size_t i;
+      PageId id;
+      const char* frame;
+      {
+        MutexLock lock(&detach_mu_);
+        while (detached_next_ < detached_.size() && detached_[detached_next_].cancelled) {
+          ++detached_next_;
         }
-        written_.fetch_add(1, std::memory_order_relaxed);
+        if (!detached_status_.ok() || detached_next_ == detached_.size()) {
+          // Done once no other thread still writes one of the pages.
+          detach_mu_.Await(absl::Condition(&Counter::IsZero, &detached_writes_));
+          detached_done_.store(true, std::memory_order_release);
+          return detached_status_;
+        }
+        i = detached_next_++;
+        detached_[i].writing = true;
+        ++detached_writes_.n;
+        id = detached_[i].id;
+        frame = detached_[i].frame;
       }
-      ++detached_next_;
+      // Outside the lock: a page being written can only be cancelled,
+      // and CancelDetached waits for its write to end.
+      std::memcpy(copy.data(), frame, page_size());
+      const absl::Status s = disk()->WritePage(id, copy.data());
+      MutexLock lock(&detach_mu_);
+      detached_[i].writing = false;
+      --detached_writes_.n;
+      if (s.ok()) {
+        detached_[i].written = true;
+        written_.fetch_add(1, std::memory_order_relaxed);
+      } else if (detached_status_.ok()) {
+        detached_status_ = s;  // the next turn of the loop ends the write-out
+      }
     }
   }
 
@@ -263,48 +281,62 @@ class MmapPager final : public Pager {
   struct Detached {
     PageId id;
     char* frame;
-    bool cancelled;  // freed for good before it was written: never written
+    bool cancelled = false;  // freed for good first: never written
+    bool writing = false;    // a thread copies and writes it now
+    bool written = false;
+    static bool NotWriting(Detached* page) { return !page->writing; }
+  };
+  struct Counter {
+    size_t n = 0;
+    static bool IsZero(Counter* c) { return c->n == 0; }
   };
 
   // Page id is freed for good: if a write-out still holds it, it is not
-  // written (waiting for a write of it in progress).
+  // written; a write of it in progress is waited for (it is the only one
+  // the writer ever waits for).
   void CancelDetached(PageId id) {
     auto it = detached_index_.find(id);
     if (it == detached_index_.end()) return;
     {
       MutexLock lock(&detach_mu_);
-      detached_[it->second].cancelled = true;
+      Detached& page = detached_[it->second];
+      page.cancelled = true;
+      detach_mu_.Await(absl::Condition(&Detached::NotWriting, &page));
     }
     detached_index_.erase(it);
     --detached_count_;
   }
 
-  // Takes back the frames of a finished write-out (invariant 5); with
-  // finish, first finishes one still running, on this thread.
+  // Takes back the frames of a finished write-out (invariant 5): with
+  // finish, all of them, first finishing a write-out still running on
+  // this thread; without, at most kSettleBatch per call, so that no
+  // single commit pays for a whole checkpoint's pages.
   absl::Status SettleDetached(bool finish) {
     if (!detached_done_.load(std::memory_order_acquire)) {
       if (!finish) return absl::OkStatus();
       WriteDetached().IgnoreError();  // a failure leaves its pages dirty
     }
-    if (detached_count_ == 0) return absl::OkStatus();  // none, or all cancelled
+    if (detached_count_ == 0) return absl::OkStatus();  // none, or all cancelled or taken
     MutexLock lock(&detach_mu_);
-    for (size_t i = 0; i < detached_.size(); ++i) {
-      const Detached& page = detached_[i];
+    for (size_t taken = 0; detached_settled_ < detached_.size(); ++detached_settled_) {
+      const Detached& page = detached_[detached_settled_];
       if (page.cancelled) continue;
-      if (i < detached_next_) {
+      if (!finish && taken++ == kSettleBatch) break;
+      if (page.written) {
         Unframe(page.id);
         retired_.push_back(Retired{last_ended_txn_, page.frame});
       } else {
         dirty_.insert(page.id);  // not written
       }
+      detached_index_.erase(page.id);
+      --detached_count_;
     }
-    const absl::Status s = detached_status_;
+    NoteResident();
+    if (detached_settled_ < detached_.size()) return absl::OkStatus();
     detached_.clear();
     detached_next_ = 0;
-    detached_index_.clear();
-    detached_count_ = 0;
-    NoteResident();
-    return s;
+    detached_settled_ = 0;
+    return detached_status_;
   }
 
   // Drops page id's frame, which no reader can reach (invariant 3).
@@ -345,7 +377,10 @@ class MmapPager final : public Pager {
   uint64_t detached_count_ = 0;                          // uncancelled entries
   Mutex detach_mu_;
   std::vector<Detached> detached_ ABSL_GUARDED_BY(detach_mu_);
-  size_t detached_next_ ABSL_GUARDED_BY(detach_mu_) = 0;  // entries before it are done
+  size_t detached_next_ ABSL_GUARDED_BY(detach_mu_) = 0;     // the next entry to write
+  size_t detached_settled_ ABSL_GUARDED_BY(detach_mu_) = 0;  // the next entry to take back
+  static constexpr size_t kSettleBatch = 128;
+  Counter detached_writes_ ABSL_GUARDED_BY(detach_mu_);    // writes in progress
   absl::Status detached_status_ ABSL_GUARDED_BY(detach_mu_);
   // No write-out, or the last one ended (written through, or failed).
   std::atomic<bool> detached_done_{true};

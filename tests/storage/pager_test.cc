@@ -495,6 +495,34 @@ TEST_P(MmapPagerTest, DetachedPagesAreReadFromTheirFramesUntilWritten) {
   ExpectTagged(a, 1);
 }
 
+// Invariant 5: the writer takes back a large write-out's frames a bounded
+// number per batch (no single commit pays for a whole checkpoint), and
+// every page then reads back from the mapping.
+TEST_P(MmapPagerTest, DetachedFramesAreTakenBackOverSeveralBatches) {
+  Open();
+  std::vector<PageId> ids;
+  for (uint64_t i = 0; i < 300; ++i) ids.push_back(NewTagged(1));
+  ASSERT_TRUE(pager_->EndWriteBatch(1).ok());
+  ASSERT_TRUE(pager_->DetachCommitted().ok());
+  ASSERT_TRUE(pager_->WriteDetached().ok());
+  EXPECT_EQ(pager_->Stats().write_backs, 300u);
+  auto in_mapping = [&] {
+    size_t n = 0;
+    for (PageId id : ids) n += pager_->Fetch(id)->data() == dm_->PageData(id);
+    return n;
+  };
+  std::vector<size_t> taken;
+  for (uint64_t v = 2; v <= 5; ++v) {
+    ASSERT_TRUE(pager_->EndWriteBatch(v).ok());
+    ASSERT_TRUE(pager_->ReleaseFrees(v, {}).ok());
+    taken.push_back(in_mapping());
+  }
+  EXPECT_GT(taken[0], 0u);
+  EXPECT_LT(taken[0], ids.size()) << "one batch took back every frame";
+  EXPECT_EQ(taken.back(), ids.size());
+  for (PageId id : ids) ExpectTagged(id, 1);
+}
+
 // Invariant 5: a detached page freed for good before its write-out runs is
 // not written, so the newer page its id holds by then is not overwritten
 // with the old bytes.
