@@ -133,7 +133,6 @@ class MmapPager final : public Pager {
       detached_settled_ = 0;
       detached_status_ = absl::OkStatus();
     }
-    detached_count_ = ids.size();
     detached_done_.store(false, std::memory_order_release);
     NoteResident();
     return absl::OkStatus();
@@ -304,7 +303,6 @@ class MmapPager final : public Pager {
       detach_mu_.Await(absl::Condition(&Detached::NotWriting, &page));
     }
     detached_index_.erase(it);
-    --detached_count_;
   }
 
   // Takes back the frames of a finished write-out (invariant 5): with
@@ -316,7 +314,7 @@ class MmapPager final : public Pager {
       if (!finish) return absl::OkStatus();
       WriteDetached().IgnoreError();  // a failure leaves its pages dirty
     }
-    if (detached_count_ == 0) return absl::OkStatus();  // none, or all cancelled or taken
+    if (detached_index_.empty()) return absl::OkStatus();  // none, or all cancelled or taken
     MutexLock lock(&detach_mu_);
     for (size_t taken = 0; detached_settled_ < detached_.size(); ++detached_settled_) {
       const Detached& page = detached_[detached_settled_];
@@ -329,7 +327,6 @@ class MmapPager final : public Pager {
         dirty_.insert(page.id);  // not written
       }
       detached_index_.erase(page.id);
-      --detached_count_;
     }
     NoteResident();
     if (detached_settled_ < detached_.size()) return absl::OkStatus();
@@ -354,7 +351,7 @@ class MmapPager final : public Pager {
 
   // Publishes the frame count for Stats (writer thread).
   void NoteResident() {
-    resident_frames_.store(dirty_.size() + retired_.size() + detached_count_,
+    resident_frames_.store(dirty_.size() + retired_.size() + detached_index_.size(),
                            std::memory_order_relaxed);
   }
 
@@ -371,10 +368,10 @@ class MmapPager final : public Pager {
   uint64_t last_ended_txn_ = 0;  // the newest write batch ended
   std::atomic<uint64_t> written_{0};           // for Stats, any thread
   std::atomic<uint64_t> resident_frames_{0};   // dirty_ + retired_ + detached, for Stats
-  // The write-out of a checkpoint (invariant 5). The index and count are
-  // the writer's; the rest is shared with the thread that writes.
-  absl::flat_hash_map<PageId, size_t> detached_index_;  // uncancelled, to their entry
-  uint64_t detached_count_ = 0;                          // uncancelled entries
+  // The write-out of a checkpoint (invariant 5). The index is the
+  // writer's; the rest is shared with the thread that writes.
+  // Detached pages neither cancelled nor taken back, to their entry.
+  absl::flat_hash_map<PageId, size_t> detached_index_;
   Mutex detach_mu_;
   std::vector<Detached> detached_ ABSL_GUARDED_BY(detach_mu_);
   size_t detached_next_ ABSL_GUARDED_BY(detach_mu_) = 0;     // the next entry to write
