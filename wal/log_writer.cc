@@ -150,6 +150,13 @@ absl::Status LogWriter::FlushLocked() {
     return Fail(s);
   }
   pending_.clear();
+  // Whole pages only: a partial last page would be written again.
+  const uint64_t whole = seg.size / kLogPageSize * kLogPageSize;
+  if (whole >= seg.written_back + kWriteBackChunk) {
+    // A hint: if the OS refuses, the roll's sync writes these bytes.
+    seg.file->StartWriteBack(seg.written_back, whole - seg.written_back).IgnoreError();
+    seg.written_back = whole;
+  }
   return absl::OkStatus();
 }
 

@@ -79,6 +79,8 @@ class FaultFile final : public File {
   // Starting write-back makes nothing durable: the crash model keeps
   // unsynced bytes or not per CrashMode, as for any unsynced write.
   absl::Status StartWriteBack(uint64_t offset, uint64_t len) override {
+    env_->Notify(FaultInjectionEnv::kWriteBack,
+                 absl::StrCat("writeback ", path(), " ", offset, " ", len));
     return base_->StartWriteBack(offset, len);
   }
 
@@ -124,13 +126,17 @@ void FaultInjectionEnv::SetHook(Hook fn) {
   hook_ = fn ? std::make_shared<const Hook>(std::move(fn)) : nullptr;
 }
 
-absl::Status FaultInjectionEnv::Check(OpKind kind, const std::string& what) {
+void FaultInjectionEnv::Notify(OpKind kind, const std::string& what) {
   std::shared_ptr<const Hook> hook;
   {
     MutexLock lock(&mu_);
     hook = hook_;
   }
   if (hook != nullptr) (*hook)(kind, what);
+}
+
+absl::Status FaultInjectionEnv::Check(OpKind kind, const std::string& what) {
+  Notify(kind, what);
   MutexLock lock(&mu_);
   ++ops_;
   if (fail_at_ == 0 || (fail_kinds_ & kind) == 0) return absl::OkStatus();

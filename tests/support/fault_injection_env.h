@@ -53,6 +53,9 @@ class FaultInjectionEnv final : public Env {
     kMap = 1 << 6,       // reserve address space, map
     kMetadata = 1 << 7,  // rename, delete, mkdir
     kAllOps = 0xff,
+    // Reported to the hook only ("writeback PATH OFFSET LEN"), never
+    // counted or failed: File::StartWriteBack is a hint.
+    kWriteBack = 1 << 8,
   };
   enum class CrashMode { kDropUnsynced, kKeepUnsynced, kTearUnsynced };
 
@@ -100,6 +103,7 @@ class FaultInjectionEnv final : public Env {
 
   // Counts one operation of `kind`; an injected error if it must fail.
   absl::Status Check(OpKind kind, const std::string& what);
+  void Notify(OpKind kind, const std::string& what);  // the hook alone
   absl::Status CheckSpace(const std::string& path, uint64_t end);
   // The inode a path names now, registering a pre-existing file as durable.
   InodeId TrackLocked(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

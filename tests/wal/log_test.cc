@@ -10,14 +10,18 @@
 #include <atomic>
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/support/fault_injection_env.h"
 #include "tests/support/temp_dir.h"
@@ -258,6 +262,55 @@ TEST_F(LogTest, CreatingAWriterWritesNothingUntilTheFirstAppend) {
   ASSERT_TRUE(w->Append(1, "a").ok());
   ASSERT_TRUE(w->SyncAll().ok());
   EXPECT_EQ(Names(dir_.path()), std::vector<std::string>{SegmentFileName(1)});
+}
+
+// Flush starts the write-back of each kWriteBackChunk of whole pages as a
+// segment fills (wal/log_writer.h), so the sync at a segment's roll finds
+// little left: every range asked for is whole pages, follows the one
+// before it in its segment, lies within what was written, and all but
+// less than a chunk (and a page) of each segment was asked for.
+TEST_F(LogTest, FlushStartsTheWriteBackOfEachChunkAsASegmentFills) {
+  TempDir dir;
+  FaultInjectionEnv env;
+  std::mutex mu;
+  std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> ranges;  // path: offset, len
+  env.SetHook([&](FaultInjectionEnv::OpKind kind, const std::string& what) {
+    if (kind != FaultInjectionEnv::kWriteBack) return;
+    const std::vector<std::string> parts = absl::StrSplit(what, ' ');
+    ASSERT_EQ(parts.size(), 4u) << what;
+    std::string path = parts[1];  // the name the file was opened under
+    if (absl::EndsWith(path, kCreatingSuffix)) path.resize(path.size() - strlen(kCreatingSuffix));
+    std::lock_guard<std::mutex> lock(mu);
+    ranges[path].emplace_back(std::stoull(parts[2]), std::stoull(parts[3]));
+  });
+  constexpr uint64_t kSegmentSize = 8 * kWriteBackChunk;
+  auto w = LogWriter::Create(dir.path(), 1, {}, {.env = &env, .segment_size = kSegmentSize});
+  ASSERT_TRUE(w.ok()) << w.status();
+  const std::string payload(10'000, 'p');
+  std::map<uint64_t, uint64_t> written;  // segment number: bytes written into it
+  for (uint64_t lsn = 1; lsn <= 4000; ++lsn) {  // about 40 MB: several full segments
+    ASSERT_TRUE((*w)->Append(lsn, payload).ok());
+    ASSERT_TRUE((*w)->Flush().ok());
+  }
+  for (const SegmentInfo& info : (*w)->segments()) {
+    written[info.number] = kSegmentHeaderSize + (info.last_lsn - info.first_lsn + 1) *
+                                                    RecordSpan(payload.size());
+  }
+  env.SetHook(nullptr);
+  ASSERT_GE(written.size(), 4u);
+  for (const auto& [number, bytes] : written) {
+    const std::string path = dir.path() + "/" + SegmentFileName(number);
+    SCOPED_TRACE(path);
+    uint64_t end = 0;
+    for (const auto& [offset, len] : ranges[path]) {
+      EXPECT_EQ(offset, end);
+      EXPECT_EQ(len % kLogPageSize, 0u);
+      EXPECT_GE(len, kWriteBackChunk);
+      end = offset + len;
+    }
+    EXPECT_LE(end, bytes);
+    EXPECT_LT(bytes - end, kWriteBackChunk + kLogPageSize);
+  }
 }
 
 TEST_F(LogTest, FailedSegmentCreationLeavesNoSegment) {
