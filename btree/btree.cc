@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -338,6 +339,20 @@ absl::Status BTree::RewriteNode(char* page, bool leaf, ChildRef leftmost, const 
 // --- Insert ----------------------------------------------------------------
 
 absl::Status BTree::Put(absl::string_view key, absl::string_view value) {
+  absl::Status s = PutEntry(key, value);
+  // A full leaf behind the append point: written now, while it is in the
+  // CPU's cache and its page is the current batch's own (no reader can
+  // reach it, so its frame is free at once), as the bulk loader writes
+  // the nodes it finishes. A later insert below it copies it back into a
+  // frame (Pager::PinForWrite). Writing a page of no durable tree early
+  // is always allowed (DESIGN.md, copy-on-write B+tree).
+  if (const PageId done = std::exchange(finished_leaf_, 0); done != 0 && s.ok()) {
+    s = pager_->WriteEarly(done);
+  }
+  return s;
+}
+
+absl::Status BTree::PutEntry(absl::string_view key, absl::string_view value) {
   LAURA_RETURN_IF_ERROR(CheckEntrySize(pager_->page_size(), key, value));
   const uint32_t ps = pager_->page_size();
   if (write_root_ == 0) {
@@ -347,6 +362,7 @@ absl::Status BTree::Put(absl::string_view key, absl::string_view value) {
   }
   LAURA_RETURN_IF_ERROR(EncodeLeafEntry(pager_, key, value, write_txn(), &cell_buffer_));
   LAURA_ASSIGN_OR_RETURN(bool appended, TryAppend(key, cell_buffer_));
+  last_put_rightmost_ = appended;  // InsertInto sets it when it ends in a leaf
   if (appended) return absl::OkStatus();
   const std::string cell = std::move(cell_buffer_);
   LAURA_ASSIGN_OR_RETURN(PageRef root, Writable(write_root_));
@@ -383,6 +399,7 @@ absl::StatusOr<BTree::MaybeSplit> BTree::InsertInto(PageRef& node, absl::string_
     LAURA_ASSIGN_OR_RETURN(MaybeSplit split,
                            InsertCell(node, i, cell, rightmost && i == view.count()));
     if (rightmost) append_leaf_ = split.has_value() ? split->right : node.id();
+    last_put_rightmost_ = rightmost;
     return split;
   }
   const int i = view.ChildIndex(key);
@@ -473,6 +490,7 @@ absl::StatusOr<BTree::MaybeSplit> BTree::SplitForAppend(const NodeView& view, Pa
   CellList cells;
   cells.Append(cell);
   LAURA_RETURN_IF_ERROR(RewriteNode(right.mutable_data(), /*leaf=*/true, {}, cells, 0, 1));
+  finished_leaf_ = id;
   return Split{std::move(separator), right.id()};
 }
 

@@ -137,6 +137,10 @@ class BTree {
 
   // Changes in the current write transaction (started implicitly).
   absl::Status Put(absl::string_view key, absl::string_view value);
+  // Whether the last Put went to the tree's rightmost leaf: in an append
+  // stream (keys above every key) each does, and warming leaves ahead of
+  // the writer cannot help it (engine/db_impl.cc, ApplyBatch).
+  bool last_put_reached_rightmost_leaf() const { return last_put_rightmost_; }
   // Removes key; returns whether it was there.
   absl::StatusOr<bool> Delete(absl::string_view key);
   // Replaces the whole tree by one built in this transaction (the bulk
@@ -209,6 +213,8 @@ class BTree {
   absl::StatusOr<MaybeSplit> InsertInto(PageRef& node, absl::string_view key,
                                         absl::string_view cell, bool rightmost, int depth);
   absl::StatusOr<bool> TryAppend(absl::string_view key, absl::string_view cell);
+  // Put without the write-behind of a finished append leaf.
+  absl::Status PutEntry(absl::string_view key, absl::string_view value);
   absl::StatusOr<MaybeSplit> InsertCell(PageRef& node, int index, absl::string_view cell,
                                         bool append);
   absl::StatusOr<MaybeSplit> SplitNode(PageRef& node, int index, absl::string_view cell,
@@ -240,6 +246,12 @@ class BTree {
   // The rightmost leaf, when the last insert reached it in this write
   // transaction (so it is writable): ascending inserts append there.
   PageId append_leaf_ = 0;
+  // The leaf an append split left full in this Put (SplitForAppend):
+  // ascending inserts never come back to it, so Put writes it to the file
+  // once its pages are unpinned (Pager::WriteEarly) instead of leaving it
+  // in a frame until the next checkpoint. 0: none.
+  PageId finished_leaf_ = 0;
+  bool last_put_rightmost_ = false;  // last_put_reached_rightmost_leaf()
 
   std::vector<uint64_t> live_snapshots_;  // ReleaseFrees' scratch
 

@@ -285,6 +285,44 @@ TEST_P(BTreeTest, AscendingFillPacksLeaves) {
   EXPECT_LE(r.leaf_pages, minimum + minimum / 50) << "leaves are not packed";
 }
 
+// An append split leaves a full leaf behind; Put writes it to the file at
+// once (Pager::WriteEarly) instead of keeping it in a frame until the next
+// checkpoint, so a sequential load holds few pages in memory. A later
+// insert below it in the same transaction brings it back into a frame, and
+// everything reads back after commit and after a checkpoint and reopen.
+TEST_P(BTreeTest, AnAppendSplitWritesTheFinishedLeafAtOnce) {
+  const int n = 5000;
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(tree().Put(Key(2 * i), Value(i, 100)).ok());
+  // Before any commit or checkpoint: the finished leaves went to the file.
+  const uint64_t written = harness_->pager().Stats().write_backs;
+  std::string cell;
+  EncodeLeafCell(Key(0), Value(0, 100), &cell);
+  const uint64_t leaves = n / (NodeCapacity(4096) / (cell.size() + kSlotSize));
+  EXPECT_GE(written + 2, leaves) << "finished leaves stayed in frames";
+  // Odd keys below the append point: each goes into a leaf written early.
+  for (int i = 0; i < n; i += 97) ASSERT_TRUE(tree().Put(Key(2 * i + 1), "odd").ok());
+  ASSERT_TRUE(harness_->Commit().ok());
+  auto expect_all = [&] {
+    for (int i = 0; i < n; ++i) {
+      auto got = tree().Get(tree().committed_root(), Key(2 * i));
+      ASSERT_TRUE(got.ok()) << Key(2 * i) << ": " << got.status();
+      ASSERT_EQ(*got, Value(i, 100));
+      if (i % 97 == 0) {
+        auto odd = tree().Get(tree().committed_root(), Key(2 * i + 1));
+        ASSERT_TRUE(odd.ok()) << odd.status();
+        ASSERT_EQ(*odd, "odd");
+      }
+    }
+    const CheckReport r = harness_->Check();
+    ASSERT_TRUE(r.ok()) << r.ToString();
+    EXPECT_EQ(r.entries, static_cast<uint64_t>(n + (n + 96) / 97));
+  };
+  expect_all();
+  ASSERT_TRUE(harness_->Checkpoint().ok());
+  ASSERT_TRUE(harness_->Reopen().ok());
+  expect_all();
+}
+
 // The space target of a random fill (bench/README.md): the tree's pages
 // hold 16-byte keys with 100-byte values in at most 1.36x their raw bytes.
 // Sharing cells with a neighbour leaf before a split is what keeps it
