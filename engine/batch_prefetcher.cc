@@ -32,6 +32,7 @@ BatchPrefetcher::~BatchPrefetcher() {
 }
 
 void BatchPrefetcher::Start(absl::string_view payload) {
+  batches_started_.fetch_add(1, std::memory_order_relaxed);
   started_.store(0, std::memory_order_relaxed);
   cancel_.store(false, std::memory_order_relaxed);
   MutexLock lock(&mu_);

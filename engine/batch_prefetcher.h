@@ -56,8 +56,10 @@ class BatchPrefetcher {
   // (at most the time of one key's descent).
   void Finish();
 
-  // Keys whose leaf the helper warmed, and batches it went through to the
-  // end or to Finish, since construction.
+  // Batches handed to the helper (Start calls), keys whose leaf it warmed,
+  // and batches it went through to the end or to Finish, since
+  // construction.
+  uint64_t batches_started() const { return batches_started_.load(std::memory_order_relaxed); }
   uint64_t keys_warmed() const { return keys_warmed_.load(std::memory_order_relaxed); }
   uint64_t batches_warmed() const { return batches_warmed_.load(std::memory_order_relaxed); }
 
@@ -75,6 +77,7 @@ class BatchPrefetcher {
   std::atomic<size_t> started_{0};
   std::atomic<bool> cancel_{false};
   std::atomic<bool> posted_{false};  // pending_, for the idle poll
+  std::atomic<uint64_t> batches_started_{0};
   std::atomic<uint64_t> keys_warmed_{0};
   std::atomic<uint64_t> batches_warmed_{0};
   std::thread thread_;

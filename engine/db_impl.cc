@@ -150,24 +150,39 @@ absl::Status DBImpl::TakeLock() {
 }
 
 absl::Status DBImpl::ApplyBatch(absl::string_view payload) {
-  BatchPrefetcher* prefetcher =
+  // The helper starts after the first put that does not go to the
+  // rightmost leaf (or the first delete): an append stream (a sequential
+  // load) inserts there without a descent, so warming leaves cannot help
+  // it, and the helper would only spin on the other core and make the
+  // writer wait for it at the end (PrefetchThreadDBTest.AnAppendBatchRunsWithoutThePrefetcher).
+  BatchPrefetcher* const helper =
       WriteBatch::EncodedCount(payload) >= BatchPrefetcher::kMinOps ? prefetcher_.get() : nullptr;
-  if (prefetcher != nullptr) prefetcher->Start(payload);
+  bool warming = false;
   size_t started = 0;
   auto next = [&] {
-    if (prefetcher != nullptr) prefetcher->Progress(++started);
+    ++started;
+    if (warming) helper->Progress(started);
+  };
+  auto warm_from_here = [&] {
+    if (helper == nullptr || warming) return;
+    helper->Start(payload);
+    helper->Progress(started);
+    warming = true;
   };
   absl::Status s = WriteBatch::Iterate(
       payload,
       [&](absl::string_view k, absl::string_view v) {
         next();
-        return tree_->Put(k, v);
+        absl::Status put = tree_->Put(k, v);
+        if (!tree_->last_put_reached_rightmost_leaf()) warm_from_here();
+        return put;
       },
       [&](absl::string_view k) {
         next();
+        warm_from_here();
         return tree_->Delete(k).status();
       });
-  if (prefetcher != nullptr) prefetcher->Finish();
+  if (warming) helper->Finish();
   return s;
 }
 
@@ -756,7 +771,10 @@ DBStats DBImpl::Stats() {
     st.log_segments = log_->segments().size();
   }
   st.snapshots = tree_->snapshot_count() - 1;  // not this call's own
-  if (prefetcher_ != nullptr) st.prefetched_keys = prefetcher_->keys_warmed();
+  if (prefetcher_ != nullptr) {
+    st.prefetched_keys = prefetcher_->keys_warmed();
+    st.prefetched_batches = prefetcher_->batches_started();
+  }
   st.disk = dm_->Stats();
   if (absl::StatusOr<std::vector<std::string>> spaces = ListKeySpaces(); spaces.ok()) {
     st.key_spaces = spaces->size();
@@ -836,6 +854,7 @@ std::string DBStats::ToString() const {
                       " last_lsn=", last_lsn, " checkpoint_lsn=", checkpoint_lsn,
                       " log_syncs=", log_syncs, " log_segments=", log_segments,
                       " snapshots=", snapshots, " prefetched_keys=", prefetched_keys,
+                      " prefetched_batches=", prefetched_batches,
                       "\ndisk: ", disk.ToString(),
                       "\npager: ", pager.ToString(), "\n");
 }

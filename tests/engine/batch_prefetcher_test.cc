@@ -158,6 +158,38 @@ TEST(PrefetchThreadDBTest, LargeBatchesGiveExactlyTheModelState) {
   ASSERT_TRUE((*db)->Close().ok());
 }
 
+// An append batch (every key above the tree's last) goes straight to the
+// rightmost leaf: the helper is not started for it (it could warm nothing
+// the writer needs). A batch whose keys land inside the tree starts it
+// from the first such key on.
+TEST(PrefetchThreadDBTest, AnAppendBatchRunsWithoutThePrefetcher) {
+  TempDir dir;
+  Options options;
+  options.durability = Durability::kNoSync;
+  auto db = DB::Open(options, dir.File("db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  for (int round = 0; round < 20; ++round) {
+    WriteBatch batch;
+    for (int i = 0; i < 500; ++i) batch.Put(Key(round * 500 + i), std::string(100, 'a'));
+    ASSERT_TRUE((*db)->Write(batch).ok()) << "round " << round;
+  }
+  EXPECT_EQ((*db)->Stats().prefetched_batches, 0u);
+  EXPECT_EQ((*db)->Stats().prefetched_keys, 0u);
+  // Appends first, then keys below them: the helper warms the rest.
+  WriteBatch mixed;
+  for (int i = 0; i < 100; ++i) mixed.Put(Key(10000 + i), "append");
+  for (int i = 0; i < 400; ++i) mixed.Put(Key(i * 23), "inside");
+  ASSERT_TRUE((*db)->Write(mixed).ok());
+  EXPECT_EQ((*db)->Stats().prefetched_batches, 1u);  // how far it got is timing
+  for (int i = 0; i < 10100; ++i) {
+    auto got = (*db)->Get(Key(i));
+    ASSERT_TRUE(got.ok()) << Key(i) << ": " << got.status();
+    const bool inside = i < 400 * 23 && i % 23 == 0;
+    ASSERT_EQ(*got, inside ? "inside" : i >= 10000 ? "append" : std::string(100, 'a')) << Key(i);
+  }
+  ASSERT_TRUE((*db)->Close().ok());
+}
+
 // Recovery replays logged batches through the same path: after a power
 // loss with checkpoints off, every acknowledged large batch comes back.
 TEST(PrefetchThreadDBTest, RecoveryReplaysLargeBatchesWithTheHelper) {

@@ -76,6 +76,10 @@ struct DBStats {
   uint64_t snapshots = 0;        // live read snapshots
   uint64_t prefetched_keys = 0;  // leaves warmed for large batches since
                                  // open (Options::prefetch_batches)
+  // Large batches whose leaves a helper thread warmed ahead of the writer,
+  // since open: not an append stream (its keys above every key), which
+  // needs no warming.
+  uint64_t prefetched_batches = 0;
   // Pages at the end of the data file that Compact would give back: the
   // pages in use there fit into free pages nearer the start (the cost of
   // working it out grows with the free list).
