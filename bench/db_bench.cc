@@ -50,7 +50,11 @@
 // back counts once) and the bytes written to the device that holds the
 // files (/proc/diskstats: all processes, so run on a quiet machine; writes
 // the OS defers past the workload's end count in a later one), and that
-// per byte of keys and values written. Values are incompressible (random bytes) so that compressing
+// per byte of keys and values written, and the CPU time it took: of the
+// whole process (every thread the engine runs) and, per operation, of the
+// thread that ran it (for a one-thread workload, the engine's writer or
+// reader path; the kernel work its system calls and faults did counts).
+// Values are incompressible (random bytes) so that compressing
 // engines store what the others store. The last table gives each
 // workload's ops/s by engine and laura-mmap's ratio to the best peer.
 //
@@ -70,6 +74,7 @@
 //      listed by --help.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -209,6 +214,8 @@ struct Result {
   uint64_t written_bytes = 0;     // dirtied by the process during it
   uint64_t device_bytes = 0;      // written to the device during it
   uint64_t data_bytes = 0;        // keys and values it wrote
+  double cpu_seconds = 0;         // the process's CPU time (user + system), all threads
+  double caller_cpu_seconds = 0;  // the CPU time of the thread that ran the workload
 };
 std::vector<Result>& Results() {
   static std::vector<Result> r;
@@ -229,6 +236,18 @@ Work Ops(uint64_t ops, uint64_t data_bytes = 0) {
   return w;
 }
 
+// CPU seconds (user + system) of the process (RUSAGE_SELF) or of the
+// calling thread (RUSAGE_THREAD). Beside wall-clock rates, which this
+// shared 2-core machine spreads by +-30% from run to run, the CPU time an
+// operation costs varies far less: it is the figure to compare two
+// builds by when the rates overlap.
+double CpuSeconds(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  auto secs = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
 // Times fn (which returns a Work), then records a Result with the disk
 // usage of dir.
 template <typename Fn>
@@ -236,6 +255,8 @@ void Measure(const std::string& engine, const std::string& workload, const std::
              Fn fn) {
   const uint64_t written_before = ProcessWriteBytes();
   const uint64_t device_before = DeviceWriteBytes(BenchDir());
+  const double cpu_before = CpuSeconds(RUSAGE_SELF);
+  const double caller_cpu_before = CpuSeconds(RUSAGE_THREAD);
   const Clock::time_point start = Clock::now();
   Work work = fn();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -250,10 +271,14 @@ void Measure(const std::string& engine, const std::string& workload, const std::
   r.written_bytes = ProcessWriteBytes() - written_before;
   r.device_bytes = DeviceWriteBytes(BenchDir()) - device_before;
   r.data_bytes = work.data_bytes;
+  r.cpu_seconds = CpuSeconds(RUSAGE_SELF) - cpu_before;
+  r.caller_cpu_seconds = CpuSeconds(RUSAGE_THREAD) - caller_cpu_before;
   std::fprintf(stderr,
-               "%-12s %-16s %10.0f ops/s  disk %8.1f MiB  dirtied %8.1f MiB  device %8.1f MiB\n",
+               "%-12s %-16s %10.0f ops/s  disk %8.1f MiB  dirtied %8.1f MiB  device %8.1f MiB"
+               "  cpu %6.2f s  caller %7.3f us/op\n",
                engine.c_str(), workload.c_str(), r.ops / seconds, r.disk_bytes / 1048576.0,
-               r.written_bytes / 1048576.0, r.device_bytes / 1048576.0);
+               r.written_bytes / 1048576.0, r.device_bytes / 1048576.0, r.cpu_seconds,
+               1e6 * r.caller_cpu_seconds / std::max<uint64_t>(r.ops, 1));
   Results().push_back(std::move(r));
 }
 
@@ -727,9 +752,11 @@ double Mib(uint64_t bytes) { return bytes / 1048576.0; }
 
 void Report() {
   std::printf("\n| engine | workload | ops | ops/s | commit p50 us | commit p99 us | disk MiB after "
-              "| dirtied MiB | device MiB | device / data |\n|---|---|---|---|---|---|---|---|---|---|\n");
+              "| dirtied MiB | device MiB | device / data | cpu s | caller cpu us/op |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Result& r : Results()) {
-    std::printf("| %s | %s | %llu | %.0f | %s | %s | %.1f | %.1f | %.1f | %s |\n", r.engine.c_str(),
+    std::printf("| %s | %s | %llu | %.0f | %s | %s | %.1f | %.1f | %.1f | %s | %.2f | %.3f |\n",
+                r.engine.c_str(),
                 r.workload.c_str(), static_cast<unsigned long long>(r.ops), r.ops / r.seconds,
                 r.p50_us > 0 ? absl::StrFormat("%.1f", r.p50_us).c_str() : "",
                 r.p99_us > 0 ? absl::StrFormat("%.1f", r.p99_us).c_str() : "", Mib(r.disk_bytes),
@@ -737,7 +764,8 @@ void Report() {
                 r.data_bytes > 0
                     ? absl::StrFormat("%.2f", static_cast<double>(r.device_bytes) / r.data_bytes)
                           .c_str()
-                    : "");
+                    : "",
+                r.cpu_seconds, 1e6 * r.caller_cpu_seconds / std::max<uint64_t>(r.ops, 1));
   }
   // Throughput by workload and engine, and laura-mmap against the best peer.
   std::vector<std::string> engines, workloads;
