@@ -109,8 +109,11 @@ struct Options {
   // recovery) is about to change, so that the writer finds them in the CPU
   // cache (a random bulk fill of a tree larger than the caches ran about
   // 25% faster, bench/README.md).
-  // It keeps a second core busy while such a batch is applied. Off, or
-  // with the pread manager, no thread is started.
+  // It keeps a second core busy while such a batch is applied, except
+  // while the batch only appends (keys above every key: a sequential
+  // load), which it leaves alone (PrefetchThreadDBTest.
+  // AnAppendBatchRunsWithoutThePrefetcher). Off, or with the pread
+  // manager, no thread is started.
   bool prefetch_batches = true;
   // All file I/O goes through this Env. Default: nullptr, Env::Default().
   Env* env = nullptr;
