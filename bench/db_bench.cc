@@ -216,6 +216,7 @@ struct Result {
   uint64_t data_bytes = 0;        // keys and values it wrote
   double cpu_seconds = 0;         // the process's CPU time (user + system), all threads
   double caller_cpu_seconds = 0;  // the CPU time of the thread that ran the workload
+  double caller_cpu_us_per_op() const { return 1e6 * caller_cpu_seconds / std::max<uint64_t>(ops, 1); }
 };
 std::vector<Result>& Results() {
   static std::vector<Result> r;
@@ -278,7 +279,7 @@ void Measure(const std::string& engine, const std::string& workload, const std::
                "  cpu %6.2f s  caller %7.3f us/op\n",
                engine.c_str(), workload.c_str(), r.ops / seconds, r.disk_bytes / 1048576.0,
                r.written_bytes / 1048576.0, r.device_bytes / 1048576.0, r.cpu_seconds,
-               1e6 * r.caller_cpu_seconds / std::max<uint64_t>(r.ops, 1));
+               r.caller_cpu_us_per_op());
   Results().push_back(std::move(r));
 }
 
@@ -765,7 +766,7 @@ void Report() {
                     ? absl::StrFormat("%.2f", static_cast<double>(r.device_bytes) / r.data_bytes)
                           .c_str()
                     : "",
-                r.cpu_seconds, 1e6 * r.caller_cpu_seconds / std::max<uint64_t>(r.ops, 1));
+                r.cpu_seconds, r.caller_cpu_us_per_op());
   }
   // Throughput by workload and engine, and laura-mmap against the best peer.
   std::vector<std::string> engines, workloads;

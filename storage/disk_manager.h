@@ -346,11 +346,11 @@ class DiskManager {
   absl::Status ShrinkIfWorthIt() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteFreeList(const PageAllocator::ListPlan& plan, Lsn lsn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Sets failed_ from a failed checkpoint step.
   // BeginCheckpoint; without root_lsn it reads the root page for it.
   absl::StatusOr<PendingCheckpoint> BeginCheckpointOf(Lsn checkpoint_lsn, PageId root,
                                                       std::optional<Lsn> root_lsn,
                                                       const std::vector<PageId>& unreachable);
+  // Sets failed_ from a failed checkpoint step.
   absl::Status FailCheckpoint(const absl::Status& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sets failed_ (writes refused until reopen) to why plus s; returns s.
   absl::Status Fail(const absl::Status& s, absl::string_view why)

@@ -180,7 +180,8 @@ class Pager {
   // the last write-out to a write-out; WriteDetached (any thread, also
   // beside the writer) performs it. Until then a detached page is read
   // from its frame as before; one freed for good meanwhile is not written
-  // (no snapshot reaches it, and its id may already hold a newer page). The writer takes the written frames back over its next batches
+  // (no snapshot reaches it, and its id may already hold a newer page).
+  // The writer takes the written frames back over its next batches
   // (a bounded number per batch) or at a Flush, which first finishes a
   // write-out still running, on the writer's thread. Over pread,
   // DetachCommitted is Flush and WriteDetached has nothing left to do.

@@ -15,9 +15,9 @@ absl::StatusOr<std::unique_ptr<LogWriter>> LogWriter::Create(
     const LogOptions& options) {
   LogOptions o = options;
   if (o.env == nullptr) o.env = Env::Default();
-  if (o.segment_size < 4096) {
+  if (o.segment_size < kLogPageSize) {
     return absl::InvalidArgumentError(
-        absl::StrCat("log segment size ", o.segment_size, " is below 4096 bytes"));
+        absl::StrCat("log segment size ", o.segment_size, " is below ", kLogPageSize, " bytes"));
   }
   std::unique_ptr<LogWriter> w(new LogWriter(dir, o));
   MutexLock lock(&w->mu_);
@@ -78,7 +78,7 @@ absl::Status LogWriter::StartSegment(uint64_t number, uint64_t min_size) {
   const std::string path = dir_ + "/" + SegmentFileName(number);
   const std::string temp = path + kCreatingSuffix;
   if (next_size_ == 0) next_size_ = std::min(kFirstSegmentSize, options_.segment_size);
-  const uint64_t size = std::max<uint64_t>(next_size_, (min_size + 4095) / 4096 * 4096);
+  const uint64_t size = std::max<uint64_t>(next_size_, (min_size + kLogPageSize - 1) / kLogPageSize * kLogPageSize);
   if (options_.env->FileExists(temp)) LAURA_RETURN_IF_ERROR(options_.env->DeleteFile(temp));
   LAURA_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
                          options_.env->OpenFile(temp, {.create = true, .exclusive = true}));

@@ -74,7 +74,7 @@
 namespace laura {
 
 // Bytes of a segment written before Flush starts their write-back, and
-// the unit it counts in (the OS's page).
+// the unit it counts in (the OS's page; segments are sized in it too).
 inline constexpr uint64_t kWriteBackChunk = uint64_t{1} << 20;
 inline constexpr uint64_t kLogPageSize = 4096;
 
