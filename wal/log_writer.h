@@ -35,7 +35,8 @@
 // project machine). Flush therefore asks the OS to start writing each
 // kWriteBackChunk of whole pages back as it fills (File::StartWriteBack,
 // which neither waits nor promises durability), so the roll's sync finds
-// at most about a chunk left. Measured in bench/README.md.
+// at most about a chunk left (LogTest.FlushStartsTheWriteBackOfEachChunkAsASegmentFills
+// checks the ranges asked for). Measured in bench/README.md.
 //
 // Segments are made at the first Append that needs one, never at Create,
 // so opening a database takes no disk space until it commits. A segment
